@@ -1,0 +1,86 @@
+/*
+ * engine.h — the engine: a data directory's streams, their logs, and the
+ * shared state the file system shows (stats, errors, ctl outcomes).
+ *
+ * The engine is a library; the FUSE layer is one client, the tests another.
+ *
+ * DATADIR layout:
+ *   catalog                   streams and their schemas (store/catalog.h)
+ *   streams/<id>/log          the stream's log (store/log.h)
+ *   streams/<id>/errors       rejected rows, one line each
+ *
+ * Ownership and threads: the engine owns its streams. eng_stream_get*
+ * return a counted reference the caller gives back with eng_stream_put; a
+ * dropped stream stays valid (and marked dropped) until its last reference
+ * goes. All functions are thread-safe.
+ */
+#ifndef SFS_EXEC_ENGINE_H
+#define SFS_EXEC_ENGINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "store/log.h"
+#include "types/schema.h"
+#include "util/buf.h"
+
+struct engine;
+
+#define ENG_RATE_SLOTS 10 /* seconds of history behind the ingest rate */
+
+struct eng_stream {
+    uint32_t id;
+    const struct schema *schema; /* immutable, owned by the stream */
+    struct log *log;
+    char dir[256];               /* DATADIR/streams/<id> */
+    atomic_int refs;
+    atomic_int dropped;
+
+    pthread_mutex_t mu;          /* guards the fields below */
+    int err_fd;                  /* errors file, opened on first error */
+    uint64_t err_rows;           /* rejected rows since mount */
+    uint64_t ingest_bytes;       /* bytes accepted since mount */
+    int64_t rate_sec[ENG_RATE_SLOTS];
+    uint64_t rate_rows[ENG_RATE_SLOTS];
+    void *dump_index;            /* exec/dump.c's rendered-size index */
+};
+
+/* Open DATADIR (created if missing), loading the catalog and every log. */
+int eng_open(const char *datadir, struct engine **out);
+/* Sync every log and free everything; NULL is a no-op. */
+void eng_close(struct engine *e);
+const char *eng_datadir(const struct engine *e);
+
+/*
+ * Create a stream from a finished schema (takes s, also on failure).
+ * -EEXIST when the name is taken (0 with *created = 0 when if_not_exists).
+ */
+int eng_create_stream(struct engine *e, struct schema *s, int if_not_exists, int *created);
+/* Drop a stream and delete its data; -ENOENT unless if_exists. */
+int eng_drop_stream(struct engine *e, const char *name, int if_exists);
+
+int eng_stream_get(struct engine *e, const char *name, struct eng_stream **out);
+int eng_stream_get_id(struct engine *e, uint32_t id, struct eng_stream **out);
+void eng_stream_put(struct eng_stream *s);
+
+/* Snapshot of the streams, in creation order (caller frees *ids). */
+int eng_list(struct engine *e, uint32_t **ids, uint32_t *n);
+
+/* Record a rejected row in the stream's errors file. */
+void eng_stream_reject(struct eng_stream *s, uint64_t line_no, const char *reason,
+                       const char *row, size_t row_len);
+/* Note accepted rows for stats. */
+void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes);
+/* The stats file's text. */
+int eng_stream_stats(struct eng_stream *s, struct buf *out);
+/* Size of the errors file and a read from it. */
+int eng_errors_size(struct eng_stream *s, uint64_t *size);
+int eng_errors_read(struct eng_stream *s, uint64_t off, size_t n, struct buf *out);
+
+/* ctl outcomes: the newest ENG_OUTCOMES lines, "ok: ..." or "error: ...". */
+#define ENG_OUTCOMES 100
+void eng_outcome_add(struct engine *e, const char *line);
+int eng_outcomes_render(struct engine *e, struct buf *out);
+
+#endif

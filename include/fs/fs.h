@@ -1,0 +1,43 @@
+/*
+ * fs.h — the FUSE namespace (the only code that knows FUSE exists).
+ *
+ * Inode numbers are derived from catalog ids, so they are stable across
+ * remounts and need no table: the root is 1, ctl is 2, and a stream with
+ * id N has its directory at N << 8 and its files at (N << 8) | kind.
+ * Stream ids are never reused, so an inode number never names two things.
+ */
+#ifndef SFS_FS_FS_H
+#define SFS_FS_FS_H
+
+#include <stdint.h>
+
+#include "exec/engine.h"
+
+struct fuse_lowlevel_ops;
+
+enum fs_kind {
+    FS_STREAM_DIR = 0,
+    FS_INGEST,
+    FS_DATA,
+    FS_SCHEMA,
+    FS_STATS,
+    FS_ERRORS,
+    FS_KIND_END
+};
+
+#define FS_INO_ROOT 1
+#define FS_INO_CTL 2
+
+static inline uint64_t fs_ino(uint32_t stream_id, enum fs_kind kind)
+{
+    return ((uint64_t)stream_id << 8) | (uint64_t)kind;
+}
+static inline uint32_t fs_ino_stream(uint64_t ino) { return (uint32_t)(ino >> 8); }
+static inline enum fs_kind fs_ino_kind(uint64_t ino) { return (enum fs_kind)(ino & 0xff); }
+
+/* The name of a stream directory's file of this kind ("ingest", ...). */
+const char *fs_kind_name(enum fs_kind kind);
+/* The low-level operations; their userdata is the struct engine. */
+const struct fuse_lowlevel_ops *fs_ops(void);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * sql.h — running statements against the engine, and the statement
+ * framing of the `ctl` file (SPEC precise rules 1 and 2).
+ *
+ * A session is one open `ctl` file: text accumulates; a statement ends at
+ * ';' or at the end of a write, unless the text so far is an unfinished
+ * statement (the parser reached the end of input), which waits for the
+ * next write; at close, what remains is a statement. The first failing
+ * statement of a write fails that write: its error is returned and the
+ * rest of that write's text is discarded. Outcomes ("ok: ..." or
+ * "error: line L, column C: ...") go to the session and to the engine's
+ * shared list that a fresh `cat ctl` shows.
+ *
+ * Ownership: a session borrows the engine, which must outlive it.
+ */
+#ifndef SFS_SQL_SQL_H
+#define SFS_SQL_SQL_H
+
+#include <stddef.h>
+
+#include "exec/engine.h"
+#include "sql/error.h"
+#include "sql/parser.h"
+#include "util/buf.h"
+
+/* Execute a parsed statement; on success *outcome gets "ok: ..." text. */
+int sql_exec(struct engine *e, const struct sql_stmt *st, struct sql_error *err,
+             struct buf *outcome);
+/* Parse and execute one statement. */
+int sql_run(struct engine *e, const char *text, size_t len, struct sql_error *err,
+            struct buf *outcome);
+/* Create a raw stream (one `raw string` column, format 'raw'), as mkdir does.
+ * -EINVAL for an invalid or reserved name, -EEXIST when taken. */
+int sql_create_raw(struct engine *e, const char *name);
+/* 1 for a name the namespace reserves (ctl, queries). */
+int sql_reserved_name(const char *name);
+
+struct sql_session;
+
+int sql_session_create(struct engine *e, struct sql_session **out);
+void sql_session_destroy(struct sql_session *ss);
+/* Feed one write's bytes; 0, or the errno-style code of the first failure. */
+int sql_session_write(struct sql_session *ss, const char *p, size_t n);
+/* End of input (close): run what remains. */
+int sql_session_finish(struct sql_session *ss);
+/* This session's outcome lines so far (borrowed). */
+const struct buf *sql_session_outcomes(const struct sql_session *ss);
+
+#endif

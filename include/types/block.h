@@ -1,0 +1,96 @@
+/*
+ * block.h — the column block, the one unit rows travel in.
+ *
+ * A block holds up to a few thousand rows of one schema, by column. Ingest
+ * parses straight into blocks, the log stores them, readers render them.
+ *
+ * Column layout:
+ *   - fixed-width kinds: data is an array of n values of ty_width(ty) bytes;
+ *   - strings: data is an array of n+1 uint32_t offsets into chars
+ *     (value i is chars[off[i] .. off[i+1])); strings may hold any bytes;
+ *   - nullable columns: nulls[i] is 1 when row i is NULL (its value slot
+ *     holds the type's zero). Non-nullable columns have nulls == NULL.
+ *
+ * Ownership: a block owns its columns and their memory. Blocks are built by
+ * one thread, then published read-only; a published block is shared by
+ * reference count (blk_ref / blk_unref), never modified again.
+ */
+#ifndef SFS_TYPES_BLOCK_H
+#define SFS_TYPES_BLOCK_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "types/type.h"
+#include "util/buf.h"
+
+struct col {
+    struct ty ty;
+    uint32_t n;      /* rows */
+    uint32_t cap;    /* rows the data/nulls arrays have room for */
+    void *data;      /* values, or n+1 offsets for strings */
+    uint8_t *nulls;  /* nullable only */
+    char *chars;     /* strings only */
+    size_t chars_len;
+    size_t chars_cap;
+};
+
+struct blk {
+    atomic_int refs;
+    uint32_t ncols;
+    uint32_t nrows;
+    struct col *cols;
+};
+
+/* A block with ncols empty columns of the given types (refs = 1). */
+int blk_create(const struct ty *types, uint32_t ncols, struct blk **out);
+void blk_ref(struct blk *b);
+/* Drop a reference; the last one frees. NULL is a no-op. */
+void blk_unref(struct blk *b);
+/* Empty every column, keeping capacity (for reuse by the builder). */
+void blk_clear(struct blk *b);
+/* Set nrows from the columns after filling them; -EINVAL if they differ. */
+int blk_seal(struct blk *b);
+/* Drop rows from n on (n <= nrows), e.g. to roll back a half-added row. */
+void blk_truncate(struct blk *b, uint32_t n);
+/* Append rows [from, to) of src (same types) to dst. */
+int blk_append_rows(struct blk *dst, const struct blk *src, uint32_t from, uint32_t to);
+
+/* Column building. Each push appends one row to one column. */
+int col_reserve(struct col *c, uint32_t rows);
+int col_push_null(struct col *c); /* NULL for nullable, the zero value otherwise */
+int col_push_fixed(struct col *c, const void *value); /* ty_width bytes */
+int col_push_str(struct col *c, const char *s, size_t n);
+/* Start a string value to be filled by col_str_grow/col_str_append, then end it. */
+int col_str_append(struct col *c, const char *s, size_t n);
+int col_str_end(struct col *c);
+void col_truncate(struct col *c, uint32_t n);
+
+static inline int col_is_null(const struct col *c, uint32_t i)
+{
+    return c->nulls && c->nulls[i];
+}
+static inline const uint32_t *col_offsets(const struct col *c)
+{
+    return (const uint32_t *)c->data;
+}
+static inline const char *col_str(const struct col *c, uint32_t i, size_t *len)
+{
+    const uint32_t *off = col_offsets(c);
+    *len = off[i + 1] - off[i];
+    return c->chars + off[i];
+}
+#define COL_AT(c, T, i) (((const T *)(c)->data)[i])
+
+/*
+ * Serialization (the log's record payload): little-endian, self-checking.
+ *   u32 ncols, u32 nrows, then per column: u8 kind, u8 nullable, u8 prec,
+ *   u8 0, [nulls: nrows bytes], fixed: nrows*width bytes | string: u64
+ *   chars_len, (nrows+1)*u32 offsets, chars.
+ */
+int blk_serialize(const struct blk *b, struct buf *out);
+/* Parse n bytes; -ERR_CORRUPT if they do not form a block. */
+int blk_deserialize(const void *p, size_t n, struct blk **out);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * datetime.h — parsing and rendering of datetime and datetime64 values (UTC).
+ *
+ * Text form: "YYYY-MM-DD HH:MM:SS[.f...]"; parsing also accepts 'T' for the
+ * space, a trailing 'Z', and a date alone ("YYYY-MM-DD", midnight).
+ * Ticks are units of 10^-prec seconds since the Unix epoch.
+ */
+#ifndef SFS_TYPES_DATETIME_H
+#define SFS_TYPES_DATETIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DT_MAX_TEXT 32 /* rendered length with NUL, prec <= 9 */
+
+/* Parse text into ticks at precision prec (extra fraction digits are
+ * truncated). Returns 0 or -EINVAL. */
+int dt_parse(const char *s, size_t n, int prec, int64_t *ticks);
+/* Render ticks at precision prec: exactly prec fraction digits (none for 0).
+ * Returns the length written (without NUL). */
+size_t dt_format(int64_t ticks, int prec, char out[DT_MAX_TEXT]);
+/* Convert ticks between precisions (truncating toward minus infinity). */
+int64_t dt_rescale(int64_t ticks, int from_prec, int to_prec);
+/* 10^p for p in 0..18. */
+int64_t dt_pow10(int p);
+
+#endif

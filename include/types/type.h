@@ -1,0 +1,57 @@
+/*
+ * type.h — SQL column types.
+ *
+ * A type is a small value (copy it freely; nothing to free). Storage of each
+ * kind in a column: bool and uint8 as uint8_t; intN/uintN as their C types;
+ * float32/64 as float/double; datetime as uint32_t seconds since the epoch
+ * (UTC); datetime64(p) as int64_t ticks of 10^-p seconds; string as offsets
+ * plus bytes (see block.h). Nullable is a flag on any kind.
+ */
+#ifndef SFS_TYPES_TYPE_H
+#define SFS_TYPES_TYPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum ty_kind {
+    TY_BOOL = 1,
+    TY_INT8, TY_INT16, TY_INT32, TY_INT64,
+    TY_UINT8, TY_UINT16, TY_UINT32, TY_UINT64,
+    TY_FLOAT32, TY_FLOAT64,
+    TY_STRING,
+    TY_DATETIME,
+    TY_DATETIME64,
+    TY_KIND_END
+};
+
+struct ty {
+    uint8_t kind;     /* enum ty_kind */
+    uint8_t nullable; /* 0 or 1 */
+    uint8_t prec;     /* datetime64 precision 0..9 */
+};
+
+#define TY_MAX_NAME 48 /* longest rendered type name, with NUL */
+
+/* Bytes per value in a column's data array (strings: 0, they use offsets). */
+size_t ty_width(struct ty t);
+int ty_is_int(struct ty t);      /* any of int8..uint64 */
+int ty_is_signed(struct ty t);   /* int8..int64 */
+int ty_is_float(struct ty t);
+int ty_equal(struct ty a, struct ty b);
+
+/*
+ * Build a type from its SQL name (case-insensitive: "int32", "DateTime64",
+ * "string", ...) and integer parameters (datetime64's precision; the
+ * default precision 3 when nparams is 0). nullable(T) is built by the caller
+ * setting .nullable. Returns 0 or -EINVAL for unknown names or bad params.
+ */
+int ty_from_name(const char *name, size_t name_len, const int64_t *params, int nparams,
+                 struct ty *out);
+
+/* Parse a rendered type name such as "nullable(datetime64(3))". */
+int ty_parse(const char *s, struct ty *out);
+
+/* Render the canonical name ("nullable(datetime64(3))") into out. */
+void ty_name(struct ty t, char out[TY_MAX_NAME]);
+
+#endif

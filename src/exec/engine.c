@@ -1,0 +1,393 @@
+/*
+ * engine.c — streams of a data directory and their shared state
+ * (exec/engine.h).
+ *
+ * The engine mutex guards the catalog, the stream table and the ctl
+ * outcomes; it is never held across log I/O. Each stream has its own mutex
+ * for its stats and errors file.
+ */
+#include "exec/engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/dump.h"
+#include "os/os.h"
+#include "store/catalog.h"
+#include "types/datetime.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/msg.h"
+
+struct engine {
+    char *datadir;
+    pthread_mutex_t mu;          /* guards everything below */
+    struct catalog *cat;
+    struct eng_stream **streams; /* parallel to cat->entries */
+    uint32_t nstreams;
+    char *outcomes[ENG_OUTCOMES];
+    uint32_t outcome_next;       /* total outcomes ever added */
+};
+
+const char *eng_datadir(const struct engine *e)
+{
+    return e->datadir;
+}
+
+static void stream_free(struct eng_stream *s)
+{
+    if (!s)
+        return;
+    log_close(s->log);
+    if (s->err_fd >= 0)
+        os_close(s->err_fd);
+    dump_index_free(s);
+    pthread_mutex_destroy(&s->mu);
+    sch_destroy((struct schema *)s->schema);
+    free(s);
+}
+
+/* Open the runtime side of catalog entry (id, schema); clones the schema. */
+static int stream_open(struct engine *e, uint32_t id, const struct schema *schema,
+                       struct eng_stream **out)
+{
+    struct eng_stream *s = calloc(1, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    s->id = id;
+    s->err_fd = -1;
+    atomic_init(&s->refs, 1);
+    pthread_mutex_init(&s->mu, NULL);
+    struct schema *copy = NULL;
+    int rc = sch_clone(schema, &copy);
+    if (rc)
+        goto fail;
+    s->schema = copy;
+    rc = -ENAMETOOLONG;
+    if (snprintf(s->dir, sizeof(s->dir), "%s/streams/%u", e->datadir, id) >= (int)sizeof(s->dir))
+        goto fail;
+    rc = os_mkdir(s->dir, 0755);
+    if (!rc)
+        rc = log_open(s->dir, &s->log);
+    if (rc)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    stream_free(s);
+    return rc;
+}
+
+int eng_open(const char *datadir, struct engine **out)
+{
+    struct engine *e = calloc(1, sizeof(*e));
+    char path[PATH_MAX];
+    if (!e)
+        return -ENOMEM;
+    pthread_mutex_init(&e->mu, NULL);
+    int rc = -ENOMEM;
+    e->datadir = strdup(datadir);
+    if (!e->datadir)
+        goto fail;
+    rc = os_mkdir(datadir, 0755);
+    snprintf(path, sizeof(path), "%s/streams", datadir);
+    if (!rc)
+        rc = os_mkdir(path, 0755);
+    if (!rc)
+        rc = cat_load(datadir, &e->cat);
+    if (rc)
+        goto fail;
+    rc = -ENOMEM;
+    e->streams = calloc(e->cat->n ? e->cat->n : 1, sizeof(*e->streams));
+    if (!e->streams)
+        goto fail;
+    for (uint32_t i = 0; i < e->cat->n; i++) {
+        rc = stream_open(e, e->cat->entries[i].id, e->cat->entries[i].schema, &e->streams[i]);
+        if (rc) {
+            msg_error("stream %s: %s", e->cat->entries[i].schema->name, err_str(rc));
+            goto fail;
+        }
+        e->nstreams++;
+    }
+    *out = e;
+    return 0;
+fail:
+    eng_close(e);
+    return rc;
+}
+
+void eng_close(struct engine *e)
+{
+    if (!e)
+        return;
+    for (uint32_t i = 0; i < e->nstreams; i++)
+        eng_stream_put(e->streams[i]);
+    free(e->streams);
+    cat_destroy(e->cat);
+    for (int i = 0; i < ENG_OUTCOMES; i++)
+        free(e->outcomes[i]);
+    pthread_mutex_destroy(&e->mu);
+    free(e->datadir);
+    free(e);
+}
+
+int eng_create_stream(struct engine *e, struct schema *s, int if_not_exists, int *created)
+{
+    struct eng_stream *st = NULL;
+    uint32_t id;
+    *created = 0;
+    pthread_mutex_lock(&e->mu);
+    int rc = -EEXIST;
+    if (cat_find(e->cat, s->name)) {
+        sch_destroy(s);
+        rc = if_not_exists ? 0 : -EEXIST;
+        goto out;
+    }
+    struct eng_stream **grown = realloc(e->streams, (e->nstreams + 1) * sizeof(*grown));
+    rc = -ENOMEM;
+    if (!grown) {
+        sch_destroy(s);
+        goto out;
+    }
+    e->streams = grown;
+    rc = cat_add(e->cat, s, &id); /* takes s */
+    if (rc)
+        goto out;
+    rc = stream_open(e, id, s, &st);
+    if (rc) {
+        cat_remove(e->cat, id);
+        goto out;
+    }
+    e->streams[e->nstreams++] = st;
+    *created = 1;
+out:
+    pthread_mutex_unlock(&e->mu);
+    return rc;
+}
+
+int eng_drop_stream(struct engine *e, const char *name, int if_exists)
+{
+    pthread_mutex_lock(&e->mu);
+    uint32_t i = 0;
+    while (i < e->nstreams && strcmp(e->streams[i]->schema->name, name))
+        i++;
+    int rc = if_exists ? 0 : -ENOENT;
+    if (i == e->nstreams)
+        goto out;
+    struct eng_stream *s = e->streams[i];
+    rc = cat_remove(e->cat, s->id);
+    if (rc)
+        goto out;
+    memmove(&e->streams[i], &e->streams[i + 1], (e->nstreams - i - 1) * sizeof(s));
+    e->nstreams--;
+    atomic_store(&s->dropped, 1);
+    /* The catalog no longer names it: its data goes now; open handles keep
+     * their descriptors until they let go. */
+    rc = os_rmtree(s->dir);
+    if (rc)
+        msg_warn("drop stream %s: removing %s: %s", name, s->dir, err_str(rc));
+    rc = 0;
+    eng_stream_put(s);
+out:
+    pthread_mutex_unlock(&e->mu);
+    return rc;
+}
+
+static int get_where(struct engine *e, const char *name, uint32_t id, struct eng_stream **out)
+{
+    pthread_mutex_lock(&e->mu);
+    for (uint32_t i = 0; i < e->nstreams; i++) {
+        struct eng_stream *s = e->streams[i];
+        if (name ? !strcmp(s->schema->name, name) : s->id == id) {
+            atomic_fetch_add(&s->refs, 1);
+            *out = s;
+            pthread_mutex_unlock(&e->mu);
+            return 0;
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+    return -ENOENT;
+}
+
+int eng_stream_get(struct engine *e, const char *name, struct eng_stream **out)
+{
+    return get_where(e, name, 0, out);
+}
+
+int eng_stream_get_id(struct engine *e, uint32_t id, struct eng_stream **out)
+{
+    return get_where(e, NULL, id, out);
+}
+
+void eng_stream_put(struct eng_stream *s)
+{
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+        stream_free(s);
+}
+
+int eng_list(struct engine *e, uint32_t **ids, uint32_t *n)
+{
+    pthread_mutex_lock(&e->mu);
+    uint32_t *a = malloc((e->nstreams ? e->nstreams : 1) * sizeof(*a));
+    if (!a) {
+        pthread_mutex_unlock(&e->mu);
+        return -ENOMEM;
+    }
+    for (uint32_t i = 0; i < e->nstreams; i++)
+        a[i] = e->streams[i]->id;
+    *n = e->nstreams;
+    pthread_mutex_unlock(&e->mu);
+    *ids = a;
+    return 0;
+}
+
+/* --- errors and stats ----------------------------------------------------- */
+
+#define ERR_ROW_BYTES 200
+
+void eng_stream_reject(struct eng_stream *s, uint64_t line_no, const char *reason,
+                       const char *row, size_t row_len)
+{
+    struct buf b = BUF_INIT;
+    char when[DT_MAX_TEXT];
+    dt_format(clk_now_ns() / 1000000, 3, when);
+    buf_printf(&b, "%s\tline %llu\t%s\t", when, (unsigned long long)line_no, reason);
+    if (row_len > ERR_ROW_BYTES)
+        row_len = ERR_ROW_BYTES;
+    for (size_t i = 0; i < row_len; i++) {
+        unsigned char c = (unsigned char)row[i];
+        if (c < 0x20 || c == 0x7f)
+            buf_printf(&b, "\\x%02x", c);
+        else
+            buf_putc(&b, (char)c);
+    }
+    buf_putc(&b, '\n');
+
+    pthread_mutex_lock(&s->mu);
+    s->err_rows++;
+    int rc = 0;
+    if (s->err_fd < 0 && !atomic_load(&s->dropped)) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/errors", s->dir);
+        rc = os_open(path, O_WRONLY | O_CREAT | O_APPEND, 0644, &s->err_fd);
+    }
+    if (!rc && s->err_fd >= 0 && b.data)
+        rc = os_write(s->err_fd, b.data, b.len);
+    if (rc)
+        msg_warn("stream %s: cannot record a rejected row: %s", s->schema->name, err_str(rc));
+    pthread_mutex_unlock(&s->mu);
+    buf_free(&b);
+}
+
+void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes)
+{
+    int64_t sec = clk_mono_ns() / 1000000000;
+    int slot = (int)(sec % ENG_RATE_SLOTS);
+    pthread_mutex_lock(&s->mu);
+    if (s->rate_sec[slot] != sec) {
+        s->rate_sec[slot] = sec;
+        s->rate_rows[slot] = 0;
+    }
+    s->rate_rows[slot] += rows;
+    s->ingest_bytes += bytes;
+    pthread_mutex_unlock(&s->mu);
+}
+
+int eng_stream_stats(struct eng_stream *s, struct buf *out)
+{
+    struct log_info li;
+    log_get_info(s->log, &li);
+    int64_t now = clk_mono_ns() / 1000000000;
+    uint64_t recent = 0, err_rows, bytes_in;
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < ENG_RATE_SLOTS; i++)
+        if (s->rate_sec[i] > now - ENG_RATE_SLOTS && s->rate_sec[i] <= now)
+            recent += s->rate_rows[i];
+    err_rows = s->err_rows;
+    bytes_in = s->ingest_bytes;
+    pthread_mutex_unlock(&s->mu);
+
+    char tmin[DT_MAX_TEXT] = "", tmax[DT_MAX_TEXT] = "";
+    if (li.next_sn) {
+        dt_format(li.min_time_ms, 3, tmin);
+        dt_format(li.max_time_ms, 3, tmax);
+    }
+    int rc = buf_printf(out,
+                        "rows: %llu\nbytes: %llu\nsequence: %llu\nrecords: %llu\n"
+                        "min_time: %s\nmax_time: %s\nerrors: %llu\n"
+                        "ingest_bytes: %llu\ningest_rows_per_s: %.1f\n",
+                        (unsigned long long)li.next_sn, (unsigned long long)li.bytes,
+                        (unsigned long long)li.next_sn, (unsigned long long)li.records, tmin,
+                        tmax, (unsigned long long)err_rows, (unsigned long long)bytes_in,
+                        (double)recent / ENG_RATE_SLOTS);
+    return rc;
+}
+
+int eng_errors_size(struct eng_stream *s, uint64_t *size)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/errors", s->dir);
+    int fd = -1;
+    int rc = os_open(path, O_RDONLY, 0, &fd);
+    if (rc == -ENOENT) {
+        *size = 0;
+        return 0;
+    }
+    if (rc)
+        return rc;
+    off_t sz;
+    rc = os_fsize(fd, &sz);
+    os_close(fd);
+    if (!rc)
+        *size = (uint64_t)sz;
+    return rc;
+}
+
+int eng_errors_read(struct eng_stream *s, uint64_t off, size_t n, struct buf *out)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/errors", s->dir);
+    int fd = -1;
+    int rc = os_open(path, O_RDONLY, 0, &fd);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc)
+        return rc;
+    size_t got = 0;
+    rc = buf_reserve(out, n);
+    if (!rc)
+        rc = os_pread(fd, out->data + out->len, n, (off_t)off, &got);
+    if (!rc)
+        out->len += got;
+    os_close(fd);
+    return rc;
+}
+
+/* --- ctl outcomes --------------------------------------------------------- */
+
+void eng_outcome_add(struct engine *e, const char *line)
+{
+    char *copy = strdup(line);
+    if (!copy)
+        return;
+    pthread_mutex_lock(&e->mu);
+    uint32_t slot = e->outcome_next++ % ENG_OUTCOMES;
+    free(e->outcomes[slot]);
+    e->outcomes[slot] = copy;
+    pthread_mutex_unlock(&e->mu);
+}
+
+int eng_outcomes_render(struct engine *e, struct buf *out)
+{
+    int rc = 0;
+    pthread_mutex_lock(&e->mu);
+    uint32_t n = e->outcome_next < ENG_OUTCOMES ? e->outcome_next : ENG_OUTCOMES;
+    for (uint32_t i = e->outcome_next - n; i < e->outcome_next && !rc; i++)
+        rc = buf_printf(out, "%s\n", e->outcomes[i % ENG_OUTCOMES]);
+    pthread_mutex_unlock(&e->mu);
+    return rc;
+}

@@ -1,0 +1,240 @@
+/*
+ * fs.c — open files of the namespace: ctl, ingest, data, schema, stats,
+ * errors (fs/fs.h). Each open gets a handle (fi->fh) holding what that
+ * descriptor needs: an SQL session for ctl, an ingest handle, a render
+ * cursor for data, or a per-open snapshot for generated text files.
+ *
+ * Every file is opened with direct_io: each write(2) arrives as one WRITE
+ * (never the write-back cache), and reads reach the daemon, so growing
+ * files are never cut at a stale cached size.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/dump.h"
+#include "exec/ingest.h"
+#include "internal.h"
+#include "sql/sql.h"
+#include "types/schema.h"
+
+struct handle {
+    int kind;                  /* enum fs_kind, or -1 for ctl */
+    struct eng_stream *s;      /* counted; NULL for ctl */
+    struct ing_handle *ing;    /* ingest */
+    struct dump_cursor *dump;  /* data */
+    struct sql_session *ss;    /* ctl: created on first write */
+    struct buf text;           /* schema/stats snapshot; ctl's read snapshot */
+    uint64_t cursor;           /* ctl: bytes of outcomes delivered */
+    int snapped;               /* ctl: text holds the shared outcomes */
+    pthread_mutex_t mu;        /* ctl: guards ss, text, cursor */
+};
+
+#define KIND_CTL (-1)
+
+int fs_render(struct eng_stream *s, enum fs_kind kind, struct buf *out)
+{
+    if (kind == FS_SCHEMA) {
+        int rc = sch_render_ddl(s->schema, out);
+        return rc ? rc : buf_putc(out, '\n');
+    }
+    return eng_stream_stats(s, out);
+}
+
+static void handle_free(struct handle *h)
+{
+    if (!h)
+        return;
+    if (h->ing)
+        ing_close(h->ing);
+    dump_cursor_destroy(h->dump);
+    sql_session_destroy(h->ss);
+    eng_stream_put(h->s);
+    buf_free(&h->text);
+    pthread_mutex_destroy(&h->mu);
+    free(h);
+}
+
+static int open_stream_file(struct engine *e, fuse_ino_t ino, struct fuse_file_info *fi,
+                            struct handle *h)
+{
+    enum fs_kind kind = fs_ino_kind(ino);
+    int acc = fi->flags & O_ACCMODE;
+    int rc = eng_stream_get_id(e, fs_ino_stream(ino), &h->s);
+    if (rc)
+        return rc;
+    h->kind = kind;
+    switch (kind) {
+    case FS_INGEST:
+        if (acc == O_RDONLY)
+            return -EACCES;
+        return ing_open(h->s, &h->ing);
+    case FS_DATA:
+    case FS_ERRORS:
+    case FS_SCHEMA:
+    case FS_STATS:
+        if (acc != O_RDONLY)
+            return -EACCES;
+        if (kind == FS_DATA)
+            return dump_cursor_create(&h->dump);
+        if (kind == FS_SCHEMA || kind == FS_STATS)
+            return fs_render(h->s, kind, &h->text);
+        return 0;
+    default: return -EISDIR;
+    }
+}
+
+void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct engine *e = fuse_req_userdata(req);
+    struct handle *h = calloc(1, sizeof(*h));
+    if (!h) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    pthread_mutex_init(&h->mu, NULL);
+    int rc = 0;
+    if (ino == FS_INO_CTL)
+        h->kind = KIND_CTL;
+    else if (ino == FS_INO_ROOT)
+        rc = -EISDIR;
+    else
+        rc = open_stream_file(e, ino, fi, h);
+    if (rc) {
+        handle_free(h);
+        fuse_reply_err(req, err_to_errno(rc));
+        return;
+    }
+    fi->fh = (uint64_t)(uintptr_t)h;
+    fi->direct_io = 1;
+    fi->keep_cache = 0;
+    if (fuse_reply_open(req, fi) == -ENOENT)
+        handle_free(h); /* the opener was interrupted: no release will come */
+}
+
+static struct handle *handle_of(struct fuse_file_info *fi)
+{
+    return (struct handle *)(uintptr_t)fi->fh;
+}
+
+/* ctl reads follow the descriptor, not the offset: the writer's own
+ * outcomes, or (for a descriptor that never wrote) a snapshot of the
+ * newest shared outcomes taken at its first read. */
+static void read_ctl(fuse_req_t req, struct engine *e, struct handle *h, size_t size)
+{
+    pthread_mutex_lock(&h->mu);
+    const struct buf *src;
+    if (h->ss) {
+        src = sql_session_outcomes(h->ss);
+    } else {
+        if (!h->snapped) {
+            eng_outcomes_render(e, &h->text);
+            h->snapped = 1;
+        }
+        src = &h->text;
+    }
+    size_t avail = src->len > h->cursor ? src->len - (size_t)h->cursor : 0;
+    size_t n = avail < size ? avail : size;
+    fuse_reply_buf(req, n ? src->data + h->cursor : NULL, n);
+    h->cursor += n;
+    pthread_mutex_unlock(&h->mu);
+}
+
+void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                struct fuse_file_info *fi)
+{
+    struct engine *e = fuse_req_userdata(req);
+    struct handle *h = handle_of(fi);
+    struct buf out = BUF_INIT;
+    int rc = 0;
+    switch (h->kind) {
+    case KIND_CTL: read_ctl(req, e, h, size); return;
+    case FS_DATA: rc = dump_read(h->s, h->dump, (uint64_t)off, size, &out); break;
+    case FS_ERRORS: rc = eng_errors_read(h->s, (uint64_t)off, size, &out); break;
+    case FS_SCHEMA:
+    case FS_STATS:
+        if ((size_t)off < h->text.len) {
+            size_t n = h->text.len - (size_t)off;
+            fuse_reply_buf(req, h->text.data + off, n < size ? n : size);
+        } else {
+            fuse_reply_buf(req, NULL, 0);
+        }
+        return;
+    default: rc = -EBADF; break;
+    }
+    if (rc)
+        fuse_reply_err(req, err_to_errno(rc));
+    else
+        fuse_reply_buf(req, out.data, out.len);
+    buf_free(&out);
+}
+
+static int write_ctl(struct engine *e, struct handle *h, const char *p, size_t n)
+{
+    pthread_mutex_lock(&h->mu);
+    int rc = 0;
+    if (!h->ss)
+        rc = sql_session_create(e, &h->ss);
+    if (!rc)
+        rc = sql_session_write(h->ss, p, n);
+    pthread_mutex_unlock(&h->mu);
+    return rc;
+}
+
+void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+                 struct fuse_file_info *fi)
+{
+    struct engine *e = fuse_req_userdata(req);
+    struct handle *h = handle_of(fi);
+    int rc;
+    if (h->kind == KIND_CTL)
+        rc = write_ctl(e, h, buf, size);
+    else if (h->kind == FS_INGEST)
+        rc = ing_write(h->ing, buf, size);
+    else
+        rc = -EBADF;
+    if (rc)
+        fuse_reply_err(req, err_to_errno(rc));
+    else
+        fuse_reply_write(req, size);
+}
+
+static int finish_ctl(struct handle *h)
+{
+    pthread_mutex_lock(&h->mu);
+    int rc = h->ss ? sql_session_finish(h->ss) : 0;
+    pthread_mutex_unlock(&h->mu);
+    return rc;
+}
+
+void fs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct handle *h = handle_of(fi);
+    int rc = 0;
+    if (h->kind == FS_INGEST)
+        rc = ing_flush(h->ing);
+    else if (h->kind == KIND_CTL)
+        rc = finish_ctl(h); /* an unterminated last statement runs at close */
+    fuse_reply_err(req, err_to_errno(rc));
+}
+
+void fs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+    struct handle *h = handle_of(fi);
+    int rc = h->kind == FS_INGEST ? ing_flush(h->ing) : 0;
+    fuse_reply_err(req, err_to_errno(rc));
+}
+
+void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct handle *h = handle_of(fi);
+    if (h->kind == KIND_CTL)
+        finish_ctl(h);
+    if (h->ing) {
+        ing_close(h->ing); /* errors of the final line are in `errors` */
+        h->ing = NULL;
+    }
+    handle_free(h);
+    fuse_reply_err(req, 0);
+}

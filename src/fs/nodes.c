@@ -1,0 +1,315 @@
+/*
+ * nodes.c — the namespace's shape: lookup, getattr, readdir, mkdir, rmdir
+ * (fs/fs.h). Nothing here keeps per-inode state: every inode number maps
+ * back to a catalog id, so forget has nothing to free and an inode can be
+ * resolved at any time, as NFS export will need.
+ */
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exec/dump.h"
+#include "fs/fs.h"
+#include "internal.h"
+#include "sql/sql.h"
+
+static const char *const kind_names[FS_KIND_END] = {"", "ingest", "data", "schema", "stats",
+                                                    "errors"};
+
+const char *fs_kind_name(enum fs_kind kind)
+{
+    return kind < FS_KIND_END ? kind_names[kind] : "";
+}
+
+/* Size of a stream file as a reader would see it now. */
+static int stream_file_size(struct eng_stream *s, enum fs_kind kind, uint64_t *size)
+{
+    struct buf b = BUF_INIT;
+    int rc = 0;
+    *size = 0;
+    switch (kind) {
+    case FS_DATA: return dump_size(s, size);
+    case FS_ERRORS: return eng_errors_size(s, size);
+    case FS_SCHEMA:
+    case FS_STATS:
+        rc = fs_render(s, kind, &b);
+        *size = b.len;
+        buf_free(&b);
+        return rc;
+    default: return 0;
+    }
+}
+
+int fs_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double *timeout)
+{
+    memset(st, 0, sizeof(*st));
+    st->st_ino = ino;
+    st->st_uid = getuid();
+    st->st_gid = getgid();
+    st->st_nlink = 1;
+    *timeout = 1.0;
+    if (ino == FS_INO_ROOT) {
+        st->st_mode = S_IFDIR | 0755;
+        st->st_nlink = 2;
+        return 0;
+    }
+    if (ino == FS_INO_CTL) {
+        st->st_mode = S_IFREG | 0666;
+        return 0;
+    }
+    struct eng_stream *s;
+    enum fs_kind kind = fs_ino_kind(ino);
+    if (kind >= FS_KIND_END || eng_stream_get_id(e, fs_ino_stream(ino), &s))
+        return -ENOENT;
+    int rc = 0;
+    uint64_t size = 0;
+    switch (kind) {
+    case FS_STREAM_DIR:
+        st->st_mode = S_IFDIR | 0755;
+        st->st_nlink = 2;
+        break;
+    case FS_INGEST: st->st_mode = S_IFREG | 0222; break;
+    default:
+        st->st_mode = S_IFREG | 0444;
+        rc = stream_file_size(s, kind, &size);
+        *timeout = 0; /* growing or generated: never cache the size */
+        break;
+    }
+    st->st_size = (off_t)size;
+    eng_stream_put(s);
+    return rc;
+}
+
+static void reply_entry(fuse_req_t req, struct engine *e, fuse_ino_t ino, double entry_timeout)
+{
+    struct fuse_entry_param ep;
+    memset(&ep, 0, sizeof(ep));
+    int rc = fs_stat(e, ino, &ep.attr, &ep.attr_timeout);
+    if (rc) {
+        fuse_reply_err(req, -rc);
+        return;
+    }
+    ep.ino = ino;
+    ep.generation = 1;
+    ep.entry_timeout = entry_timeout;
+    fuse_reply_entry(req, &ep);
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    struct engine *e = fuse_req_userdata(req);
+    struct eng_stream *s;
+    if (parent == FS_INO_ROOT) {
+        if (!strcmp(name, "ctl")) {
+            reply_entry(req, e, FS_INO_CTL, 60.0);
+            return;
+        }
+        if (eng_stream_get(e, name, &s)) {
+            fuse_reply_err(req, ENOENT);
+            return;
+        }
+        uint32_t id = s->id;
+        eng_stream_put(s);
+        /* names can be dropped and re-created: do not cache the dentry */
+        reply_entry(req, e, fs_ino(id, FS_STREAM_DIR), 0.0);
+        return;
+    }
+    if (fs_ino_kind(parent) == FS_STREAM_DIR && parent != FS_INO_ROOT) {
+        for (int k = FS_INGEST; k < FS_KIND_END; k++)
+            if (!strcmp(name, kind_names[k])) {
+                reply_entry(req, e, fs_ino(fs_ino_stream(parent), (enum fs_kind)k), 60.0);
+                return;
+            }
+    }
+    fuse_reply_err(req, ENOENT);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct stat st;
+    double timeout;
+    int rc = fs_stat(fuse_req_userdata(req), ino, &st, &timeout);
+    if (rc)
+        fuse_reply_err(req, -rc);
+    else
+        fuse_reply_attr(req, &st, timeout);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+                       struct fuse_file_info *fi)
+{
+    /* Truncating ingest or ctl (`>`) is accepted and drops nothing; other
+     * files cannot be truncated; times and modes are fixed. */
+    if ((to_set & FUSE_SET_ATTR_SIZE) && ino != FS_INO_CTL && fs_ino_kind(ino) != FS_INGEST) {
+        fuse_reply_err(req, EPERM);
+        return;
+    }
+    op_getattr(req, ino, fi);
+}
+
+/* Directory listing: fixed entries, then streams at offset 16 + id, so an
+ * offset (cookie) stays meaningful across separate opens. */
+#define ROOT_FIXED 16
+
+static int add_dirent(fuse_req_t req, char *buf, size_t size, size_t *used, const char *name,
+                      fuse_ino_t ino, mode_t mode, off_t next)
+{
+    struct stat st = {.st_ino = ino, .st_mode = mode};
+    size_t need = fuse_add_direntry(req, buf + *used, size - *used, name, &st, next);
+    if (need > size - *used)
+        return 0;
+    *used += need;
+    return 1;
+}
+
+static void read_root(fuse_req_t req, struct engine *e, size_t size, off_t off)
+{
+    char *buf = malloc(size);
+    size_t used = 0;
+    uint32_t *ids = NULL, n = 0;
+    if (!buf || eng_list(e, &ids, &n)) {
+        free(buf);
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    int more = 1;
+    if (off < 1)
+        more = add_dirent(req, buf, size, &used, ".", FS_INO_ROOT, S_IFDIR, 1);
+    if (more && off < 2)
+        more = add_dirent(req, buf, size, &used, "..", FS_INO_ROOT, S_IFDIR, 2);
+    if (more && off < 3)
+        more = add_dirent(req, buf, size, &used, "ctl", FS_INO_CTL, S_IFREG, 3);
+    for (uint32_t i = 0; i < n && more; i++) {
+        off_t cookie = ROOT_FIXED + (off_t)ids[i];
+        struct eng_stream *s;
+        if (cookie <= off || eng_stream_get_id(e, ids[i], &s))
+            continue;
+        more = add_dirent(req, buf, size, &used, s->schema->name, fs_ino(ids[i], FS_STREAM_DIR),
+                          S_IFDIR, cookie);
+        eng_stream_put(s);
+    }
+    fuse_reply_buf(req, buf, used);
+    free(ids);
+    free(buf);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                       struct fuse_file_info *fi)
+{
+    struct engine *e = fuse_req_userdata(req);
+    if (ino == FS_INO_ROOT) {
+        read_root(req, e, size, off);
+        return;
+    }
+    struct eng_stream *s;
+    if (fs_ino_kind(ino) != FS_STREAM_DIR || eng_stream_get_id(e, fs_ino_stream(ino), &s)) {
+        fuse_reply_err(req, ENOTDIR);
+        return;
+    }
+    eng_stream_put(s);
+    char *buf = malloc(size);
+    size_t used = 0;
+    if (!buf) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    int more = 1;
+    if (off < 1)
+        more = add_dirent(req, buf, size, &used, ".", ino, S_IFDIR, 1);
+    if (more && off < 2)
+        more = add_dirent(req, buf, size, &used, "..", FS_INO_ROOT, S_IFDIR, 2);
+    for (int k = FS_INGEST; k < FS_KIND_END && more; k++)
+        if (off < 2 + k)
+            more = add_dirent(req, buf, size, &used, kind_names[k],
+                              fs_ino(fs_ino_stream(ino), (enum fs_kind)k), S_IFREG, 2 + k);
+    fuse_reply_buf(req, buf, used);
+    free(buf);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+    struct engine *e = fuse_req_userdata(req);
+    if (parent != FS_INO_ROOT) {
+        fuse_reply_err(req, EPERM);
+        return;
+    }
+    int rc = sql_create_raw(e, name);
+    if (rc) {
+        fuse_reply_err(req, rc == -EINVAL ? EINVAL : err_to_errno(rc));
+        return;
+    }
+    struct eng_stream *s;
+    if (eng_stream_get(e, name, &s)) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    uint32_t id = s->id;
+    eng_stream_put(s);
+    reply_entry(req, e, fs_ino(id, FS_STREAM_DIR), 0.0);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    struct engine *e = fuse_req_userdata(req);
+    struct eng_stream *s;
+    if (parent == FS_INO_ROOT && eng_stream_get(e, name, &s) == 0) {
+        /* a stream directory is never empty: only DROP STREAM drops data */
+        eng_stream_put(s);
+        fuse_reply_err(req, ENOTEMPTY);
+        return;
+    }
+    fuse_reply_err(req, parent == FS_INO_ROOT && strcmp(name, "ctl") ? ENOENT : ENOTDIR);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    fuse_reply_err(req, EPERM);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+                      struct fuse_file_info *fi)
+{
+    /* files are the namespace's own; new ones cannot be made */
+    fuse_reply_err(req, EACCES);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+    fuse_reply_err(req, EACCES);
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+    if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+        conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+    /* never the write-back cache: it re-sends and reorders ingest writes */
+    conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
+    conn->max_write = 1u << 20;
+}
+
+static const struct fuse_lowlevel_ops ops = {
+    .init = op_init,
+    .lookup = op_lookup,
+    .getattr = op_getattr,
+    .setattr = op_setattr,
+    .readdir = op_readdir,
+    .mkdir = op_mkdir,
+    .rmdir = op_rmdir,
+    .unlink = op_unlink,
+    .create = op_create,
+    .mknod = op_mknod,
+    .open = fs_op_open,
+    .read = fs_op_read,
+    .write = fs_op_write,
+    .flush = fs_op_flush,
+    .fsync = fs_op_fsync,
+    .release = fs_op_release,
+};
+
+const struct fuse_lowlevel_ops *fs_ops(void)
+{
+    return &ops;
+}

@@ -1,0 +1,110 @@
+/*
+ * session.c — statement framing for the `ctl` file (sql/sql.h).
+ *
+ * Text accumulates in `pending`. After each write, complete statements
+ * (ended by ';', found by the lexer so that ';' in strings and comments
+ * does not count) run in order; the text after the last ';' runs too,
+ * unless the parser says it is unfinished, in which case it waits.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/lexer.h"
+#include "sql/sql.h"
+#include "util/err.h"
+
+struct sql_session {
+    struct engine *e;
+    struct buf pending;   /* text not yet run */
+    struct buf outcomes;  /* this session's outcome lines */
+};
+
+int sql_session_create(struct engine *e, struct sql_session **out)
+{
+    struct sql_session *ss = calloc(1, sizeof(*ss));
+    if (!ss)
+        return -ENOMEM;
+    ss->e = e;
+    *out = ss;
+    return 0;
+}
+
+void sql_session_destroy(struct sql_session *ss)
+{
+    if (!ss)
+        return;
+    buf_free(&ss->pending);
+    buf_free(&ss->outcomes);
+    free(ss);
+}
+
+const struct buf *sql_session_outcomes(const struct sql_session *ss)
+{
+    return &ss->outcomes;
+}
+
+static void record(struct sql_session *ss, const char *line)
+{
+    buf_printf(&ss->outcomes, "%s\n", line);
+    eng_outcome_add(ss->e, line);
+}
+
+/*
+ * Run one statement's text. When allow_wait is set and the parser reached
+ * the end of input, return ERR_INCOMPLETE without recording anything.
+ */
+static int run_one(struct sql_session *ss, const char *text, size_t len, int allow_wait)
+{
+    struct sql_error err = {0};
+    struct buf outcome = BUF_INIT;
+    if (sql_is_blank(text, len))
+        return 0;
+    int rc = sql_run(ss->e, text, len, &err, &outcome);
+    if (rc == ERR_INCOMPLETE && allow_wait) {
+        buf_free(&outcome);
+        return rc;
+    }
+    if (rc) {
+        struct buf line = BUF_INIT;
+        buf_printf(&line, "error: %s", err.msg[0] ? err.msg : err_str(rc));
+        if (buf_cstr(&line) == 0)
+            record(ss, line.data);
+        buf_free(&line);
+    } else if (buf_cstr(&outcome) == 0) {
+        record(ss, outcome.data);
+    }
+    buf_free(&outcome);
+    return rc;
+}
+
+/* Run what pending holds; at_close runs an unfinished tail as well. */
+static int drain(struct sql_session *ss, int at_close)
+{
+    int rc = 0;
+    size_t stmt_len, consumed;
+    while (!rc && sql_split(ss->pending.data, ss->pending.len, &stmt_len, &consumed)) {
+        rc = run_one(ss, ss->pending.data, stmt_len, 0);
+        buf_consume(&ss->pending, consumed);
+    }
+    if (!rc && ss->pending.len) {
+        rc = run_one(ss, ss->pending.data, ss->pending.len, !at_close);
+        if (rc == ERR_INCOMPLETE && !at_close)
+            return 0; /* wait for the rest of the statement */
+        buf_reset(&ss->pending);
+    }
+    if (rc)
+        buf_reset(&ss->pending); /* the rest of a failed write is discarded */
+    return rc;
+}
+
+int sql_session_write(struct sql_session *ss, const char *p, size_t n)
+{
+    int rc = buf_append(&ss->pending, p, n);
+    return rc ? rc : drain(ss, 0);
+}
+
+int sql_session_finish(struct sql_session *ss)
+{
+    return ss->pending.len ? drain(ss, 1) : 0;
+}

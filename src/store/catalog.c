@@ -1,0 +1,229 @@
+/*
+ * catalog.c — streams persisted as a small text file (store/catalog.h).
+ *
+ * The whole file is rewritten on every change: catalogs are small and
+ * changes rare, and an atomic rewrite needs no recovery logic of its own.
+ */
+#include "store/catalog.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "os/os.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/msg.h"
+
+static const char *const fsync_names[] = {"close", "always", "never"};
+static const char *const on_error_names[] = {"fail", "skip"};
+static const char *const format_names[] = {"json", "raw"};
+
+static int name_index(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], s))
+            return i;
+    return -1;
+}
+
+static int render(const struct catalog *c, struct buf *out)
+{
+    int rc = buf_printf(out, "streamfs-catalog 1\nnext_id %u\n", c->next_id);
+    for (uint32_t i = 0; i < c->n && !rc; i++) {
+        const struct schema *s = c->entries[i].schema;
+        rc = buf_printf(out, "stream %u %s format=%s fsync=%s on_error=%s time_col=%d\n",
+                        c->entries[i].id, s->name, format_names[s->format],
+                        fsync_names[s->fsync], on_error_names[s->on_error], s->time_col);
+        for (uint32_t k = 0; k < s->ncols && !rc; k++) {
+            char tn[TY_MAX_NAME];
+            ty_name(s->cols[k].ty, tn);
+            rc = buf_printf(out, "col %s %s\n", s->cols[k].name, tn);
+        }
+        if (!rc)
+            rc = buf_puts(out, "end\n");
+    }
+    return rc;
+}
+
+static int save(const struct catalog *c)
+{
+    struct buf b = BUF_INIT;
+    int rc = render(c, &b);
+    if (!rc)
+        rc = os_write_file_atomic(c->path, b.data, b.len);
+    buf_free(&b);
+    return rc;
+}
+
+static int append_entry(struct catalog *c, uint32_t id, struct schema *s)
+{
+    struct cat_entry *e = realloc(c->entries, (c->n + 1) * sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    c->entries = e;
+    e[c->n].id = id;
+    e[c->n].schema = s;
+    c->n++;
+    return 0;
+}
+
+/* Parse one "stream ..." line's settings into s. */
+static int parse_stream_line(char *line, uint32_t *id, struct schema **out)
+{
+    char name[SCH_MAX_NAME], fmt[16], fs[16], oe[16];
+    int time_col;
+    if (sscanf(line, "stream %u %63s format=%15s fsync=%15s on_error=%15s time_col=%d", id, name,
+               fmt, fs, oe, &time_col) != 6)
+        return ERR_CORRUPT;
+    int f = name_index(format_names, 2, fmt), y = name_index(fsync_names, 3, fs),
+        o = name_index(on_error_names, 2, oe);
+    if (f < 0 || y < 0 || o < 0)
+        return ERR_CORRUPT;
+    int rc = sch_create(name, out);
+    if (rc)
+        return ERR_CORRUPT;
+    (*out)->format = (enum sch_format)f;
+    (*out)->fsync = (enum sch_fsync)y;
+    (*out)->on_error = (enum sch_on_error)o;
+    (*out)->time_col = time_col;
+    return 0;
+}
+
+static int parse(struct catalog *c, char *text)
+{
+    struct schema *cur = NULL;
+    uint32_t cur_id = 0;
+    int rc = ERR_CORRUPT;
+    char *save_ptr = NULL;
+    char *line = strtok_r(text, "\n", &save_ptr);
+    if (!line || strcmp(line, "streamfs-catalog 1") != 0)
+        return ERR_CORRUPT;
+    while ((line = strtok_r(NULL, "\n", &save_ptr)) != NULL) {
+        char cname[SCH_MAX_NAME], tname[TY_MAX_NAME];
+        struct ty ty;
+        rc = ERR_CORRUPT;
+        if (!cur && sscanf(line, "next_id %u", &c->next_id) == 1)
+            continue;
+        if (!cur && !strncmp(line, "stream ", 7)) {
+            rc = parse_stream_line(line, &cur_id, &cur);
+            if (rc)
+                goto fail;
+        } else if (cur && sscanf(line, "col %63s %47s", cname, tname) == 2) {
+            if (ty_parse(tname, &ty) || sch_add_col(cur, cname, ty))
+                goto fail;
+        } else if (cur && !strcmp(line, "end")) {
+            if (cur->time_col >= (int)cur->ncols || sch_finish(cur))
+                goto fail;
+            rc = append_entry(c, cur_id, cur);
+            if (rc)
+                goto fail;
+            cur = NULL;
+        } else {
+            goto fail;
+        }
+    }
+    rc = cur ? ERR_CORRUPT : 0;
+fail:
+    sch_destroy(cur);
+    return rc;
+}
+
+int cat_load(const char *datadir, struct catalog **out)
+{
+    struct catalog *c = calloc(1, sizeof(*c));
+    struct buf text = BUF_INIT;
+    int rc = -ENOMEM;
+    if (!c)
+        return rc;
+    c->next_id = 1;
+    if (asprintf(&c->path, "%s/catalog", datadir) < 0) {
+        c->path = NULL;
+        goto fail;
+    }
+    rc = os_read_file(c->path, &text);
+    if (rc == -ENOENT) {
+        *out = c;
+        return 0;
+    }
+    if (!rc)
+        rc = buf_cstr(&text);
+    if (!rc)
+        rc = parse(c, text.data);
+    if (rc) {
+        msg_error("catalog %s: %s", c->path, err_str(rc));
+        goto fail;
+    }
+    buf_free(&text);
+    *out = c;
+    return 0;
+fail:
+    buf_free(&text);
+    cat_destroy(c);
+    return rc;
+}
+
+void cat_destroy(struct catalog *c)
+{
+    if (!c)
+        return;
+    for (uint32_t i = 0; i < c->n; i++)
+        sch_destroy(c->entries[i].schema);
+    free(c->entries);
+    free(c->path);
+    free(c);
+}
+
+const struct cat_entry *cat_find(const struct catalog *c, const char *name)
+{
+    for (uint32_t i = 0; i < c->n; i++)
+        if (!strcmp(c->entries[i].schema->name, name))
+            return &c->entries[i];
+    return NULL;
+}
+
+int cat_add(struct catalog *c, struct schema *s, uint32_t *id)
+{
+    if (cat_find(c, s->name)) {
+        sch_destroy(s);
+        return -EEXIST;
+    }
+    int rc = append_entry(c, c->next_id, s);
+    if (rc) {
+        sch_destroy(s);
+        return rc;
+    }
+    c->next_id++;
+    rc = save(c);
+    if (rc) {
+        c->n--;
+        c->next_id--;
+        sch_destroy(s);
+        return rc;
+    }
+    *id = c->next_id - 1;
+    return 0;
+}
+
+int cat_remove(struct catalog *c, uint32_t id)
+{
+    for (uint32_t i = 0; i < c->n; i++) {
+        if (c->entries[i].id != id)
+            continue;
+        struct cat_entry gone = c->entries[i];
+        memmove(&c->entries[i], &c->entries[i + 1], (c->n - i - 1) * sizeof(gone));
+        c->n--;
+        int rc = save(c);
+        if (rc) {
+            /* put it back where it was: memory and disk stay in agreement */
+            memmove(&c->entries[i + 1], &c->entries[i], (c->n - i) * sizeof(gone));
+            c->entries[i] = gone;
+            c->n++;
+            return rc;
+        }
+        sch_destroy(gone.schema);
+        return 0;
+    }
+    return -ENOENT;
+}

@@ -1,0 +1,140 @@
+/*
+ * schema.c — stream schemas and their canonical CREATE statement
+ * (types/schema.h). The rendered DDL is what MNT/STREAM/schema shows.
+ */
+#include "types/schema.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sch_valid_name(const char *s, size_t n)
+{
+    if (n == 0 || n >= SCH_MAX_NAME)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+        if (!alpha && !(i > 0 && c >= '0' && c <= '9'))
+            return 0;
+    }
+    return 1;
+}
+
+int sch_create(const char *name, struct schema **out)
+{
+    if (!sch_valid_name(name, strlen(name)))
+        return -EINVAL;
+    struct schema *s = calloc(1, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    strcpy(s->name, name);
+    s->time_col = -1;
+    *out = s;
+    return 0;
+}
+
+void sch_destroy(struct schema *s)
+{
+    if (!s)
+        return;
+    free(s->cols);
+    free(s);
+}
+
+int sch_find(const struct schema *s, const char *name, size_t n)
+{
+    for (uint32_t i = 0; i < s->ncols; i++)
+        if (strlen(s->cols[i].name) == n && memcmp(s->cols[i].name, name, n) == 0)
+            return (int)i;
+    return -1;
+}
+
+int sch_add_col(struct schema *s, const char *name, struct ty ty)
+{
+    size_t n = strlen(name);
+    if (!sch_valid_name(name, n))
+        return -EINVAL;
+    if (sch_find(s, name, n) >= 0)
+        return -EEXIST;
+    if (s->ncols >= SCH_MAX_COLS)
+        return -E2BIG;
+    struct sch_col *c = realloc(s->cols, (s->ncols + 1) * sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    s->cols = c;
+    memset(&c[s->ncols], 0, sizeof(*c));
+    strcpy(c[s->ncols].name, name);
+    c[s->ncols].ty = ty;
+    s->ncols++;
+    return 0;
+}
+
+int sch_finish(struct schema *s)
+{
+    int i = sch_find(s, "_tp_time", 8);
+    if (i >= 0) {
+        struct ty want = {TY_DATETIME64, 0, 3};
+        if (!ty_equal(s->cols[i].ty, want) || i != (int)s->ncols - 1)
+            return -EINVAL;
+        return 0;
+    }
+    return sch_add_col(s, "_tp_time", (struct ty){TY_DATETIME64, 0, 3});
+}
+
+int sch_clone(const struct schema *s, struct schema **out)
+{
+    struct schema *c = malloc(sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    *c = *s;
+    c->cols = malloc((s->ncols ? s->ncols : 1) * sizeof(*c->cols));
+    if (!c->cols) {
+        free(c);
+        return -ENOMEM;
+    }
+    memcpy(c->cols, s->cols, s->ncols * sizeof(*c->cols));
+    *out = c;
+    return 0;
+}
+
+int sch_types(const struct schema *s, struct ty **out)
+{
+    struct ty *t = malloc((s->ncols ? s->ncols : 1) * sizeof(*t));
+    if (!t)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < s->ncols; i++)
+        t[i] = s->cols[i].ty;
+    *out = t;
+    return 0;
+}
+
+int sch_render_ddl(const struct schema *s, struct buf *out)
+{
+    int rc = buf_printf(out, "CREATE STREAM %s (", s->name);
+    /* _tp_time is implicit: every stream has it */
+    for (uint32_t i = 0; i + 1 < s->ncols && !rc; i++) {
+        char tn[TY_MAX_NAME];
+        ty_name(s->cols[i].ty, tn);
+        rc = buf_printf(out, "%s%s %s", i ? ", " : "", s->cols[i].name, tn);
+    }
+    if (rc)
+        return rc;
+    rc = buf_putc(out, ')');
+    const char *sep = " SETTINGS ";
+    if (!rc && s->format == SCH_FMT_RAW) {
+        rc = buf_printf(out, "%sformat='raw'", sep);
+        sep = ", ";
+    }
+    if (!rc && s->time_col >= 0) {
+        rc = buf_printf(out, "%sevent_time_column='%s'", sep, s->cols[s->time_col].name);
+        sep = ", ";
+    }
+    if (!rc && s->fsync != SCH_FSYNC_CLOSE) {
+        rc = buf_printf(out, "%sfsync='%s'", sep, s->fsync == SCH_FSYNC_ALWAYS ? "always" : "never");
+        sep = ", ";
+    }
+    if (!rc && s->on_error == SCH_ON_ERROR_SKIP)
+        rc = buf_printf(out, "%son_error='skip'", sep);
+    return rc;
+}

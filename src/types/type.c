@@ -1,0 +1,138 @@
+/*
+ * type.c — SQL column types: widths, names, parsing (types/type.h).
+ *
+ * The name table here is the one place that maps SQL type names to kinds;
+ * the SQL parser (via ty_from_name) and the catalog (via ty_parse) share it.
+ */
+#include "types/type.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+    const char *name;
+    uint8_t kind;
+    uint8_t width;
+} kinds[] = {
+    {"bool", TY_BOOL, 1},         {"int8", TY_INT8, 1},         {"int16", TY_INT16, 2},
+    {"int32", TY_INT32, 4},       {"int64", TY_INT64, 8},       {"uint8", TY_UINT8, 1},
+    {"uint16", TY_UINT16, 2},     {"uint32", TY_UINT32, 4},     {"uint64", TY_UINT64, 8},
+    {"float32", TY_FLOAT32, 4},   {"float64", TY_FLOAT64, 8},   {"string", TY_STRING, 0},
+    {"datetime", TY_DATETIME, 4}, {"datetime64", TY_DATETIME64, 8},
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+/* Aliases ClickHouse and Proton users write. */
+static const struct {
+    const char *alias;
+    uint8_t kind;
+} aliases[] = {
+    {"boolean", TY_BOOL}, {"float", TY_FLOAT32}, {"double", TY_FLOAT64},
+    {"tinyint", TY_INT8}, {"smallint", TY_INT16}, {"int", TY_INT32},
+    {"integer", TY_INT32}, {"bigint", TY_INT64},
+};
+
+size_t ty_width(struct ty t)
+{
+    for (size_t i = 0; i < NKINDS; i++)
+        if (kinds[i].kind == t.kind)
+            return kinds[i].width;
+    return 0;
+}
+
+int ty_is_int(struct ty t)
+{
+    return t.kind >= TY_INT8 && t.kind <= TY_UINT64;
+}
+
+int ty_is_signed(struct ty t)
+{
+    return t.kind >= TY_INT8 && t.kind <= TY_INT64;
+}
+
+int ty_is_float(struct ty t)
+{
+    return t.kind == TY_FLOAT32 || t.kind == TY_FLOAT64;
+}
+
+int ty_equal(struct ty a, struct ty b)
+{
+    return a.kind == b.kind && a.nullable == b.nullable &&
+           (a.kind != TY_DATETIME64 || a.prec == b.prec);
+}
+
+static int name_is(const char *name, size_t len, const char *want)
+{
+    return strlen(want) == len && strncasecmp(name, want, len) == 0;
+}
+
+int ty_from_name(const char *name, size_t name_len, const int64_t *params, int nparams,
+                 struct ty *out)
+{
+    struct ty t = {0, 0, 0};
+    for (size_t i = 0; i < NKINDS && !t.kind; i++)
+        if (name_is(name, name_len, kinds[i].name))
+            t.kind = kinds[i].kind;
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]) && !t.kind; i++)
+        if (name_is(name, name_len, aliases[i].alias))
+            t.kind = aliases[i].kind;
+    if (!t.kind)
+        return -EINVAL;
+    if (t.kind == TY_DATETIME64) {
+        if (nparams > 1)
+            return -EINVAL;
+        int64_t p = nparams ? params[0] : 3;
+        if (p < 0 || p > 9)
+            return -EINVAL;
+        t.prec = (uint8_t)p;
+    } else if (nparams) {
+        return -EINVAL;
+    }
+    *out = t;
+    return 0;
+}
+
+int ty_parse(const char *s, struct ty *out)
+{
+    int nullable = 0;
+    size_t n = strlen(s);
+    if (n > 9 && strncasecmp(s, "nullable(", 9) == 0 && s[n - 1] == ')') {
+        nullable = 1;
+        s += 9;
+        n -= 10;
+    }
+    size_t name_len = 0;
+    while (name_len < n && s[name_len] != '(')
+        name_len++;
+    int64_t param = 0;
+    int nparams = 0;
+    if (name_len < n) {
+        char *end;
+        param = strtoll(s + name_len + 1, &end, 10);
+        if (end != s + n - 1 || *end != ')')
+            return -EINVAL;
+        nparams = 1;
+    }
+    int rc = ty_from_name(s, name_len, &param, nparams, out);
+    if (rc)
+        return rc;
+    out->nullable = (uint8_t)nullable;
+    return 0;
+}
+
+void ty_name(struct ty t, char out[TY_MAX_NAME])
+{
+    const char *base = "unknown";
+    for (size_t i = 0; i < NKINDS; i++)
+        if (kinds[i].kind == t.kind)
+            base = kinds[i].name;
+    const char *open = t.nullable ? "nullable(" : "";
+    const char *close = t.nullable ? ")" : "";
+    if (t.kind == TY_DATETIME64)
+        snprintf(out, TY_MAX_NAME, "%s%s(%d)%s", open, base, t.prec, close);
+    else
+        snprintf(out, TY_MAX_NAME, "%s%s%s", open, base, close);
+}

@@ -1,0 +1,101 @@
+# common.sh — shared setup for end-to-end cases on a real FUSE mount.
+#
+# A case is a small bash script that sources this file, calls sfs_start,
+# and uses $MNT (the mount point) and $DATA (the data directory), both in a
+# private temporary directory. Cleanup is guaranteed by an EXIT trap: the
+# mount is detached, the daemon killed if still alive, the directory removed.
+# Sanitizer reports of the daemon are collected there and fail the case.
+#
+# Environment: SFS_BIN is the streamfs binary (set by tests/e2e/run).
+
+set -euo pipefail
+
+: "${SFS_BIN:?SFS_BIN must point at src/streamfs}"
+SFS_T=$(mktemp -d /tmp/sfs-e2e.XXXXXX)
+DATA=$SFS_T/data
+MNT=$SFS_T/mnt
+mkdir -p "$MNT"
+export ASAN_OPTIONS="log_path=$SFS_T/asan:detect_leaks=1:abort_on_error=0"
+export UBSAN_OPTIONS="log_path=$SFS_T/ubsan:print_stacktrace=1:halt_on_error=1"
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# The daemon's pid, from the lock file it holds ("<pid> <state> <mnt>").
+sfs_pid() {
+    cut -d' ' -f1 "$DATA/LOCK" 2>/dev/null || true
+}
+
+sfs_start() {
+    "$SFS_BIN" "$@" "$DATA" "$MNT" || fail "streamfs did not mount"
+    mountpoint -q "$MNT" || fail "$MNT is not a mount point after streamfs returned"
+}
+
+# Unmount and wait for the daemon to finish its flush and exit.
+sfs_stop() {
+    local pid
+    pid=$(sfs_pid)
+    fusermount3 -u "$MNT" || fail "fusermount3 -u failed"
+    sfs_wait_gone "$pid"
+}
+
+# A daemon is gone once it no longer runs (a zombie waiting for its reaper
+# counts as gone) and its data directory's lock is free.
+sfs_gone() {
+    local pid=$1 state
+    state=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    { [ -z "$state" ] || [ "$state" = Z ]; } && flock -n "$DATA/LOCK" true
+}
+
+sfs_wait_gone() {
+    local pid=$1 i
+    [ -n "$pid" ] || return 0
+    for i in $(seq 1 200); do
+        sfs_gone "$pid" && return 0
+        sleep 0.05
+    done
+    fail "daemon $pid still running 10 s after unmount"
+}
+
+# Wait (bounded) until a command succeeds; the bound only limits failure.
+wait_for() {
+    local i
+    for i in $(seq 1 200); do
+        if "$@"; then return 0; fi
+        sleep 0.05
+    done
+    fail "timed out waiting for: $*"
+}
+
+expect_eq() {
+    [ "$1" = "$2" ] || fail "${3:-values differ}: expected [$2], got [$1]"
+}
+
+# Run a command that must fail; sets $ERR to its stderr.
+expect_fail() {
+    if ERR=$("$@" 2>&1 >/dev/null); then
+        fail "expected failure: $*"
+    fi
+}
+
+sfs_cleanup() {
+    local rc=$? pid
+    pid=$(sfs_pid)
+    if mountpoint -q "$MNT" 2>/dev/null || grep -q " $MNT " /proc/mounts; then
+        fusermount3 -u -z "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
+    fi
+    if [ -n "$pid" ]; then
+        for _ in $(seq 1 100); do sfs_gone "$pid" && break; sleep 0.05; done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    if ls "$SFS_T"/asan.* "$SFS_T"/ubsan.* >/dev/null 2>&1; then
+        echo "sanitizer reports from the daemon:" >&2
+        cat "$SFS_T"/asan.* "$SFS_T"/ubsan.* >&2 2>/dev/null || true
+        rc=1
+    fi
+    rm -rf "$SFS_T"
+    exit $rc
+}
+trap sfs_cleanup EXIT

@@ -1,0 +1,2 @@
+CREATE STRAEM s (a int32
+  int32)

@@ -1,0 +1,1 @@
+CREATE STREAM s (ts int33, x nullable(nullable(int8)))

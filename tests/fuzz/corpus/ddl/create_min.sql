@@ -1,0 +1,1 @@
+CREATE STREAM s (a int32, b string)

@@ -1,0 +1,2 @@
+DROP STREAM IF EXISTS `old; one`;
+DROP STREAM s;

@@ -1,0 +1,1 @@
+CREATE STREAM "my ""s""" (`a``b` int8) SETTINGS k = 'it''s \x41\n;' /* ; */;

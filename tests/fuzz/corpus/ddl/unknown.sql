@@ -1,0 +1,1 @@
+SELEC 1; CRATE STREAM s (a int8); /* open comment

@@ -1,0 +1,1 @@
+CREATE STREAM s (a datetime64(3), b uint64) SETTINGS k = 'unterminated

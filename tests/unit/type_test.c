@@ -1,0 +1,287 @@
+/*
+ * type_test.c — SQL column types (types/type.h): every kind's name and
+ * width, the aliases, case-insensitivity, datetime64 precisions 0..9 and
+ * the bad ones, the predicates, and ty_parse(ty_name(t)) == t for every
+ * kind, nullable and not.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "types/type.h"
+
+struct kind_case {
+    const char *name;
+    uint8_t kind;
+    size_t width;
+};
+
+static const struct kind_case kinds[] = {
+    {"bool", TY_BOOL, 1},       {"int8", TY_INT8, 1},        {"int16", TY_INT16, 2},
+    {"int32", TY_INT32, 4},     {"int64", TY_INT64, 8},      {"uint8", TY_UINT8, 1},
+    {"uint16", TY_UINT16, 2},   {"uint32", TY_UINT32, 4},    {"uint64", TY_UINT64, 8},
+    {"float32", TY_FLOAT32, 4}, {"float64", TY_FLOAT64, 8},  {"string", TY_STRING, 0},
+    {"datetime", TY_DATETIME, 4}, {"datetime64", TY_DATETIME64, 8},
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+static struct ty from_name_ok(const char *name)
+{
+    struct ty t = {0xee, 0xee, 0xee};
+    int rc = ty_from_name(name, strlen(name), NULL, 0, &t);
+    cr_assert_eq(rc, 0, "ty_from_name(\"%s\") = %d", name, rc);
+    return t;
+}
+
+static void from_name_bad(const char *name, const int64_t *params, int nparams)
+{
+    struct ty t = {0xee, 0xee, 0xee};
+    int rc = ty_from_name(name, strlen(name), params, nparams, &t);
+    cr_assert_eq(rc, -EINVAL, "ty_from_name(\"%s\", %d params) = %d, want -EINVAL", name, nparams,
+                 rc);
+    cr_assert_eq(t.kind, 0xee, "out untouched on failure");
+}
+
+static struct ty parse_ok(const char *s)
+{
+    struct ty t = {0xee, 0xee, 0xee};
+    int rc = ty_parse(s, &t);
+    cr_assert_eq(rc, 0, "ty_parse(\"%s\") = %d", s, rc);
+    return t;
+}
+
+static void parse_bad(const char *s)
+{
+    struct ty t = {0, 0, 0};
+    int rc = ty_parse(s, &t);
+    cr_assert_eq(rc, -EINVAL, "ty_parse(\"%s\") = %d, want -EINVAL (kind %d prec %d)", s, rc,
+                 t.kind, t.prec);
+}
+
+static void expect_name(struct ty t, const char *want)
+{
+    char out[TY_MAX_NAME];
+    ty_name(t, out);
+    cr_assert_str_eq(out, want);
+}
+
+Test(type, every_kind_by_name)
+{
+    for (size_t i = 0; i < NKINDS; i++) {
+        struct ty t = from_name_ok(kinds[i].name);
+        cr_assert_eq(t.kind, kinds[i].kind, "%s", kinds[i].name);
+        cr_assert_eq(t.nullable, 0, "%s", kinds[i].name);
+        cr_assert_eq(t.prec, kinds[i].kind == TY_DATETIME64 ? 3 : 0, "%s", kinds[i].name);
+        cr_assert_eq(ty_width(t), kinds[i].width, "width of %s", kinds[i].name);
+    }
+}
+
+Test(type, kinds_cover_the_enum)
+{
+    /* every enum value has a row above, so the round-trip tests see all */
+    cr_assert_eq(NKINDS, TY_KIND_END - 1);
+}
+
+Test(type, aliases)
+{
+    static const struct {
+        const char *alias;
+        uint8_t kind;
+    } al[] = {
+        {"boolean", TY_BOOL}, {"float", TY_FLOAT32}, {"double", TY_FLOAT64},
+        {"tinyint", TY_INT8}, {"smallint", TY_INT16}, {"int", TY_INT32},
+        {"integer", TY_INT32}, {"bigint", TY_INT64},
+    };
+    for (size_t i = 0; i < sizeof(al) / sizeof(al[0]); i++) {
+        struct ty t = from_name_ok(al[i].alias);
+        cr_assert_eq(t.kind, al[i].kind, "%s", al[i].alias);
+        cr_assert_eq(t.nullable, 0);
+    }
+    /* aliases render under their canonical name */
+    expect_name(from_name_ok("double"), "float64");
+    expect_name(from_name_ok("BIGINT"), "int64");
+}
+
+Test(type, case_insensitive)
+{
+    cr_assert_eq(from_name_ok("INT32").kind, TY_INT32);
+    cr_assert_eq(from_name_ok("Int32").kind, TY_INT32);
+    cr_assert_eq(from_name_ok("DateTime64").kind, TY_DATETIME64);
+    cr_assert_eq(from_name_ok("DATETIME").kind, TY_DATETIME);
+    cr_assert_eq(from_name_ok("String").kind, TY_STRING);
+    cr_assert_eq(from_name_ok("UInt64").kind, TY_UINT64);
+    cr_assert_eq(from_name_ok("Float64").kind, TY_FLOAT64);
+    cr_assert_eq(from_name_ok("Bool").kind, TY_BOOL);
+    cr_assert_eq(from_name_ok("Integer").kind, TY_INT32);
+    struct ty t = parse_ok("Nullable(DateTime64(6))");
+    cr_assert_eq(t.kind, TY_DATETIME64);
+    cr_assert_eq(t.nullable, 1);
+    cr_assert_eq(t.prec, 6);
+    expect_name(t, "nullable(datetime64(6))");
+}
+
+Test(type, name_uses_length_not_nul)
+{
+    struct ty t;
+    /* "int8" out of "int8xyz": only the first 4 bytes count */
+    cr_assert_eq(ty_from_name("int8xyz", 4, NULL, 0, &t), 0);
+    cr_assert_eq(t.kind, TY_INT8);
+    cr_assert_eq(ty_from_name("int64", 3, NULL, 0, &t), 0, "3 bytes: the alias 'int'");
+    cr_assert_eq(t.kind, TY_INT32);
+    cr_assert_eq(ty_from_name("uint8", 2, NULL, 0, &t), -EINVAL);
+}
+
+Test(type, unknown_names)
+{
+    from_name_bad("", NULL, 0);
+    from_name_bad("int33", NULL, 0);
+    from_name_bad("strin", NULL, 0);
+    from_name_bad("stringg", NULL, 0);
+    from_name_bad("nullable", NULL, 0);
+    from_name_bad("decimal", NULL, 0);
+    from_name_bad(" int8", NULL, 0);
+    from_name_bad("int8 ", NULL, 0);
+}
+
+Test(type, datetime64_precisions)
+{
+    for (int64_t p = 0; p <= 9; p++) {
+        struct ty t = {0, 0, 0};
+        cr_assert_eq(ty_from_name("datetime64", 10, &p, 1, &t), 0, "precision %lld", (long long)p);
+        cr_assert_eq(t.kind, TY_DATETIME64);
+        cr_assert_eq(t.prec, p);
+        cr_assert_eq(ty_width(t), 8);
+        char want[TY_MAX_NAME];
+        snprintf(want, sizeof(want), "datetime64(%d)", (int)p);
+        expect_name(t, want);
+    }
+    struct ty d = from_name_ok("datetime64");
+    cr_assert_eq(d.prec, 3, "default precision is 3");
+}
+
+Test(type, datetime64_bad_precisions)
+{
+    const int64_t bad[] = {-1, 10, 18, 255, 256, -256, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        from_name_bad("datetime64", &bad[i], 1);
+    const int64_t two[] = {3, 3};
+    from_name_bad("datetime64", two, 2);
+}
+
+Test(type, params_only_for_datetime64)
+{
+    const int64_t p = 3;
+    for (size_t i = 0; i < NKINDS; i++)
+        if (kinds[i].kind != TY_DATETIME64)
+            from_name_bad(kinds[i].name, &p, 1);
+    from_name_bad("int", &p, 1);
+}
+
+Test(type, predicates)
+{
+    for (size_t i = 0; i < NKINDS; i++) {
+        struct ty t = {kinds[i].kind, 0, 0};
+        uint8_t k = kinds[i].kind;
+        int is_int = k >= TY_INT8 && k <= TY_UINT64;
+        int is_signed = k >= TY_INT8 && k <= TY_INT64;
+        int is_float = k == TY_FLOAT32 || k == TY_FLOAT64;
+        cr_assert_eq(!!ty_is_int(t), is_int, "%s", kinds[i].name);
+        cr_assert_eq(!!ty_is_signed(t), is_signed, "%s", kinds[i].name);
+        cr_assert_eq(!!ty_is_float(t), is_float, "%s", kinds[i].name);
+        t.nullable = 1;
+        cr_assert_eq(!!ty_is_int(t), is_int, "nullable %s", kinds[i].name);
+        cr_assert_eq(ty_width(t), kinds[i].width, "nullable does not change the width");
+    }
+    cr_assert_not(ty_is_int((struct ty){TY_BOOL, 0, 0}), "bool is not an integer type");
+}
+
+Test(type, equality)
+{
+    struct ty a = {TY_INT32, 0, 0}, b = {TY_INT32, 0, 0};
+    cr_assert(ty_equal(a, b));
+    b.nullable = 1;
+    cr_assert_not(ty_equal(a, b));
+    cr_assert_not(ty_equal((struct ty){TY_INT32, 0, 0}, (struct ty){TY_UINT32, 0, 0}));
+    cr_assert(ty_equal((struct ty){TY_DATETIME64, 0, 3}, (struct ty){TY_DATETIME64, 0, 3}));
+    cr_assert_not(ty_equal((struct ty){TY_DATETIME64, 0, 3}, (struct ty){TY_DATETIME64, 0, 6}));
+    cr_assert(ty_equal((struct ty){TY_STRING, 1, 0}, (struct ty){TY_STRING, 1, 0}));
+}
+
+Test(type, render_names)
+{
+    expect_name((struct ty){TY_UINT16, 0, 0}, "uint16");
+    expect_name((struct ty){TY_STRING, 1, 0}, "nullable(string)");
+    expect_name((struct ty){TY_DATETIME, 1, 0}, "nullable(datetime)");
+    expect_name((struct ty){TY_DATETIME64, 0, 0}, "datetime64(0)");
+    expect_name((struct ty){TY_DATETIME64, 1, 9}, "nullable(datetime64(9))");
+    expect_name((struct ty){TY_BOOL, 0, 0}, "bool");
+}
+
+Test(type, parse_name_round_trip_every_kind)
+{
+    for (size_t i = 0; i < NKINDS; i++)
+        for (int nullable = 0; nullable <= 1; nullable++) {
+            int maxp = kinds[i].kind == TY_DATETIME64 ? 9 : 0;
+            for (int p = 0; p <= maxp; p++) {
+                struct ty t = {kinds[i].kind, (uint8_t)nullable, (uint8_t)p};
+                char name[TY_MAX_NAME];
+                ty_name(t, name);
+                cr_assert_eq(strncmp(name, "nullable(", 9) == 0, nullable, "%s", name);
+                struct ty back = parse_ok(name);
+                cr_assert_eq(back.kind, t.kind, "%s", name);
+                cr_assert_eq(back.nullable, t.nullable, "%s", name);
+                cr_assert_eq(back.prec, t.prec, "%s", name);
+                cr_assert(ty_equal(back, t), "%s", name);
+                char again[TY_MAX_NAME];
+                ty_name(back, again);
+                cr_assert_str_eq(again, name);
+            }
+        }
+}
+
+Test(type, parse_plain_names)
+{
+    struct ty t = parse_ok("datetime64");
+    cr_assert_eq(t.kind, TY_DATETIME64);
+    cr_assert_eq(t.prec, 3);
+    t = parse_ok("nullable(int)");
+    cr_assert_eq(t.kind, TY_INT32);
+    cr_assert_eq(t.nullable, 1);
+    t = parse_ok("string");
+    cr_assert_eq(t.kind, TY_STRING);
+    cr_assert_eq(t.nullable, 0);
+}
+
+Test(type, parse_rejects_malformed)
+{
+    parse_bad("");
+    parse_bad("int33");
+    parse_bad("nullable(");
+    parse_bad("nullable()");
+    parse_bad("nullable(int8");
+    parse_bad("nullable(nullable(int8))");
+    parse_bad("nullable(int8))");
+    parse_bad("int8(1)");
+    parse_bad("string(0)");
+    parse_bad("datetime64(10)");
+    parse_bad("datetime64(-1)");
+    parse_bad("datetime64(3");
+    parse_bad("datetime64(3)x");
+    parse_bad("datetime64(3,3)");
+    parse_bad("datetime64(a)");
+    parse_bad("datetime64(3a)");
+    parse_bad("datetime64)");
+    parse_bad("nullable(datetime64(12))");
+    parse_bad("(int8)");
+}
+
+/* BUG: ty_parse (src/types/type.c) accepts "datetime64()" as datetime64(0):
+ * strtoll parses no digits, leaves end at ')', and the check end == s+n-1
+ * passes, so an empty parameter list silently means precision 0. It should
+ * be rejected with -EINVAL (or at least mean the default precision 3). */
+Test(type, parse_rejects_empty_params, .disabled = true)
+{
+    parse_bad("datetime64()");
+    parse_bad("nullable(datetime64())");
+}
