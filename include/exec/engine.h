@@ -41,6 +41,7 @@ struct eng_stream {
     int err_fd;                  /* errors file, opened on first error */
     uint64_t err_rows;           /* rejected rows since mount */
     uint64_t ingest_bytes;       /* bytes accepted since mount */
+    int64_t mtime_ns;            /* last accepted write (or open time) */
     int64_t rate_sec[ENG_RATE_SLOTS];
     uint64_t rate_rows[ENG_RATE_SLOTS];
     void *dump_index;            /* exec/dump.c's rendered-size index */
@@ -51,6 +52,8 @@ int eng_open(const char *datadir, struct engine **out);
 /* Sync every log and free everything; NULL is a no-op. */
 void eng_close(struct engine *e);
 const char *eng_datadir(const struct engine *e);
+/* When the engine was opened (ns since the epoch): the namespace's times. */
+int64_t eng_start_ns(const struct engine *e);
 
 /*
  * Create a stream from a finished schema (takes s, also on failure).

@@ -20,7 +20,8 @@
 int fmt_json_out_rows(const char *const *names, const struct blk *b, uint32_t from, uint32_t to,
                       struct buf *out);
 
-/* Shortest round-trip text of a double (ClickHouse style); returns length. */
+/* Shortest round-trip text of a double (ClickHouse style); returns length.
+ * NaN and infinities give "nan", "inf", "-inf" (fmt_json_out_rows writes null). */
 size_t fmt_double(double v, char out[32]);
 /* Same for float32 (shortest that reads back as the same float). */
 size_t fmt_float(float v, char out[32]);

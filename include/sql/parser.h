@@ -75,6 +75,10 @@ struct sql_stmt {
  * filled: "line 1, column 24: unknown type 'int33', did you mean 'int32'?".
  */
 int sql_parse(const char *text, size_t len, struct sql_stmt **out, struct sql_error *err);
+/* The same, for text that starts at position start of a larger input (a
+ * statement inside a script): errors name positions in the whole input. */
+int sql_parse_at(const char *text, size_t len, struct sql_pos start, struct sql_stmt **out,
+                 struct sql_error *err);
 void sql_stmt_destroy(struct sql_stmt *s);
 
 #endif

@@ -14,9 +14,10 @@
 #define DT_MAX_TEXT 32 /* rendered length with NUL, prec <= 9 */
 
 /* Parse text into ticks at precision prec (extra fraction digits are
- * truncated). Returns 0 or -EINVAL. */
+ * truncated). Returns 0 or -EINVAL (also when the ticks overflow int64). */
 int dt_parse(const char *s, size_t n, int prec, int64_t *ticks);
 /* Render ticks at precision prec: exactly prec fraction digits (none for 0).
+ * Times outside 0000-01-01 .. 9999-12-31 are clamped to that range.
  * Returns the length written (without NUL). */
 size_t dt_format(int64_t ticks, int prec, char out[DT_MAX_TEXT]);
 /* Convert ticks between precisions (truncating toward minus infinity). */

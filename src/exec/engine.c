@@ -25,6 +25,7 @@
 
 struct engine {
     char *datadir;
+    int64_t start_ns;
     pthread_mutex_t mu;          /* guards everything below */
     struct catalog *cat;
     struct eng_stream **streams; /* parallel to cat->entries */
@@ -36,6 +37,11 @@ struct engine {
 const char *eng_datadir(const struct engine *e)
 {
     return e->datadir;
+}
+
+int64_t eng_start_ns(const struct engine *e)
+{
+    return e->start_ns;
 }
 
 static void stream_free(struct eng_stream *s)
@@ -60,6 +66,7 @@ static int stream_open(struct engine *e, uint32_t id, const struct schema *schem
         return -ENOMEM;
     s->id = id;
     s->err_fd = -1;
+    s->mtime_ns = clk_now_ns();
     atomic_init(&s->refs, 1);
     pthread_mutex_init(&s->mu, NULL);
     struct schema *copy = NULL;
@@ -89,6 +96,7 @@ int eng_open(const char *datadir, struct engine **out)
     if (!e)
         return -ENOMEM;
     pthread_mutex_init(&e->mu, NULL);
+    e->start_ns = clk_now_ns();
     int rc = -ENOMEM;
     e->datadir = strdup(datadir);
     if (!e->datadir)
@@ -294,6 +302,7 @@ void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes)
     }
     s->rate_rows[slot] += rows;
     s->ingest_bytes += bytes;
+    s->mtime_ns = clk_now_ns();
     pthread_mutex_unlock(&s->mu);
 }
 

@@ -18,6 +18,8 @@
 #include "util/clock.h"
 #include "util/err.h"
 
+#define ING_MAX_LINE (64u << 20) /* a longer line is refused, not buffered */
+
 struct ing_handle {
     pthread_mutex_t mu;        /* serializes calls on this handle */
     struct eng_stream *s;      /* counted reference */
@@ -78,15 +80,14 @@ static int add_line(struct ing_handle *h, const char *p, size_t n, uint64_t line
     return rc;
 }
 
-/* Append the built block, if it has rows, and apply fsync='always'. */
+/* Append the built block, if it has rows. Once this returns 0 the rows
+ * are committed (visible), whatever happens after. */
 static int commit(struct ing_handle *h, size_t bytes)
 {
     int rc = blk_seal(h->blk);
     if (rc || h->blk->nrows == 0)
         return rc;
     rc = log_append(h->s->log, h->blk, NULL);
-    if (!rc && h->s->schema->fsync == SCH_FSYNC_ALWAYS)
-        rc = log_sync(h->s->log);
     if (!rc) {
         h->dirty = 1;
         eng_stream_accepted(h->s, h->blk->nrows, bytes);
@@ -106,6 +107,12 @@ int ing_write(struct ing_handle *h, const char *p, size_t n)
     int rc = 0;
     blk_clear(h->blk);
     if (!nl) {
+        if (h->partial.len + n > ING_MAX_LINE) {
+            eng_stream_reject(h->s, line_no + 1, "line longer than 64 MiB", h->partial.data,
+                              h->partial.len);
+            rc = -EINVAL;
+            goto out;
+        }
         rc = buf_append(&h->partial, p, n);
         goto out;
     }
@@ -128,13 +135,20 @@ int ing_write(struct ing_handle *h, const char *p, size_t n)
             goto out;
         cur = nl + 1;
     }
-    rc = commit(h, n);
+    /* room for the new partial line first: after the commit nothing may fail */
+    rc = buf_reserve(&h->partial, (size_t)(end - cur));
+    if (!rc)
+        rc = commit(h, n);
     if (rc)
         goto out;
-    /* success: adopt the new state */
+    /* committed: adopt the new state */
     buf_reset(&h->partial);
     rc = buf_append(&h->partial, cur, (size_t)(end - cur));
     h->lines = line_no;
+    /* fsync='always': a failed sync is reported, but the rows stay committed
+     * and the handle stays consistent with them */
+    if (!rc && h->s->schema->fsync == SCH_FSYNC_ALWAYS)
+        rc = log_sync(h->s->log);
 out:
     if (rc == -EINVAL)
         h->lines = line_no; /* rejected lines keep their numbers */

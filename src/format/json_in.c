@@ -7,10 +7,14 @@
  *
  * jsmn is lax even in strict mode: it does not check the commas and colons
  * between tokens, the spelling of numbers and literals, control characters
- * or UTF-8 in strings, or surrogate escapes. So the walk over the tokens
- * checks the bytes between each pair of tokens (whitespace and exactly the
- * separator the grammar wants there), and every scalar is checked as it is
- * converted (or, for unknown fields and nested values, as it is skipped).
+ * or UTF-8 in strings, or surrogate escapes, and on some bad input its
+ * parent/size links come out odd (`{"a":1 "b":2}` makes "b" a child of "a").
+ * So the walk over the tokens checks the bytes between each pair of tokens
+ * (whitespace and exactly the separator the grammar wants there) and every
+ * scalar (as it is converted, or skipped for unknown fields and nested
+ * values). Every byte of the line is then either inside a checked token or
+ * in a checked gap, so a line that passes is valid JSON whatever jsmn's
+ * links said; odd links only make some gap fail, at the culprit's byte.
  * Only the top-level object's fields touch columns; nested containers are
  * walked iteratively (no recursion, so deep nesting cannot blow the stack).
  *
@@ -66,22 +70,27 @@ struct fmt_json_in {
     size_t why_len;
 };
 
-/* Numbers: value = (neg ? -1 : 1) * mant * 10^exp10, plus a nonzero tail
- * below mant's last digit when sticky. */
+/* Numbers: |value| = mant * 10^exp10 + a tail below mant's last digit,
+ * nonzero when sticky. Once mant is full (the next digit would overflow),
+ * digits are dropped; the first dropped digit weighs 10^(exp10 - 1). */
 struct num {
     uint64_t mant;
     int64_t exp10;
     uint8_t neg;
-    uint8_t sticky;   /* nonzero digits were dropped */
-    uint8_t int_drop; /* integer-part digits were dropped: |value| >= 1e19 */
-    uint8_t full;     /* mant has stopped taking digits */
+    uint8_t sticky; /* nonzero digits were dropped */
+    uint8_t full;   /* mant has stopped taking digits */
 };
 
 enum { NUM_OK = 0, NUM_RANGE = 1, NUM_NOT_INT = 2 };
 
+/* Deepest nesting accepted. jsmn closes a bracket by walking up from the
+ * newest token, which costs up to the depth: this bounds a line's work. */
+#define MAX_DEPTH 128
+
 /* 0000-01-01 00:00:00 and 9999-12-31 23:59:59, the range text can carry. */
 #define DT_MIN_SECS (-62167219200LL)
 #define DT_MAX_SECS 253402300799LL
+
 enum { PRIM_BAD, PRIM_TRUE, PRIM_FALSE, PRIM_NULL, PRIM_NUMBER };
 
 static const double pow10_dbl[23] = {
@@ -126,10 +135,13 @@ static int bad_json(struct fmt_json_in *p, const char *at)
     return fail(p, "invalid JSON at byte %zu", (size_t)(at - p->line) + 1);
 }
 
-/* Up to 40 bytes of s for a message, control bytes shown as '?'. */
+/* Up to 40 bytes of s for a message (not cutting a UTF-8 sequence),
+ * control bytes shown as '?'. */
 static const char *snip(const char *s, size_t n, char out[48])
 {
     size_t k = n < 40 ? n : 40;
+    while (k > 0 && k < n && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
     for (size_t i = 0; i < k; i++)
         out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
     if (k < n) {
@@ -303,13 +315,31 @@ static int decode_rest(struct fmt_json_in *p, const char *s, size_t n, size_t i,
     return 0;
 }
 
+/* Bytes before the first that is not printable ASCII or is a backslash,
+ * eight at a time (SWAR: a byte's high bit flags each condition). */
+static size_t plain_prefix(const unsigned char *u, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, bs;
+        memcpy(&x, u + i, 8);
+        bs = x ^ (ones * '\\');
+        /* high bit set: x >= 0x80, x < 0x20, or x == '\\' */
+        uint64_t bad = (x | ((x - ones * 0x20) & ~x) | ((bs - ones) & ~bs)) & highs;
+        if (bad)
+            break;
+    }
+    return i;
+}
+
 /* Validate a string token's body; *out is s itself when it holds no escape
  * (the common case, no copy), else the unescaped text in scratch. */
 static int str_decode(struct fmt_json_in *p, const char *s, size_t n, const char **out,
                       size_t *out_n)
 {
     const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
+    size_t i = plain_prefix(u, n);
     while (i < n) {
         if (u[i] >= 0x20 && u[i] < 0x80 && u[i] != '\\') {
             i++;
@@ -344,13 +374,23 @@ static void add_digit(struct num *x, unsigned d, int int_part)
         return;
     }
     x->full = 1;
-    x->int_drop |= (uint8_t)int_part;
     x->exp10 += int_part;
     x->sticky |= d != 0;
 }
 
-static size_t scan_digits(const char *s, size_t i, size_t n, struct num *x, int int_part)
+static size_t scan_digits(const char *s, size_t i, size_t n, struct num *x, int int_part,
+                          int *taken)
 {
+    /* 19 digits always fit in 64 bits: no overflow checks for those */
+    uint64_t m = x->mant;
+    size_t i0 = i;
+    while (i < n && *taken < 19 && (unsigned)(s[i] - '0') <= 9) {
+        m = m * 10 + (unsigned)(s[i++] - '0');
+        (*taken)++;
+    }
+    x->mant = m;
+    if (!int_part)
+        x->exp10 -= (int64_t)(i - i0);
     while (i < n && (unsigned)(s[i] - '0') <= 9)
         add_digit(x, (unsigned)(s[i++] - '0'), int_part);
     return i;
@@ -360,18 +400,19 @@ static size_t scan_digits(const char *s, size_t i, size_t n, struct num *x, int 
 static int scan_number(const char *s, size_t n, struct num *x)
 {
     size_t i = 0, d0;
+    int taken = 0;
     memset(x, 0, sizeof *x);
     if (i < n && s[i] == '-')
         x->neg = 1, i++;
     if (i < n && s[i] == '0')
         i++;
     else if (i < n && s[i] >= '1' && s[i] <= '9')
-        i = scan_digits(s, i, n, x, 1);
+        i = scan_digits(s, i, n, x, 1, &taken);
     else
         return -1;
     if (i < n && s[i] == '.') {
         d0 = ++i;
-        if ((i = scan_digits(s, i, n, x, 0)) == d0)
+        if ((i = scan_digits(s, i, n, x, 0, &taken)) == d0)
             return -1;
     }
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
@@ -405,7 +446,9 @@ static int num_to_int(const struct num *x, uint64_t *mag)
 {
     uint64_t m = x->mant;
     int64_t e = x->exp10;
-    if (x->int_drop)
+    /* A dropped digit in the units place or above: mant * 10 + d already
+     * overflowed, so |value| > UINT64_MAX. Below it, digits are fractional. */
+    if (x->full && e >= 1)
         return NUM_RANGE;
     if (x->sticky)
         return NUM_NOT_INT;
@@ -578,7 +621,7 @@ static int conv_bool(struct fmt_json_in *p, int col, struct col *c, const jsmnto
         uint64_t mag = 2;
         if (scan_number(s, n, &x))
             return bad_json(p, s);
-        if (num_to_int(&x, &mag) != NUM_OK || mag > 1)
+        if (num_to_int(&x, &mag) != NUM_OK || mag > 1 || (x.neg && mag))
             return fail_field(p, col, "number %s is not a bool (0 or 1)", snip(s, n, sn));
         b = (uint8_t)mag;
     } else if (k != PRIM_TRUE && k != PRIM_FALSE) {
@@ -716,9 +759,10 @@ static int convert(struct fmt_json_in *p, int col, const jsmntok_t *v, struct bl
     const char *s = p->line + v->start;
     if (c->n != start || (col == p->tp_col && *tp_null))
         return fail(p, "duplicate field '%s'", p->s->cols[col].name);
-    if (v->type == JSMN_PRIMITIVE && s[0] == 'n') {
-        if (classify(s, (size_t)(v->end - v->start)) != PRIM_NULL)
-            return bad_json(p, s);
+    int k = v->type == JSMN_PRIMITIVE ? classify(s, (size_t)(v->end - v->start)) : -1;
+    if (k == PRIM_BAD)
+        return bad_json(p, s);
+    if (k == PRIM_NULL) {
         if (col == p->tp_col) { /* null _tp_time: taken as if missing */
             *tp_null = 1;
             return 0;
@@ -762,6 +806,8 @@ static int gap(struct fmt_json_in *p, size_t from, size_t to, char sep)
 {
     const char *l = p->line;
     size_t i = from;
+    if (to - from == (sep != 0) && (!sep || l[from] == sep))
+        return 0; /* the usual compact case: just the separator */
     if (from > to)
         return bad_json(p, l + to);
     while (i < to && is_ws(l[i]))
@@ -786,6 +832,34 @@ static int check_scalar(struct fmt_json_in *p, const jsmntok_t *t)
     int k = classify(s, n);
     if (k == PRIM_BAD || (k == PRIM_NUMBER && scan_number(s, n, &x)))
         return bad_json(p, s);
+    return 0;
+}
+
+static int too_deep(struct fmt_json_in *p)
+{
+    return fail(p, "JSON nested deeper than %d levels", MAX_DEPTH);
+}
+
+/* Before jsmn sees a long line: nesting within MAX_DEPTH (see there). */
+static int check_depth(struct fmt_json_in *p, const char *l, size_t n)
+{
+    int depth = 0, in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = l[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            if (++depth > MAX_DEPTH)
+                return too_deep(p);
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
     return 0;
 }
 
@@ -820,13 +894,14 @@ static int check_tree(struct fmt_json_in *p, int ntok)
         if (v->type == JSMN_OBJECT || v->type == JSMN_ARRAY) {
             if (key)
                 return bad_json(p, p->line + v->start);
+            if (depth + 1 >= MAX_DEPTH) /* the row itself is one level */
+                return too_deep(p);
             st[2 * depth] = (uint32_t)j, st[2 * depth + 1] = 0;
             depth++;
             pos = (size_t)v->start + 1;
         } else {
-            /* jsmn hangs a key's value under the key: size 1 there, else 0 */
-            if (key ? v->type != JSMN_STRING || v->size != 1 : v->size != 0)
-                return bad_json(p, p->line + tok_end(v));
+            if (key && v->type != JSMN_STRING)
+                return bad_json(p, p->line + v->start);
             if ((rc = check_scalar(p, v)))
                 return rc;
             pos = tok_end(v);
@@ -838,13 +913,25 @@ static int check_tree(struct fmt_json_in *p, int ntok)
     return 0;
 }
 
+/* Key bytes equal to column c's name (names are short: no memcmp call). */
+static int name_is(const struct fmt_json_in *p, uint32_t c, const char *k, size_t n)
+{
+    const char *name = p->s->cols[c].name;
+    if (p->name_len[c] != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (name[i] != k[i])
+            return 0;
+    return 1;
+}
+
 /* Column named by the key token, or -1; the next expected column first. */
 static int find_col(struct fmt_json_in *p, const jsmntok_t *key, int *col)
 {
     const char *k = p->line + key->start;
     size_t n = (size_t)(key->end - key->start);
     uint32_t h = p->hint;
-    if (h < p->ncols && p->name_len[h] == n && memcmp(p->s->cols[h].name, k, n) == 0) {
+    if (h < p->ncols && name_is(p, h, k, n)) {
         p->hint = h + 1;
         *col = (int)h;
         return 0;
@@ -859,7 +946,7 @@ static int find_col(struct fmt_json_in *p, const jsmntok_t *key, int *col)
         int32_t e = p->hash[x];
         if (e < 0)
             break;
-        if (p->name_len[e] == n && memcmp(p->s->cols[e].name, k, n) == 0) {
+        if (name_is(p, (uint32_t)e, k, n)) {
             p->hint = (uint32_t)e + 1;
             *col = e;
             return 0;
@@ -877,7 +964,7 @@ static int field(struct fmt_json_in *p, int ntok, int first, struct blk *b, uint
     if (p->at + 1 >= ntok)
         return bad_json(p, p->line + p->pos);
     const jsmntok_t *key = &p->tok[p->at], *v = key + 1;
-    if (key->type != JSMN_STRING || key->size != 1)
+    if (key->type != JSMN_STRING)
         return bad_json(p, p->line + key->start);
     if ((rc = gap(p, p->pos, tok_begin(key), first ? 0 : ',')) ||
         (rc = gap(p, tok_end(key), tok_begin(v), ':')) || (rc = find_col(p, key, &col)))
@@ -888,7 +975,7 @@ static int field(struct fmt_json_in *p, int ntok, int first, struct blk *b, uint
     } else {
         p->at++;
         p->pos = tok_end(v);
-        rc = v->size ? bad_json(p, p->line + p->pos) : col < 0 ? check_scalar(p, v) : 0;
+        rc = col < 0 ? check_scalar(p, v) : 0;
     }
     if (!rc && col >= 0)
         rc = convert(p, col, v, b, start, tp_null);
@@ -977,6 +1064,9 @@ static int tokenize(struct fmt_json_in *p, const char *line, size_t n)
         return fail(p, "expected a JSON object, got an empty line");
     if (line[i] != '{')
         return fail(p, "expected a JSON object");
+    int rc = n > 512 ? check_depth(p, line, n) : 0; /* short lines are cheap anyway */
+    if (rc)
+        return rc;
     for (;;) {
         jsmn_parser jp;
         jsmn_init(&jp);

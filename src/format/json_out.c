@@ -370,9 +370,10 @@ static int put_value(const struct col *c, uint32_t r, struct buf *out)
     if (col_is_null(c, r))
         return buf_append(out, "null", 4);
     if (c->ty.kind == TY_STRING) {
-        size_t len;
-        const char *s = col_str(c, r, &len);
-        return fmt_json_string(s, len, out);
+        /* not col_str(): chars is NULL while every value is empty */
+        const uint32_t *off = col_offsets(c);
+        size_t len = off[r + 1] - off[r];
+        return fmt_json_string(len ? c->chars + off[r] : "", len, out);
     }
     int rc = buf_reserve(out, 48);
     if (rc)

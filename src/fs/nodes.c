@@ -43,6 +43,13 @@ static int stream_file_size(struct eng_stream *s, enum fs_kind kind, uint64_t *s
     }
 }
 
+static void set_times(struct stat *st, int64_t ns)
+{
+    st->st_mtim.tv_sec = ns / 1000000000;
+    st->st_mtim.tv_nsec = ns % 1000000000;
+    st->st_atim = st->st_ctim = st->st_mtim;
+}
+
 int fs_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double *timeout)
 {
     memset(st, 0, sizeof(*st));
@@ -51,6 +58,7 @@ int fs_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double *timeout)
     st->st_gid = getgid();
     st->st_nlink = 1;
     *timeout = 1.0;
+    set_times(st, eng_start_ns(e));
     if (ino == FS_INO_ROOT) {
         st->st_mode = S_IFDIR | 0755;
         st->st_nlink = 2;
@@ -66,6 +74,10 @@ int fs_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double *timeout)
         return -ENOENT;
     int rc = 0;
     uint64_t size = 0;
+    pthread_mutex_lock(&s->mu);
+    int64_t mtime = s->mtime_ns;
+    pthread_mutex_unlock(&s->mu);
+    set_times(st, mtime);
     switch (kind) {
     case FS_STREAM_DIR:
         st->st_mode = S_IFDIR | 0755;

@@ -729,6 +729,13 @@ static int parse_stmt(struct parser *p, struct sql_stmt *s)
 
 int sql_parse(const char *text, size_t len, struct sql_stmt **out, struct sql_error *err)
 {
+    struct sql_pos start = {1, 1};
+    return sql_parse_at(text, len, start, out, err);
+}
+
+int sql_parse_at(const char *text, size_t len, struct sql_pos start, struct sql_stmt **out,
+                 struct sql_error *err)
+{
     struct parser p;
     struct sql_stmt *s;
     int rc;
@@ -743,6 +750,8 @@ int sql_parse(const char *text, size_t len, struct sql_stmt **out, struct sql_er
     memset(&p, 0, sizeof p);
     p.err = err;
     sql_lex_init(&p.lx, text, len);
+    p.lx.line = start.line;
+    p.lx.col = start.col;
     p.src = p.lx.src;
     p.arena = calloc(1, sizeof *p.arena);
     if (!p.arena)

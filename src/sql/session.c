@@ -18,6 +18,7 @@ struct sql_session {
     struct engine *e;
     struct buf pending;   /* text not yet run */
     struct buf outcomes;  /* this session's outcome lines */
+    struct sql_pos pos;   /* position of pending[0] in all text written */
 };
 
 int sql_session_create(struct engine *e, struct sql_session **out)
@@ -26,6 +27,7 @@ int sql_session_create(struct engine *e, struct sql_session **out)
     if (!ss)
         return -ENOMEM;
     ss->e = e;
+    ss->pos.line = ss->pos.col = 1;
     *out = ss;
     return 0;
 }
@@ -58,9 +60,13 @@ static int run_one(struct sql_session *ss, const char *text, size_t len, int all
 {
     struct sql_error err = {0};
     struct buf outcome = BUF_INIT;
+    struct sql_stmt *st = NULL;
     if (sql_is_blank(text, len))
         return 0;
-    int rc = sql_run(ss->e, text, len, &err, &outcome);
+    int rc = sql_parse_at(text, len, ss->pos, &st, &err);
+    if (!rc)
+        rc = sql_exec(ss->e, st, &err, &outcome);
+    sql_stmt_destroy(st);
     if (rc == ERR_INCOMPLETE && allow_wait) {
         buf_free(&outcome);
         return rc;
@@ -78,6 +84,22 @@ static int run_one(struct sql_session *ss, const char *text, size_t len, int all
     return rc;
 }
 
+/* Drop n bytes of pending text, keeping the position of what follows
+ * (columns count characters, as the lexer does). */
+static void consume(struct sql_session *ss, size_t n)
+{
+    for (size_t i = 0; i < n && i < ss->pending.len; i++) {
+        unsigned char c = (unsigned char)ss->pending.data[i];
+        if (c == '\n') {
+            ss->pos.line++;
+            ss->pos.col = 1;
+        } else if ((c & 0xC0) != 0x80) {
+            ss->pos.col++;
+        }
+    }
+    buf_consume(&ss->pending, n);
+}
+
 /* Run what pending holds; at_close runs an unfinished tail as well. */
 static int drain(struct sql_session *ss, int at_close)
 {
@@ -85,16 +107,16 @@ static int drain(struct sql_session *ss, int at_close)
     size_t stmt_len, consumed;
     while (!rc && sql_split(ss->pending.data, ss->pending.len, &stmt_len, &consumed)) {
         rc = run_one(ss, ss->pending.data, stmt_len, 0);
-        buf_consume(&ss->pending, consumed);
+        consume(ss, consumed);
     }
     if (!rc && ss->pending.len) {
         rc = run_one(ss, ss->pending.data, ss->pending.len, !at_close);
         if (rc == ERR_INCOMPLETE && !at_close)
             return 0; /* wait for the rest of the statement */
-        buf_reset(&ss->pending);
+        consume(ss, ss->pending.len);
     }
     if (rc)
-        buf_reset(&ss->pending); /* the rest of a failed write is discarded */
+        consume(ss, ss->pending.len); /* the rest of a failed write is discarded */
     return rc;
 }
 

@@ -91,6 +91,24 @@ static int parse_stream_line(char *line, uint32_t *id, struct schema **out)
     return 0;
 }
 
+/* A loaded entry must agree with itself and with the entries before it. */
+static int entry_ok(const struct catalog *c, uint32_t id, const struct schema *s)
+{
+    if (id == 0 || id >= c->next_id || cat_find(c, s->name))
+        return 0;
+    for (uint32_t i = 0; i < c->n; i++)
+        if (c->entries[i].id == id)
+            return 0;
+    if (s->time_col < -1 || s->time_col >= (int)s->ncols)
+        return 0;
+    if (s->time_col >= 0) {
+        uint8_t k = s->cols[s->time_col].ty.kind;
+        if (k != TY_DATETIME && k != TY_DATETIME64)
+            return 0;
+    }
+    return 1;
+}
+
 static int parse(struct catalog *c, char *text)
 {
     struct schema *cur = NULL;
@@ -110,11 +128,12 @@ static int parse(struct catalog *c, char *text)
             rc = parse_stream_line(line, &cur_id, &cur);
             if (rc)
                 goto fail;
-        } else if (cur && sscanf(line, "col %63s %47s", cname, tname) == 2) {
+        } else if (cur && !strncmp(line, "col ", 4) &&
+                   sscanf(line, "col %63s %47s", cname, tname) == 2) {
             if (ty_parse(tname, &ty) || sch_add_col(cur, cname, ty))
                 goto fail;
         } else if (cur && !strcmp(line, "end")) {
-            if (cur->time_col >= (int)cur->ncols || sch_finish(cur))
+            if (!entry_ok(c, cur_id, cur) || sch_finish(cur))
                 goto fail;
             rc = append_entry(c, cur_id, cur);
             if (rc)
@@ -152,7 +171,9 @@ int cat_load(const char *datadir, struct catalog **out)
     if (!rc)
         rc = parse(c, text.data);
     if (rc) {
-        msg_error("catalog %s: %s", c->path, err_str(rc));
+        msg_error("catalog %s: %s", c->path,
+                  rc == ERR_CORRUPT ? "damaged: it does not parse or contradicts itself"
+                                    : err_str(rc));
         goto fail;
     }
     buf_free(&text);

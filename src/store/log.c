@@ -126,6 +126,44 @@ static int check_record(struct log *l, uint64_t off, uint64_t size, struct hdr *
     return 0;
 }
 
+/*
+ * Is there a record that validates anywhere in (off, size)? Only a torn
+ * tail may be cut: bad bytes followed by good records are corruption in
+ * the middle of the log, which must not be silently thrown away. The CRC
+ * covers the header, so stale bytes that merely look like a header fail.
+ */
+static int valid_record_after(struct log *l, uint64_t off, uint64_t size, struct buf *tmp)
+{
+    unsigned char win[4096];
+    for (uint64_t pos = off + 1; pos + LOG_HDR <= size;) {
+        size_t got;
+        if (os_pread(l->fd, win, sizeof(win), (off_t)pos, &got) || got < 4)
+            return 0;
+        for (size_t i = 0; i + 4 <= got; i++) {
+            uint32_t m;
+            memcpy(&m, win + i, 4);
+            if (m != LOG_MAGIC)
+                continue;
+            struct hdr h;
+            uint64_t saved = l->info.next_sn;
+            int rc;
+            /* sequence continuity is unknown here: accept the candidate's own */
+            unsigned char hb[LOG_HDR];
+            size_t hg;
+            if (os_pread(l->fd, hb, LOG_HDR, (off_t)(pos + i), &hg) || hg < LOG_HDR)
+                continue;
+            get_hdr(hb, &h);
+            l->info.next_sn = h.first_sn;
+            rc = check_record(l, pos + i, size, &h, tmp);
+            l->info.next_sn = saved;
+            if (rc == 0)
+                return 1;
+        }
+        pos += got - 3; /* overlap so a magic across windows is seen */
+    }
+    return 0;
+}
+
 static int recover(struct log *l)
 {
     off_t size;
@@ -148,6 +186,13 @@ static int recover(struct log *l)
         off += LOG_HDR + h.len;
     }
     rc = 0;
+    if (off < (uint64_t)size && valid_record_after(l, off, (uint64_t)size, &tmp)) {
+        msg_error("log %s: corrupt record at byte %llu followed by valid records: refusing "
+                  "to open (nothing was changed)",
+                  l->path, (unsigned long long)off);
+        rc = ERR_CORRUPT;
+        goto out;
+    }
     if (off < (uint64_t)size) {
         msg_warn("log %s: torn tail, dropped %llu bytes after %llu records", l->path,
                  (unsigned long long)((uint64_t)size - off), (unsigned long long)l->nrecs);

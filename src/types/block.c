@@ -74,8 +74,7 @@ int blk_seal(struct blk *b)
 void blk_truncate(struct blk *b, uint32_t n)
 {
     for (uint32_t i = 0; i < b->ncols; i++)
-        if (b->cols[i].n > n)
-            col_truncate(&b->cols[i], n);
+        col_truncate(&b->cols[i], n < b->cols[i].n ? n : b->cols[i].n);
     if (b->nrows > n)
         b->nrows = n;
 }

@@ -195,29 +195,32 @@ static char *put2(char *p, int v)
     return p + 2;
 }
 
+/* Seconds and fraction of ticks, clamped to 0000-01-01 .. 9999-12-31. */
+static void split_ticks(int64_t ticks, int64_t scale, int64_t *secs, int64_t *frac)
+{
+    int64_t lo = days_before_year(0) * 86400, hi = days_before_year(10000) * 86400 - 1;
+    *secs = ticks / scale; /* no floor_div: secs * scale could overflow */
+    *frac = ticks % scale;
+    if (*frac < 0) {
+        *frac += scale;
+        (*secs)--;
+    }
+    if (*secs < lo) {
+        *secs = lo;
+        *frac = 0;
+    } else if (*secs > hi) {
+        *secs = hi;
+        *frac = scale - 1;
+    }
+}
+
 size_t dt_format(int64_t ticks, int prec, char out[DT_MAX_TEXT])
 {
-    if (prec < 0)
-        prec = 0;
-    if (prec > 9)
-        prec = 9;
-    int64_t scale = pow10_tab[prec];
-    int64_t secs = ticks / scale, frac = ticks % scale; /* never overflows */
-    if (frac < 0) {
-        frac += scale;
-        secs--;
-    }
-    int64_t lo = days_before_year(0) * 86400, hi = days_before_year(10000) * 86400 - 1;
-    if (secs < lo) {
-        secs = lo;
-        frac = 0;
-    } else if (secs > hi) {
-        secs = hi;
-        frac = scale - 1;
-    }
-    int64_t days = floor_div(secs, 86400), sod = secs - days * 86400;
-    int64_t y;
+    prec = prec < 0 ? 0 : prec > 9 ? 9 : prec;
+    int64_t secs, frac, y;
     int m, d;
+    split_ticks(ticks, pow10_tab[prec], &secs, &frac);
+    int64_t days = floor_div(secs, 86400), sod = secs - days * 86400;
     civil_from_days(days, &y, &m, &d);
     char *p = out;
     p = put2(p, (int)(y / 100));
@@ -234,10 +237,8 @@ size_t dt_format(int64_t ticks, int prec, char out[DT_MAX_TEXT])
     p = put2(p, (int)(sod % 60));
     if (prec > 0) {
         *p++ = '.';
-        for (int i = prec - 1; i >= 0; i--) {
+        for (int i = prec - 1; i >= 0; i--, frac /= 10)
             p[i] = (char)('0' + frac % 10);
-            frac /= 10;
-        }
         p += prec;
     }
     *p = '\0';

@@ -93,7 +93,8 @@ int sch_clone(const struct schema *s, struct schema **out)
         free(c);
         return -ENOMEM;
     }
-    memcpy(c->cols, s->cols, s->ncols * sizeof(*c->cols));
+    if (s->ncols)
+        memcpy(c->cols, s->cols, s->ncols * sizeof(*c->cols));
     *out = c;
     return 0;
 }

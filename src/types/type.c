@@ -111,7 +111,10 @@ int ty_parse(const char *s, struct ty *out)
     int nparams = 0;
     if (name_len < n) {
         char *end;
-        param = strtoll(s + name_len + 1, &end, 10);
+        const char *digits = s + name_len + 1;
+        if (*digits < '0' || *digits > '9')
+            return -EINVAL;
+        param = strtoll(digits, &end, 10);
         if (end != s + n - 1 || *end != ')')
             return -EINVAL;
         nparams = 1;

@@ -58,6 +58,14 @@ Test(json_out, double_shortest)
     dbl_is(DBL_MIN, "2.2250738585072014e-308");
     dbl_is(1e23, "1e23");
     dbl_is(123456.789e3, "123456789");
+    /* subnormals: fewer bits, so fewer digits than DBL_DIG can be enough */
+    dbl_is(1e-310, "1e-310");
+    dbl_is(-2.5e-320, "-2.5e-320");
+    /* powers of two where the nearest 16-digit decimal misses and the one
+     * above reads back (the gap below a power of two is half the gap above) */
+    dbl_is(ldexp(1, -1017), "7.120236347223045e-307");
+    dbl_is(ldexp(1, -1007), "7.291122019556398e-304");
+    dbl_is(ldexp(1, -791), "7.678447687145631e-239");
     dbl_is(NAN, "nan");
     dbl_is(INFINITY, "inf");
     dbl_is(-INFINITY, "-inf");
@@ -75,6 +83,8 @@ Test(json_out, float_shortest)
     flt_is(FLT_TRUE_MIN, "1e-45");
     flt_is(21.5f, "21.5");
     flt_is(-273.15f, "-273.15");
+    flt_is(4.2070e-40f, "4.207e-40"); /* subnormal */
+    flt_is(1e-7f, "1e-7");
     flt_is(NAN, "nan");
 }
 

@@ -276,11 +276,8 @@ Test(type, parse_rejects_malformed)
     parse_bad("(int8)");
 }
 
-/* BUG: ty_parse (src/types/type.c) accepts "datetime64()" as datetime64(0):
- * strtoll parses no digits, leaves end at ')', and the check end == s+n-1
- * passes, so an empty parameter list silently means precision 0. It should
- * be rejected with -EINVAL (or at least mean the default precision 3). */
-Test(type, parse_rejects_empty_params, .disabled = true)
+/* "datetime64()" is an error, not precision 0. */
+Test(type, parse_rejects_empty_params)
 {
     parse_bad("datetime64()");
     parse_bad("nullable(datetime64())");
