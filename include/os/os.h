@@ -42,6 +42,9 @@ int os_exists(const char *path);
 int os_stat_err(const char *path);
 /* Lazily detach whatever is mounted at path (umount2 MNT_DETACH). */
 int os_detach_mount(const char *path);
+/* statvfs(2) of the file system holding path. */
+struct statvfs;
+int os_statvfs(const char *path, struct statvfs *out);
 /* Whole file into out (appended). */
 int os_read_file(const char *path, struct buf *out);
 /* Replace path atomically: write path.tmp, fsync, rename, fsync the dir. */

@@ -79,7 +79,7 @@ static inline const char *col_str(const struct col *c, uint32_t i, size_t *len)
 {
     const uint32_t *off = col_offsets(c);
     *len = off[i + 1] - off[i];
-    return c->chars + off[i];
+    return c->chars ? c->chars + off[i] : ""; /* no bytes yet: all values empty */
 }
 #define COL_AT(c, T, i) (((const T *)(c)->data)[i])
 

@@ -475,7 +475,11 @@ static int num_to_ticks(const struct num *x, int prec, int64_t *ticks)
     int64_t e = x->exp10 + prec;
     uint64_t mag = x->mant;
     int frac = x->sticky;
-    if (e >= 0) {
+    if (mag == 0 && !frac) { /* zero with any exponent ("0e999999999") */
+        *ticks = 0;
+        return NUM_OK;
+    }
+    if (e >= 0) { /* mag >= 1 here, so this overflows within 20 steps */
         for (; e > 0; e--) {
             if (mag > UINT64_MAX / 10)
                 return NUM_RANGE;
@@ -1000,12 +1004,14 @@ static int64_t event_ms(const struct fmt_json_in *p, const struct blk *b, uint32
 
 static int fill_defaults(struct fmt_json_in *p, struct blk *b, uint32_t start, int64_t now_ms)
 {
+    /* a row without its event-time field happened now, not at the epoch */
+    int time_missing = p->time_col >= 0 && b->cols[p->time_col].n == start;
     int rc = 0;
     for (uint32_t i = 0; i < p->ncols && !rc; i++)
         if ((int)i != p->tp_col && b->cols[i].n == start)
             rc = col_push_null(&b->cols[i]);
     if (!rc && p->tp_col >= 0 && b->cols[p->tp_col].n == start) {
-        int64_t ms = event_ms(p, b, start, now_ms);
+        int64_t ms = time_missing ? now_ms : event_ms(p, b, start, now_ms);
         rc = col_push_fixed(&b->cols[p->tp_col], &ms);
     }
     return rc;

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "exec/dump.h"
+#include "os/os.h"
 #include "fs/fs.h"
 #include "internal.h"
 #include "sql/sql.h"
@@ -293,6 +295,17 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
     fuse_reply_err(req, EACCES);
 }
 
+/* df on the mount shows the data directory's file system. */
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+    struct statvfs sv;
+    int rc = os_statvfs(eng_datadir(fuse_req_userdata(req)), &sv);
+    if (rc)
+        fuse_reply_err(req, -rc);
+    else
+        fuse_reply_statfs(req, &sv);
+}
+
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
     if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
@@ -319,6 +332,7 @@ static const struct fuse_lowlevel_ops ops = {
     .flush = fs_op_flush,
     .fsync = fs_op_fsync,
     .release = fs_op_release,
+    .statfs = op_statfs,
 };
 
 const struct fuse_lowlevel_ops *fs_ops(void)

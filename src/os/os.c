@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 static _Atomic long fault_left[OS_FAULT_NOPS];
@@ -229,6 +230,11 @@ int os_stat_err(const char *path)
 int os_detach_mount(const char *path)
 {
     return umount2(path, MNT_DETACH) < 0 ? -errno : 0;
+}
+
+int os_statvfs(const char *path, struct statvfs *out)
+{
+    return statvfs(path, out) < 0 ? -errno : 0;
 }
 
 int os_read_file(const char *path, struct buf *out)

@@ -15,13 +15,12 @@
 static const struct {
     const char *name;
     uint8_t kind;
-    uint8_t width;
 } kinds[] = {
-    {"bool", TY_BOOL, 1},         {"int8", TY_INT8, 1},         {"int16", TY_INT16, 2},
-    {"int32", TY_INT32, 4},       {"int64", TY_INT64, 8},       {"uint8", TY_UINT8, 1},
-    {"uint16", TY_UINT16, 2},     {"uint32", TY_UINT32, 4},     {"uint64", TY_UINT64, 8},
-    {"float32", TY_FLOAT32, 4},   {"float64", TY_FLOAT64, 8},   {"string", TY_STRING, 0},
-    {"datetime", TY_DATETIME, 4}, {"datetime64", TY_DATETIME64, 8},
+    {"bool", TY_BOOL},         {"int8", TY_INT8},         {"int16", TY_INT16},
+    {"int32", TY_INT32},       {"int64", TY_INT64},       {"uint8", TY_UINT8},
+    {"uint16", TY_UINT16},     {"uint32", TY_UINT32},     {"uint64", TY_UINT64},
+    {"float32", TY_FLOAT32},   {"float64", TY_FLOAT64},   {"string", TY_STRING},
+    {"datetime", TY_DATETIME}, {"datetime64", TY_DATETIME64},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -35,12 +34,17 @@ static const struct {
     {"integer", TY_INT32}, {"bigint", TY_INT64},
 };
 
+/* Indexed by kind: ty_width runs for every value pushed, so no search. */
+static const uint8_t widths[TY_KIND_END] = {
+    [TY_BOOL] = 1,    [TY_INT8] = 1,     [TY_INT16] = 2,    [TY_INT32] = 4,
+    [TY_INT64] = 8,   [TY_UINT8] = 1,    [TY_UINT16] = 2,   [TY_UINT32] = 4,
+    [TY_UINT64] = 8,  [TY_FLOAT32] = 4,  [TY_FLOAT64] = 8,  [TY_STRING] = 0,
+    [TY_DATETIME] = 4, [TY_DATETIME64] = 8,
+};
+
 size_t ty_width(struct ty t)
 {
-    for (size_t i = 0; i < NKINDS; i++)
-        if (kinds[i].kind == t.kind)
-            return kinds[i].width;
-    return 0;
+    return t.kind < TY_KIND_END ? widths[t.kind] : 0;
 }
 
 int ty_is_int(struct ty t)

@@ -634,6 +634,27 @@ Test(json_in, datetimes)
     bad_in("datetime64(3)", "\"1720614896\"", NULL);
 }
 
+/* Found by the fuzzer: a zero with a huge exponent once looped 10^9 times
+ * scaling zero toward overflow. Every numeric kind must stay fast. */
+Test(json_in, zero_with_huge_exponent)
+{
+    static const char *const kinds[] = {
+        "datetime64(9)", "datetime64(0)", "datetime", "int64", "uint8", "float32", "float64",
+        "bool",
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        for (int r = 0; r < 20; r++) {
+            char v[16];
+            cr_assert_eq(into(kinds[i], "0e999999999999", NULL, v), 0, "%s", kinds[i]);
+            cr_assert_eq(into(kinds[i], "-0.0E+999999999", NULL, v), 0, "%s", kinds[i]);
+            cr_assert_eq(into(kinds[i], "0.000e-999999999", NULL, v), 0, "%s", kinds[i]);
+        }
+    }
+    bad_in("datetime64(9)", "1e999999999999", NULL);
+    bad_in("int64", "1e999999999999", NULL);
+    bad_in("int64", "1e-999999999999", NULL);
+}
+
 Test(json_in, fractions_at_every_precision)
 {
     for (int p = 0; p <= 9; p++) {
@@ -675,6 +696,11 @@ Test(json_in, tp_time_sources)
     fx_make(&f, cols2, 4, 0);
     OK(&f, "{\"ev\":\"2024-07-10 12:34:56\"}");
     cr_expect_eq(VAL(&f, "_tp_time", int64_t), 1720614896000LL);
+    /* a non-nullable event-time column left out: the row happened now, not
+     * at the epoch (the column itself keeps its default) */
+    OK(&f, "{\"x\":2}");
+    cr_expect_eq(VAL(&f, "_tp_time", int64_t), NOW_MS);
+    cr_expect_eq(VAL(&f, "ev", uint32_t), 0);
     fx_free(&f);
 
     fx_make(&f, cols2, 4, -1);

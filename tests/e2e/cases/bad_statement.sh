@@ -19,7 +19,8 @@ echo "$ERR" | grep -q "File exists" || fail "expected EEXIST: $ERR"
 expect_fail sh -c "echo 'DROP STREAM nope' | cat > '$MNT/ctl'"
 echo "$ERR" | grep -q "No such file" || fail "expected ENOENT: $ERR"
 
-# the writing descriptor reads its own outcomes (read-write open)
+# the writing descriptor reads its own outcomes (read-write open); positions
+# count in all the text written to that open file
 out=$(python3 - "$MNT/ctl" <<'PY'
 import os, sys
 fd = os.open(sys.argv[1], os.O_RDWR)
@@ -35,7 +36,7 @@ PY
 expect_eq "$out" "ok: created stream u
 ok: stream u already exists
 errno=2
-error: line 1, column 13: unknown stream 'missing'" "own outcomes"
+error: line 1, column 79: unknown stream 'missing'" "own outcomes"
 
 # a statement spread over writes: unfinished pieces wait for the rest
 python3 - "$MNT/ctl" <<'PY'
