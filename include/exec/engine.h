@@ -39,7 +39,8 @@ struct eng_stream {
 
     pthread_mutex_t mu;          /* guards the fields below */
     int err_fd;                  /* errors file, opened on first error */
-    uint64_t err_rows;           /* rejected rows since mount */
+    uint64_t err_size;           /* its size: past ENG_ERRORS_MAX it rotates */
+    uint64_t err_rows;           /* rejected rows on record (errors, errors.1) */
     uint64_t ingest_bytes;       /* bytes accepted since mount */
     int64_t mtime_ns;            /* last accepted write (or open time) */
     int64_t rate_sec[ENG_RATE_SLOTS];
@@ -69,6 +70,10 @@ void eng_stream_put(struct eng_stream *s);
 
 /* Snapshot of the streams, in creation order (caller frees *ids). */
 int eng_list(struct engine *e, uint32_t **ids, uint32_t *n);
+
+/* The errors file is bounded: past this size it becomes errors.1 (in the
+ * stream's directory in DATADIR, replacing an older one) and starts anew. */
+#define ENG_ERRORS_MAX (1u << 20)
 
 /* Record a rejected row in the stream's errors file. */
 void eng_stream_reject(struct eng_stream *s, uint64_t line_no, const char *reason,

@@ -45,6 +45,10 @@ int os_detach_mount(const char *path);
 /* statvfs(2) of the file system holding path. */
 struct statvfs;
 int os_statvfs(const char *path, struct statvfs *out);
+/* The file system type of the topmost mount at mount point path (exact,
+ * absolute), e.g. "fuse.streamfs", from /proc/self/mountinfo; -ENOENT when
+ * nothing is mounted there. */
+int os_mount_fstype(const char *path, char *fstype, size_t n);
 /* Whole file into out (appended). */
 int os_read_file(const char *path, struct buf *out);
 /* Replace path atomically: write path.tmp, fsync, rename, fsync the dir. */

@@ -57,6 +57,27 @@ static void stream_free(struct eng_stream *s)
     free(s);
 }
 
+/* Rows on record in one errors file: its lines. */
+static uint64_t count_lines(const char *path)
+{
+    struct buf b = BUF_INIT;
+    uint64_t n = 0;
+    if (os_read_file(path, &b) == 0)
+        for (size_t i = 0; i < b.len; i++)
+            n += b.data[i] == '\n';
+    buf_free(&b);
+    return n;
+}
+
+static void count_errors(struct eng_stream *s)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/errors", s->dir);
+    s->err_rows = count_lines(path);
+    snprintf(path, sizeof(path), "%s/errors.1", s->dir);
+    s->err_rows += count_lines(path);
+}
+
 /* Open the runtime side of catalog entry (id, schema); clones the schema. */
 static int stream_open(struct engine *e, uint32_t id, const struct schema *schema,
                        struct eng_stream **out)
@@ -82,6 +103,7 @@ static int stream_open(struct engine *e, uint32_t id, const struct schema *schem
         rc = log_open(s->dir, &s->log);
     if (rc)
         goto fail;
+    count_errors(s);
     *out = s;
     return 0;
 fail:
@@ -275,16 +297,31 @@ void eng_stream_reject(struct eng_stream *s, uint64_t line_no, const char *reaso
     }
     buf_putc(&b, '\n');
 
+    char path[PATH_MAX], old[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/errors", s->dir);
+    snprintf(old, sizeof(old), "%s/errors.1", s->dir);
     pthread_mutex_lock(&s->mu);
     s->err_rows++;
     int rc = 0;
-    if (s->err_fd < 0 && !atomic_load(&s->dropped)) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%s/errors", s->dir);
-        rc = os_open(path, O_WRONLY | O_CREAT | O_APPEND, 0644, &s->err_fd);
+    if (s->err_fd >= 0 && s->err_size + b.len > ENG_ERRORS_MAX) {
+        /* rotate, like logrotate: the bound holds and tail -F follows */
+        os_close(s->err_fd);
+        s->err_fd = -1;
+        s->err_rows -= count_lines(old);
+        rc = os_rename(path, old);
     }
-    if (!rc && s->err_fd >= 0 && b.data)
+    if (!rc && s->err_fd < 0 && !atomic_load(&s->dropped)) {
+        off_t size = 0;
+        rc = os_open(path, O_WRONLY | O_CREAT | O_APPEND, 0644, &s->err_fd);
+        if (!rc)
+            rc = os_fsize(s->err_fd, &size);
+        s->err_size = (uint64_t)size;
+    }
+    if (!rc && s->err_fd >= 0 && b.data) {
         rc = os_write(s->err_fd, b.data, b.len);
+        if (!rc)
+            s->err_size += b.len;
+    }
     if (rc)
         msg_warn("stream %s: cannot record a rejected row: %s", s->schema->name, err_str(rc));
     pthread_mutex_unlock(&s->mu);
@@ -320,18 +357,18 @@ int eng_stream_stats(struct eng_stream *s, struct buf *out)
     bytes_in = s->ingest_bytes;
     pthread_mutex_unlock(&s->mu);
 
-    char tmin[DT_MAX_TEXT] = "", tmax[DT_MAX_TEXT] = "";
-    if (li.next_sn) {
+    int rc = buf_printf(out, "rows: %llu\nbytes: %llu\nsequence: %llu\nrecords: %llu\n",
+                        (unsigned long long)li.next_sn, (unsigned long long)li.bytes,
+                        (unsigned long long)li.next_sn, (unsigned long long)li.records);
+    if (!rc && li.next_sn) { /* absent where they do not apply */
+        char tmin[DT_MAX_TEXT], tmax[DT_MAX_TEXT];
         dt_format(li.min_time_ms, 3, tmin);
         dt_format(li.max_time_ms, 3, tmax);
+        rc = buf_printf(out, "min_time: %s\nmax_time: %s\n", tmin, tmax);
     }
-    int rc = buf_printf(out,
-                        "rows: %llu\nbytes: %llu\nsequence: %llu\nrecords: %llu\n"
-                        "min_time: %s\nmax_time: %s\nerrors: %llu\n"
-                        "ingest_bytes: %llu\ningest_rows_per_s: %.1f\n",
-                        (unsigned long long)li.next_sn, (unsigned long long)li.bytes,
-                        (unsigned long long)li.next_sn, (unsigned long long)li.records, tmin,
-                        tmax, (unsigned long long)err_rows, (unsigned long long)bytes_in,
+    if (!rc)
+        rc = buf_printf(out, "errors: %llu\ningest_bytes: %llu\ningest_rows_per_s: %.1f\n",
+                        (unsigned long long)err_rows, (unsigned long long)bytes_in,
                         (double)recent / ENG_RATE_SLOTS);
     return rc;
 }

@@ -157,6 +157,30 @@ out:
     return rc;
 }
 
+/*
+ * Would the kept partial line be rejected as it stands? Checked at each
+ * close so that `cat f > ingest` fails when f ends in a bad unterminated
+ * line; the line itself is only committed (or recorded) at ing_close,
+ * since another descriptor of the same open file may still extend it.
+ */
+static int partial_is_bad(struct ing_handle *h)
+{
+    char why[256];
+    if (!h->json || !h->partial.len || h->s->schema->on_error == SCH_ON_ERROR_SKIP ||
+        atomic_load(&h->s->dropped))
+        return 0;
+    size_t k = 0;
+    while (k < h->partial.len && strchr(" \t\r", h->partial.data[k]))
+        k++;
+    if (k == h->partial.len)
+        return 0;
+    blk_clear(h->blk);
+    int rc = fmt_json_in_row(h->json, h->partial.data, h->partial.len, 0, h->blk, why,
+                             sizeof(why));
+    blk_clear(h->blk);
+    return rc == ERR_MALFORMED;
+}
+
 int ing_flush(struct ing_handle *h)
 {
     pthread_mutex_lock(&h->mu);
@@ -166,6 +190,8 @@ int ing_flush(struct ing_handle *h)
         if (!rc)
             h->dirty = 0;
     }
+    if (!rc && partial_is_bad(h))
+        rc = -EINVAL;
     pthread_mutex_unlock(&h->mu);
     return rc;
 }

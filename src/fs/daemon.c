@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,13 +82,33 @@ int dmn_lock_state(int lock_fd, const char *state, const char *mountpoint)
     return rc;
 }
 
-int dmn_clear_dead_mount(const char *mountpoint)
+#define MAX_STACKED 16
+
+int dmn_prepare_mountpoint(const char *mountpoint, char *why, size_t why_len)
 {
-    if (os_stat_err(mountpoint) != -ENOTCONN)
-        return 0;
-    msg_warn("%s: a dead mount (its daemon was killed): detaching it", mountpoint);
-    int rc = os_detach_mount(mountpoint);
-    if (rc)
-        msg_error("%s: cannot detach the dead mount: %s", mountpoint, err_str(rc));
-    return rc;
+    for (int i = 0; i < MAX_STACKED; i++) {
+        char fstype[64];
+        if (os_mount_fstype(mountpoint, fstype, sizeof(fstype)))
+            return 0; /* nothing mounted there */
+        if (strncmp(fstype, "fuse", 4))
+            return 0; /* another file system: mounting over it is the user's call */
+        /* statfs always reaches the daemon (stat may be answered from cache) */
+        struct statvfs sv;
+        int rc = os_statvfs(mountpoint, &sv);
+        if (rc != -ENOTCONN) {
+            if (strcmp(fstype, "fuse.streamfs"))
+                return 0;
+            snprintf(why, why_len, "%s is already a live streamfs mount", mountpoint);
+            return -EBUSY;
+        }
+        msg_warn("%s: a dead mount (its daemon was killed): detaching it", mountpoint);
+        rc = os_detach_mount(mountpoint);
+        if (rc) {
+            snprintf(why, why_len, "cannot detach the dead mount at %s: %s", mountpoint,
+                     err_str(rc));
+            return rc;
+        }
+    }
+    snprintf(why, why_len, "%s: too many dead mounts stacked", mountpoint);
+    return -EBUSY;
 }

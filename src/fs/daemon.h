@@ -11,7 +11,11 @@
 int dmn_lock(const char *datadir, int *lock_fd, char *why, size_t why_len);
 /* Write "<pid> <state> <mountpoint>" into the lock file. */
 int dmn_lock_state(int lock_fd, const char *state, const char *mountpoint);
-/* Lazily unmount a dead FUSE mount left at mountpoint by a killed daemon. */
-int dmn_clear_dead_mount(const char *mountpoint);
+/*
+ * Make mountpoint (absolute, not resolved through a dead mount) ready:
+ * detach dead FUSE mounts stacked there by killed daemons; refuse (-EBUSY)
+ * when a live streamfs already serves it.
+ */
+int dmn_prepare_mountpoint(const char *mountpoint, char *why, size_t why_len);
 
 #endif

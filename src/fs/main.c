@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fuse_lowlevel.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,16 +39,24 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: streamfs [-f] [-d] [-o opt[,opt...]] DATADIR MOUNTPOINT\n"
-            "  -f        stay in the foreground (log to stderr)\n"
-            "  -d        debug: foreground, and print every FUSE request\n"
-            "  -o opts   FUSE mount options (ro, allow_other, ...)\n"
+            "Mount the streams of DATADIR (created if missing) at MOUNTPOINT.\n"
+            "  -f, --foreground  stay in the foreground (log to stderr, not syslog)\n"
+            "  -d, --debug       foreground, and print every FUSE request\n"
+            "  -o opts           FUSE mount options (ro, allow_other, ...)\n"
+            "  -h, --help        this text\n"
+            "  -V, --version     the version\n"
             "Unmount with: fusermount3 -u MOUNTPOINT\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
+    static const struct option longopts[] = {
+        {"foreground", no_argument, NULL, 'f'}, {"debug", no_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
     int opt;
-    while ((opt = getopt(argc, argv, "fdo:hV")) != -1) {
+    while ((opt = getopt_long(argc, argv, "fdo:hV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'f': o->foreground = 1; break;
         case 'd': o->debug = o->foreground = 1; break;
@@ -68,6 +77,33 @@ static int parse_args(int argc, char **argv, struct options *o)
     }
     o->datadir = argv[optind];
     o->mountpoint = argv[optind + 1];
+    return 0;
+}
+
+/*
+ * The mount point's absolute path, resolving its parent but not itself:
+ * a dead mount there (its daemon killed) cannot be resolved, yet must be
+ * found in the mount table to be detached.
+ */
+static int abs_mountpoint(const char *path, char out[PATH_MAX])
+{
+    char tmp[PATH_MAX], parent[PATH_MAX];
+    if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+        return -ENAMETOOLONG;
+    size_t n = strlen(tmp);
+    while (n > 1 && tmp[n - 1] == '/')
+        tmp[--n] = '\0';
+    char *slash = strrchr(tmp, '/');
+    const char *base = slash ? slash + 1 : tmp;
+    const char *dir = slash ? (slash == tmp ? "/" : tmp) : ".";
+    if (slash)
+        *slash = '\0';
+    if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+        return realpath(path, out) ? 0 : -errno;
+    if (!realpath(dir, parent))
+        return -errno;
+    if (snprintf(out, PATH_MAX, "%s/%s", strcmp(parent, "/") ? parent : "", base) >= PATH_MAX)
+        return -ENAMETOOLONG;
     return 0;
 }
 
@@ -114,7 +150,13 @@ int main(int argc, char **argv)
                 err_str(rc ? rc : -errno));
         return 1;
     }
-    dmn_clear_dead_mount(o.mountpoint);
+    rc = abs_mountpoint(o.mountpoint, mnt);
+    if (!rc)
+        rc = dmn_prepare_mountpoint(mnt, why, sizeof(why));
+    if (rc) {
+        fprintf(stderr, "streamfs: %s\n", rc == -EBUSY ? why : strerror(-rc));
+        return 1;
+    }
     if (!realpath(o.mountpoint, mnt)) {
         fprintf(stderr, "streamfs: mount point %s: %s\n", o.mountpoint, strerror(errno));
         return 1;

@@ -93,6 +93,7 @@ int fs_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double *timeout)
         break;
     }
     st->st_size = (off_t)size;
+    st->st_blocks = (blkcnt_t)((size + 511) / 512);
     eng_stream_put(s);
     return rc;
 }
@@ -156,12 +157,31 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                        struct fuse_file_info *fi)
 {
     /* Truncating ingest or ctl (`>`) is accepted and drops nothing; other
-     * files cannot be truncated; times and modes are fixed. */
-    if ((to_set & FUSE_SET_ATTR_SIZE) && ino != FS_INO_CTL && fs_ino_kind(ino) != FS_INGEST) {
+     * files cannot be truncated. Modes and owners are the namespace's own;
+     * times follow the data, so `touch` is a harmless no-op. */
+    int size = (to_set & FUSE_SET_ATTR_SIZE) && ino != FS_INO_CTL && fs_ino_kind(ino) != FS_INGEST;
+    if (size || (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))) {
         fuse_reply_err(req, EPERM);
         return;
     }
     op_getattr(req, ino, fi);
+}
+
+/* Streams are renamed by nothing, and nothing links into the namespace. */
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+                      const char *newname, unsigned int flags)
+{
+    fuse_reply_err(req, EPERM);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+    fuse_reply_err(req, EPERM);
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+    fuse_reply_err(req, EPERM);
 }
 
 /* Directory listing: fixed entries, then streams at offset 16 + id, so an
@@ -250,6 +270,10 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
         fuse_reply_err(req, EPERM);
         return;
     }
+    if (strlen(name) >= SCH_MAX_NAME) {
+        fuse_reply_err(req, ENAMETOOLONG);
+        return;
+    }
     int rc = sql_create_raw(e, name);
     if (rc) {
         fuse_reply_err(req, rc == -EINVAL ? EINVAL : err_to_errno(rc));
@@ -333,6 +357,9 @@ static const struct fuse_lowlevel_ops ops = {
     .fsync = fs_op_fsync,
     .release = fs_op_release,
     .statfs = op_statfs,
+    .rename = op_rename,
+    .link = op_link,
+    .symlink = op_symlink,
 };
 
 const struct fuse_lowlevel_ops *fs_ops(void)

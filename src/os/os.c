@@ -237,6 +237,51 @@ int os_statvfs(const char *path, struct statvfs *out)
     return statvfs(path, out) < 0 ? -errno : 0;
 }
 
+/* Undo mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape_mount_path(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+            r[3] >= '0' && r[3] <= '7') {
+            *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+            r += 3;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+}
+
+int os_mount_fstype(const char *path, char *fstype, size_t n)
+{
+    struct buf text = BUF_INIT;
+    int rc = os_read_file("/proc/self/mountinfo", &text);
+    if (!rc)
+        rc = buf_cstr(&text);
+    if (rc) {
+        buf_free(&text);
+        return rc;
+    }
+    int found = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        /* id parent major:minor root mountpoint options... - fstype source ... */
+        char mnt[PATH_MAX], type[64];
+        const char *dash = strstr(line, " - ");
+        if (!dash || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+            sscanf(dash + 3, "%63s", type) != 1)
+            continue;
+        unescape_mount_path(mnt);
+        if (strcmp(mnt, path) == 0) { /* later lines are mounted on top */
+            snprintf(fstype, n, "%s", type);
+            found = 1;
+        }
+    }
+    buf_free(&text);
+    return found ? 0 : -ENOENT;
+}
+
 int os_read_file(const char *path, struct buf *out)
 {
     int fd = -1;

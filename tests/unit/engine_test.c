@@ -986,3 +986,36 @@ Test(engine, dump_size_after_reopen)
     eng_stream_put(s);
     eng_close(e);
 }
+
+/* The errors file is bounded: a line that would take it past
+ * ENG_ERRORS_MAX starts a fresh file (the old one becomes errors.1), and
+ * the stats count what is on record in both, also after a reopen. */
+Test(engine, errors_rotate_and_count)
+{
+    struct engine *e = open_engine();
+    create(e, "s");
+    struct eng_stream *s = get(e, "s");
+    char row[150], path[512];
+    memset(row, 'r', sizeof(row));
+    snprintf(path, sizeof(path), "%s/errors.1", s->dir);
+    uint64_t n = 0, size = 0, before = 0;
+    while (access(path, F_OK) != 0) {
+        before = size;
+        eng_stream_reject(s, ++n, "bad", row, sizeof(row));
+        cr_assert_eq(eng_errors_size(s, &size), 0);
+        cr_assert_leq(size, ENG_ERRORS_MAX, "the bound holds");
+        cr_assert_lt(n, 100000, "rotation never happened");
+    }
+    cr_assert_gt(before, ENG_ERRORS_MAX - 400, "rotated only near the bound");
+    cr_assert_lt(size, 400, "the current file starts anew with the last line");
+    char want[32];
+    snprintf(want, sizeof(want), "%llu", (unsigned long long)n);
+    expect_stat(s, "errors", want);
+    eng_stream_put(s);
+    eng_close(e);
+    e = open_engine();
+    s = get(e, "s");
+    expect_stat(s, "errors", want);
+    eng_stream_put(s);
+    eng_close(e);
+}

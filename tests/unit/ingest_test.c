@@ -925,3 +925,23 @@ Test(ingest, shared_handle_whole_lines)
     check_all_rows(s);
     eng_stream_put(s);
 }
+
+/* close(2) reports a bad unterminated last line (so `cat f > ingest`
+ * fails), but only release commits or records it: another descriptor of
+ * the same open file might still finish the line. */
+Test(ingest, flush_reports_bad_unterminated_line)
+{
+    struct eng_stream *s = json_stream("s", DEF);
+    struct ing_handle *h = open_h(s);
+    cr_assert_eq(wrs(h, "{\"a\":1}\n{\"a\":"), 0);
+    cr_assert_eq(ing_flush(h), -EINVAL, "a bad partial line fails the close");
+    cr_assert_eq(error_lines(s), 0, "not recorded before release");
+    cr_assert_eq(wrs(h, "2}"), 0, "a dup'd descriptor may still finish it");
+    cr_assert_eq(ing_flush(h), 0, "a complete partial line is fine");
+    cr_assert_eq(rows_in(s), 1, "and not committed before release");
+    cr_assert_eq(wrs(h, ",\"b\":"), 0);
+    cr_assert_eq(ing_close(h), -EINVAL);
+    cr_assert_eq(rows_in(s), 1);
+    cr_assert_eq(error_lines(s), 1, "recorded at release");
+    eng_stream_put(s);
+}

@@ -30,3 +30,14 @@ echo "CREATE STREAM k (a int8) SETTINGS on_error='skip'" > "$MNT/ctl"
 printf '{"a":1}\n{"a":"x"}\n{"a":2}\n' > "$MNT/k/ingest" || fail "skip mode failed the write"
 expect_eq "$(jq -s -c 'map(.a)' "$MNT/k/data")" '[1,2]' "skip mode rows"
 expect_eq "$(wc -l < "$MNT/k/errors")" 1 "skip mode error line"
+
+# an unterminated last line: a bad one fails the close, so cat fails; a
+# good one becomes a row when the file is released
+printf '{"a":6}\n{"a":' > "$SFS_T/tail_bad"
+if cat "$SFS_T/tail_bad" > "$MNT/s/ingest" 2>/dev/null; then
+    fail "cat of a file ending in a bad unterminated line exited 0"
+fi
+printf '{"a":7}' | cat > "$MNT/s/ingest" || fail "a good unterminated line failed"
+wait_for grep -q '"a":7' "$MNT/s/data"
+expect_eq "$(jq -s -c 'map(.a)' "$MNT/s/data")" '[1,5,6,7]' "rows after unterminated lines"
+wait_for grep -q 'truncated\|unterminated\|end of' "$MNT/s/errors"
