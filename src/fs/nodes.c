@@ -113,23 +113,28 @@ static void reply_entry(fuse_req_t req, struct engine *e, fuse_ino_t ino, double
     fuse_reply_entry(req, &ep);
 }
 
+static void reply_stream_entry(fuse_req_t req, struct engine *e, const char *name)
+{
+    struct eng_stream *s;
+    if (eng_stream_get(e, name, &s)) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    uint32_t id = s->id;
+    eng_stream_put(s);
+    /* names can be dropped and re-created: do not cache the dentry */
+    reply_entry(req, e, fs_ino(id, FS_STREAM_DIR), 0.0);
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct engine *e = fuse_req_userdata(req);
-    struct eng_stream *s;
     if (parent == FS_INO_ROOT) {
         if (!strcmp(name, "ctl")) {
             reply_entry(req, e, FS_INO_CTL, 60.0);
             return;
         }
-        if (eng_stream_get(e, name, &s)) {
-            fuse_reply_err(req, ENOENT);
-            return;
-        }
-        uint32_t id = s->id;
-        eng_stream_put(s);
-        /* names can be dropped and re-created: do not cache the dentry */
-        reply_entry(req, e, fs_ino(id, FS_STREAM_DIR), 0.0);
+        reply_stream_entry(req, e, name);
         return;
     }
     if (fs_ino_kind(parent) == FS_STREAM_DIR && parent != FS_INO_ROOT) {
@@ -279,14 +284,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
         fuse_reply_err(req, rc == -EINVAL ? EINVAL : err_to_errno(rc));
         return;
     }
-    struct eng_stream *s;
-    if (eng_stream_get(e, name, &s)) {
-        fuse_reply_err(req, ENOENT);
-        return;
-    }
-    uint32_t id = s->id;
-    eng_stream_put(s);
-    reply_entry(req, e, fs_ino(id, FS_STREAM_DIR), 0.0);
+    reply_stream_entry(req, e, name);
 }
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
