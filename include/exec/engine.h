@@ -46,6 +46,8 @@ struct eng_stream {
     int64_t rate_sec[ENG_RATE_SLOTS];
     uint64_t rate_rows[ENG_RATE_SLOTS];
     void *dump_index;            /* exec/dump.c's rendered-size index */
+    struct engine *engine;       /* the engine it belongs to (borrowed) */
+    int64_t synced_ns;           /* fsync='interval': the last sync (syncer thread) */
 };
 
 /* Open DATADIR (created if missing), loading the catalog and every log. */
@@ -78,6 +80,9 @@ int eng_list(struct engine *e, uint32_t **ids, uint32_t *n);
 /* Record a rejected row in the stream's errors file. */
 void eng_stream_reject(struct eng_stream *s, uint64_t line_no, const char *reason,
                        const char *row, size_t row_len);
+/* fsync='interval:N': rows were appended; the engine's syncer thread
+ * (started on first use) syncs the log within the interval. */
+void eng_sync_later(struct eng_stream *s);
 /* Note accepted rows for stats. */
 void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes);
 /* The stats file's text. */

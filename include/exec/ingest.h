@@ -25,10 +25,12 @@ struct ing_handle;
 int ing_open(struct eng_stream *s, struct ing_handle **out);
 /* Append bytes; returns 0, -EINVAL for a malformed row, or a storage error. */
 int ing_write(struct ing_handle *h, const char *p, size_t n);
-/* A close(2) or fsync(2) of a descriptor: make this handle's rows durable
- * as the stream's fsync setting says. -EINVAL when the kept unterminated
+/* A close(2) of a descriptor: make this handle's rows durable as the
+ * stream's fsync setting says (close, always; not interval or never). -EINVAL when the kept unterminated
  * last line is malformed (it is recorded in `errors` at ing_close). */
 int ing_flush(struct ing_handle *h);
+/* An fsync(2): this handle's rows durable now, whatever the setting. */
+int ing_sync(struct ing_handle *h);
 /* The last descriptor closed: commit the partial line, flush, free h.
  * Returns the error of that last row or of the flush (h is freed anyway). */
 int ing_close(struct ing_handle *h);

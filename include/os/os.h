@@ -49,6 +49,11 @@ int os_statvfs(const char *path, struct statvfs *out);
  * absolute), e.g. "fuse.streamfs", from /proc/self/mountinfo; -ENOENT when
  * nothing is mounted there. */
 int os_mount_fstype(const char *path, char *fstype, size_t n);
+/* n random bytes from the kernel (getrandom). */
+int os_random(void *p, size_t n);
+/* Names in directory path, in no particular order; *names is one
+ * allocation of NUL-separated names, *n their count (caller frees). */
+int os_list_dir(const char *path, char **names, size_t *n);
 /* Whole file into out (appended). */
 int os_read_file(const char *path, struct buf *out);
 /* Replace path atomically: write path.tmp, fsync, rename, fsync the dir. */

@@ -6,7 +6,7 @@
  *
  *   streamfs-catalog 1
  *   next_id 3
- *   stream 1 sensors format=json fsync=close on_error=fail time_col=-1
+ *   stream 1 sensors format=json fsync=close on_error=fail time_col=-1 codec=lz4
  *   col temp float64
  *   col _tp_time datetime64(3)
  *   end

@@ -1,20 +1,28 @@
 /*
- * log.h — a stream's append-only log of column blocks.
+ * log.h — NativeLog: a stream's durable, checksummed, compressed
+ * write-ahead log of column blocks.
  *
- * Every ingested batch becomes one record: a checksummed header and the
- * block's serialized bytes. Each row gets a sequence number (_tp_sn), dense
- * and increasing per stream. This is the walking skeleton's storage: one
- * file per stream, recovered at open by truncating a torn tail. The
- * NativeLog (segments, block framing, codecs, group commit) replaces the
- * file format behind this same interface.
+ * Every ingested batch becomes one record: a header (sequence range, row
+ * count, min/max _tp_time, codec) and the block's serialized bytes,
+ * compressed. Records live in segment files of about LOG_SEGMENT_BYTES,
+ * framed as store/segment.h describes; docs/log-format.md has the layout
+ * with a worked example. Each row gets a sequence number (_tp_sn), dense
+ * and increasing per stream.
  *
- * Record layout (little-endian), LOG_HDR bytes of header then payload:
- *   u32 magic "SFR1" | u32 masked crc32c of everything after this field |
- *   u32 payload length | u32 row count | u64 first sequence number |
- *   i64 min _tp_time | i64 max _tp_time (ms) | payload (blk_serialize)
+ * Group commit: concurrent appends are written together by whichever
+ * caller arrives first (the leader), in one write; each append returns
+ * when its record is in the log and visible to readers. log_sync makes
+ * everything appended durable.
  *
- * Thread safety: appends serialize on the log's mutex; reads may run
- * concurrently with appends and see every record whose append returned.
+ * Recovery (log_open): sealed segments are trusted through their summary
+ * files; the newest segment is verified record by record; a torn tail is
+ * truncated and reported with the bytes dropped; damage followed by valid
+ * records is corruption, and opening fails (ERR_CORRUPT) with nothing
+ * changed. Records of sealed segments are verified when first read.
+ *
+ * Records are numbered from 0 in append order ("record index"); readers
+ * find a starting record by sequence number or time and read forward,
+ * waiting with log_wait for more. Thread-safe throughout.
  */
 #ifndef SFS_STORE_LOG_H
 #define SFS_STORE_LOG_H
@@ -22,38 +30,54 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/codec.h"
 #include "types/block.h"
 
-#define LOG_HDR 40
+#define LOG_SEGMENT_BYTES (64ull << 20)
 
 struct log;
 
+struct log_opts {
+    uint32_t stream_id;
+    enum codec_id codec;     /* for new records */
+    uint64_t segment_bytes;  /* 0 means LOG_SEGMENT_BYTES */
+};
+
 struct log_info {
     uint64_t next_sn;      /* rows ever appended = the next row's _tp_sn */
-    uint64_t records;
+    uint64_t records;      /* records ever appended */
+    uint64_t segments;
     uint64_t bytes;        /* size of the log on disk */
     int64_t min_time_ms;   /* over all rows; INT64_MAX when empty */
     int64_t max_time_ms;   /* INT64_MIN when empty */
 };
 
-/* Open (creating) the log in directory dir, recovering a torn tail. */
-int log_open(const char *dir, struct log **out);
+/* Open (creating) the log in directory dir, recovering as described. */
+int log_open(const char *dir, const struct log_opts *opts, struct log **out);
 /* Sync and close; NULL is a no-op. */
 void log_close(struct log *l);
 /*
  * Append block b (its last column is _tp_time in ms) as one record; rows
- * get sequence numbers from *first_sn on. Visible to readers on return;
- * durable after log_sync. On failure nothing of b is visible and the file
- * is cut back to its previous end.
+ * get sequence numbers from *first_sn on (first_sn may be NULL). Visible
+ * to readers on return; durable after log_sync. On failure (ENOSPC, EIO)
+ * nothing of b is visible, the segment is cut back to its previous end,
+ * and later appends work once the cause is gone.
  */
 int log_append(struct log *l, const struct blk *b, uint64_t *first_sn);
 /* Make every appended record durable (fdatasync). */
 int log_sync(struct log *l);
 void log_get_info(struct log *l, struct log_info *out);
-/*
- * Read record idx (0-based, < info.records): its block (caller unrefs) and
- * the sequence number of its first row.
- */
+/* Read record idx (< info.records): its block (caller unrefs) and the
+ * sequence number of its first row. ERR_CORRUPT for damaged bytes. */
 int log_read(struct log *l, uint64_t idx, struct blk **blk, uint64_t *first_sn);
+/* The record holding sequence number sn; info.records when sn is at or
+ * past the end (a reader then waits there). */
+int log_find_sn(struct log *l, uint64_t sn, uint64_t *idx);
+/* The first record holding a row with _tp_time >= ms, by the records'
+ * max time (records before it hold only older rows). */
+int log_find_time(struct log *l, int64_t ms, uint64_t *idx);
+/* Wait until more than have records exist, or timeout_ms passes (-1:
+ * forever). 0 when there are more, -ETIMEDOUT otherwise. */
+int log_wait(struct log *l, uint64_t have, int64_t timeout_ms);
 
 #endif

@@ -32,6 +32,9 @@ struct engine {
     uint32_t nstreams;
     char *outcomes[ENG_OUTCOMES];
     uint32_t outcome_next;       /* total outcomes ever added */
+    pthread_t syncer;            /* fsync='interval' streams; started on first use */
+    int syncer_on, stopping;
+    pthread_cond_t syncer_cv;
 };
 
 const char *eng_datadir(const struct engine *e)
@@ -86,8 +89,10 @@ static int stream_open(struct engine *e, uint32_t id, const struct schema *schem
     if (!s)
         return -ENOMEM;
     s->id = id;
+    s->engine = e;
     s->err_fd = -1;
     s->mtime_ns = clk_now_ns();
+    s->synced_ns = clk_mono_ns();
     atomic_init(&s->refs, 1);
     pthread_mutex_init(&s->mu, NULL);
     struct schema *copy = NULL;
@@ -98,9 +103,12 @@ static int stream_open(struct engine *e, uint32_t id, const struct schema *schem
     rc = -ENAMETOOLONG;
     if (snprintf(s->dir, sizeof(s->dir), "%s/streams/%u", e->datadir, id) >= (int)sizeof(s->dir))
         goto fail;
+    char logdir[PATH_MAX];
+    struct log_opts lo = {id, (enum codec_id)s->schema->codec, 0};
+    snprintf(logdir, sizeof(logdir), "%s/log", s->dir);
     rc = os_mkdir(s->dir, 0755);
     if (!rc)
-        rc = log_open(s->dir, &s->log);
+        rc = log_open(logdir, &lo, &s->log);
     if (rc)
         goto fail;
     count_errors(s);
@@ -118,6 +126,7 @@ int eng_open(const char *datadir, struct engine **out)
     if (!e)
         return -ENOMEM;
     pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->syncer_cv, NULL);
     e->start_ns = clk_now_ns();
     int rc = -ENOMEM;
     e->datadir = strdup(datadir);
@@ -154,6 +163,14 @@ void eng_close(struct engine *e)
 {
     if (!e)
         return;
+    pthread_mutex_lock(&e->mu);
+    int joined = e->syncer_on;
+    e->stopping = 1;
+    pthread_cond_signal(&e->syncer_cv);
+    pthread_mutex_unlock(&e->mu);
+    if (joined)
+        pthread_join(e->syncer, NULL);
+    pthread_cond_destroy(&e->syncer_cv);
     for (uint32_t i = 0; i < e->nstreams; i++)
         eng_stream_put(e->streams[i]);
     free(e->streams);
@@ -340,6 +357,7 @@ void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes)
     s->rate_rows[slot] += rows;
     s->ingest_bytes += bytes;
     s->mtime_ns = clk_now_ns();
+    s->synced_ns = clk_mono_ns();
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -411,6 +429,64 @@ int eng_errors_read(struct eng_stream *s, uint64_t off, size_t n, struct buf *ou
         out->len += got;
     os_close(fd);
     return rc;
+}
+
+/* --- fsync='interval' ----------------------------------------------------- */
+
+#define SYNC_TICK_MS 10
+
+/* Sync each interval stream whose last sync is an interval old. */
+static void sync_due(struct engine *e)
+{
+    uint32_t *ids = NULL, n = 0;
+    if (eng_list(e, &ids, &n))
+        return;
+    int64_t now = clk_mono_ns();
+    for (uint32_t i = 0; i < n; i++) {
+        struct eng_stream *s;
+        if (eng_stream_get_id(e, ids[i], &s))
+            continue;
+        if (s->schema->fsync == SCH_FSYNC_INTERVAL &&
+            now - s->synced_ns >= (int64_t)s->schema->fsync_interval_ms * 1000000) {
+            int rc = log_sync(s->log);
+            if (rc)
+                msg_warn("stream %s: interval sync: %s", s->schema->name, err_str(rc));
+            s->synced_ns = now;
+        }
+        eng_stream_put(s);
+    }
+    free(ids);
+}
+
+static void *syncer_main(void *arg)
+{
+    struct engine *e = arg;
+    pthread_mutex_lock(&e->mu);
+    while (!e->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += SYNC_TICK_MS * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&e->syncer_cv, &e->mu, &ts);
+        pthread_mutex_unlock(&e->mu);
+        sync_due(e);
+        pthread_mutex_lock(&e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
+
+void eng_sync_later(struct eng_stream *s)
+{
+    struct engine *e = s->engine;
+    pthread_mutex_lock(&e->mu);
+    if (!e->syncer_on && !e->stopping &&
+        pthread_create(&e->syncer, NULL, syncer_main, e) == 0)
+        e->syncer_on = 1;
+    pthread_mutex_unlock(&e->mu);
 }
 
 /* --- ctl outcomes --------------------------------------------------------- */

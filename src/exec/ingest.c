@@ -149,6 +149,8 @@ int ing_write(struct ing_handle *h, const char *p, size_t n)
      * and the handle stays consistent with them */
     if (!rc && h->s->schema->fsync == SCH_FSYNC_ALWAYS)
         rc = log_sync(h->s->log);
+    else if (!rc && h->s->schema->fsync == SCH_FSYNC_INTERVAL)
+        eng_sync_later(h->s);
 out:
     if (rc == -EINVAL)
         h->lines = line_no; /* rejected lines keep their numbers */
@@ -181,11 +183,12 @@ static int partial_is_bad(struct ing_handle *h)
     return rc == ERR_MALFORMED;
 }
 
-int ing_flush(struct ing_handle *h)
+static int flush(struct ing_handle *h, int always)
 {
     pthread_mutex_lock(&h->mu);
     int rc = 0;
-    if (h->dirty && h->s->schema->fsync != SCH_FSYNC_NEVER) {
+    enum sch_fsync mode = h->s->schema->fsync;
+    if (h->dirty && (always || mode == SCH_FSYNC_CLOSE || mode == SCH_FSYNC_ALWAYS)) {
         rc = log_sync(h->s->log);
         if (!rc)
             h->dirty = 0;
@@ -194,6 +197,16 @@ int ing_flush(struct ing_handle *h)
         rc = -EINVAL;
     pthread_mutex_unlock(&h->mu);
     return rc;
+}
+
+int ing_flush(struct ing_handle *h)
+{
+    return flush(h, 0);
+}
+
+int ing_sync(struct ing_handle *h)
+{
+    return flush(h, 1);
 }
 
 int ing_close(struct ing_handle *h)

@@ -222,7 +222,7 @@ void fs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 void fs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
     struct handle *h = handle_of(fi);
-    int rc = h->kind == FS_INGEST ? ing_flush(h->ing) : 0;
+    int rc = h->kind == FS_INGEST ? ing_sync(h->ing) : 0;
     fuse_reply_err(req, err_to_errno(rc));
 }
 

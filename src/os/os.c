@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -280,6 +281,45 @@ int os_mount_fstype(const char *path, char *fstype, size_t n)
     }
     buf_free(&text);
     return found ? 0 : -ENOENT;
+}
+
+int os_random(void *p, size_t n)
+{
+    for (size_t done = 0; done < n;) {
+        ssize_t r = getrandom((char *)p + done, n - done, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+int os_list_dir(const char *path, char **names, size_t *n)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return -errno;
+    struct buf b = BUF_INIT;
+    struct dirent *de;
+    size_t count = 0;
+    int rc = 0;
+    while (!rc && (de = readdir(d)) != NULL) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        rc = buf_append(&b, de->d_name, strlen(de->d_name) + 1);
+        count++;
+    }
+    closedir(d);
+    if (rc) {
+        buf_free(&b);
+        return rc;
+    }
+    *names = b.data;
+    *n = count;
+    return 0;
 }
 
 int os_read_file(const char *path, struct buf *out)

@@ -12,7 +12,8 @@
 #include "sql/sql.h"
 #include "util/err.h"
 
-static const char *const setting_names[] = {"event_time_column", "format", "fsync", "on_error"};
+static const char *const setting_names[] = {"event_time_column", "format", "fsync", "on_error",
+                                            "codec"};
 #define NSETTINGS (int)(sizeof(setting_names) / sizeof(setting_names[0]))
 
 int sql_reserved_name(const char *name)
@@ -55,7 +56,6 @@ static int pick(const struct sql_setting *st, const char *const *choices, int n,
 static int bind_setting(struct schema *s, const struct sql_setting *st, struct sql_error *err)
 {
     static const char *const formats[] = {"json", "raw"};
-    static const char *const fsyncs[] = {"close", "always", "never"};
     static const char *const on_errors[] = {"fail", "skip"};
     int v, rc;
     if (!strcasecmp(st->name, "event_time_column")) {
@@ -80,8 +80,16 @@ static int bind_setting(struct schema *s, const struct sql_setting *st, struct s
         return rc;
     }
     if (!strcasecmp(st->name, "fsync")) {
-        rc = pick(st, fsyncs, 3, &v, err);
-        s->fsync = (enum sch_fsync)v;
+        if ((st->kind == SQL_V_STRING || st->kind == SQL_V_IDENT) && !sch_fsync_parse(s, st->str))
+            return 0;
+        return sql_fail(err, -EINVAL, st->value_pos.line, st->value_pos.col,
+                        "setting 'fsync' must be one of 'close', 'always', 'never', "
+                        "'interval:<N>ms'");
+    }
+    if (!strcasecmp(st->name, "codec")) {
+        static const char *const codecs[] = {"none", "lz4", "zstd"};
+        rc = pick(st, codecs, 3, &v, err);
+        s->codec = (uint8_t)v;
         return rc;
     }
     if (!strcasecmp(st->name, "on_error")) {

@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "os/os.h"
+#include "store/codec.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/msg.h"
 
-static const char *const fsync_names[] = {"close", "always", "never"};
 static const char *const on_error_names[] = {"fail", "skip"};
 static const char *const format_names[] = {"json", "raw"};
 
@@ -33,9 +33,12 @@ static int render(const struct catalog *c, struct buf *out)
     int rc = buf_printf(out, "streamfs-catalog 1\nnext_id %u\n", c->next_id);
     for (uint32_t i = 0; i < c->n && !rc; i++) {
         const struct schema *s = c->entries[i].schema;
-        rc = buf_printf(out, "stream %u %s format=%s fsync=%s on_error=%s time_col=%d\n",
-                        c->entries[i].id, s->name, format_names[s->format],
-                        fsync_names[s->fsync], on_error_names[s->on_error], s->time_col);
+        char fs[32];
+        sch_fsync_format(s, fs);
+        rc = buf_printf(out, "stream %u %s format=%s fsync=%s on_error=%s time_col=%d codec=%s\n",
+                        c->entries[i].id, s->name, format_names[s->format], fs,
+                        on_error_names[s->on_error], s->time_col,
+                        codec_name((enum codec_id)s->codec));
         for (uint32_t k = 0; k < s->ncols && !rc; k++) {
             char tn[TY_MAX_NAME];
             ty_name(s->cols[k].ty, tn);
@@ -72,22 +75,28 @@ static int append_entry(struct catalog *c, uint32_t id, struct schema *s)
 /* Parse one "stream ..." line's settings into s. */
 static int parse_stream_line(char *line, uint32_t *id, struct schema **out)
 {
-    char name[SCH_MAX_NAME], fmt[16], fs[16], oe[16];
+    char name[SCH_MAX_NAME], fmt[16], fs[32], oe[16], codec[16] = "lz4";
     int time_col;
-    if (sscanf(line, "stream %u %63s format=%15s fsync=%15s on_error=%15s time_col=%d", id, name,
-               fmt, fs, oe, &time_col) != 6)
+    int n = sscanf(line, "stream %u %63s format=%15s fsync=%31s on_error=%15s time_col=%d codec=%15s",
+                   id, name, fmt, fs, oe, &time_col, codec);
+    enum codec_id cid;
+    if (n < 6 || codec_parse(codec, &cid))
         return ERR_CORRUPT;
-    int f = name_index(format_names, 2, fmt), y = name_index(fsync_names, 3, fs),
-        o = name_index(on_error_names, 2, oe);
-    if (f < 0 || y < 0 || o < 0)
+    int f = name_index(format_names, 2, fmt), o = name_index(on_error_names, 2, oe);
+    if (f < 0 || o < 0)
         return ERR_CORRUPT;
     int rc = sch_create(name, out);
     if (rc)
         return ERR_CORRUPT;
+    if (sch_fsync_parse(*out, fs)) {
+        sch_destroy(*out);
+        *out = NULL;
+        return ERR_CORRUPT;
+    }
     (*out)->format = (enum sch_format)f;
-    (*out)->fsync = (enum sch_fsync)y;
     (*out)->on_error = (enum sch_on_error)o;
     (*out)->time_col = time_col;
+    (*out)->codec = (uint8_t)cid;
     return 0;
 }
 

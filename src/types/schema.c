@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 int sch_valid_name(const char *s, size_t n)
 {
@@ -30,6 +32,7 @@ int sch_create(const char *name, struct schema **out)
         return -ENOMEM;
     strcpy(s->name, name);
     s->time_col = -1;
+    s->codec = SCH_CODEC_DEFAULT;
     *out = s;
     return 0;
 }
@@ -110,6 +113,42 @@ int sch_types(const struct schema *s, struct ty **out)
     return 0;
 }
 
+static const char *const fsync_names[] = {"close", "always", "never"};
+
+void sch_fsync_format(const struct schema *s, char out[32])
+{
+    if (s->fsync == SCH_FSYNC_INTERVAL)
+        snprintf(out, 32, "interval:%ums", s->fsync_interval_ms);
+    else
+        snprintf(out, 32, "%s", fsync_names[s->fsync <= SCH_FSYNC_NEVER ? s->fsync : 0]);
+}
+
+int sch_fsync_parse(struct schema *s, const char *text)
+{
+    for (int i = 0; i < 3; i++)
+        if (!strcasecmp(text, fsync_names[i])) {
+            s->fsync = (enum sch_fsync)i;
+            s->fsync_interval_ms = 0;
+            return 0;
+        }
+    if (strncasecmp(text, "interval:", 9))
+        return -EINVAL;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text + 9, &end, 10);
+    if (end == text + 9 || errno || text[9] == '-')
+        return -EINVAL;
+    if (!strcasecmp(end, "s"))
+        v *= 1000;
+    else if (strcasecmp(end, "ms"))
+        return -EINVAL;
+    if (v == 0 || v > 3600000)
+        return -EINVAL;
+    s->fsync = SCH_FSYNC_INTERVAL;
+    s->fsync_interval_ms = (uint32_t)v;
+    return 0;
+}
+
 int sch_render_ddl(const struct schema *s, struct buf *out)
 {
     int rc = buf_printf(out, "CREATE STREAM %s (", s->name);
@@ -132,10 +171,17 @@ int sch_render_ddl(const struct schema *s, struct buf *out)
         sep = ", ";
     }
     if (!rc && s->fsync != SCH_FSYNC_CLOSE) {
-        rc = buf_printf(out, "%sfsync='%s'", sep, s->fsync == SCH_FSYNC_ALWAYS ? "always" : "never");
+        char fs[32];
+        sch_fsync_format(s, fs);
+        rc = buf_printf(out, "%sfsync='%s'", sep, fs);
         sep = ", ";
     }
-    if (!rc && s->on_error == SCH_ON_ERROR_SKIP)
+    if (!rc && s->on_error == SCH_ON_ERROR_SKIP) {
         rc = buf_printf(out, "%son_error='skip'", sep);
+        sep = ", ";
+    }
+    static const char *const codecs[] = {"none", "lz4", "zstd"};
+    if (!rc && s->codec != SCH_CODEC_DEFAULT && s->codec < 3)
+        rc = buf_printf(out, "%scodec='%s'", sep, codecs[s->codec]);
     return rc;
 }

@@ -151,11 +151,11 @@ Test(catalog, file_text_as_documented)
     cr_assert_eq(add(c, simple("b2")), 2);
     expect_text("streamfs-catalog 1\n"
                 "next_id 3\n"
-                "stream 1 sensors format=json fsync=close on_error=fail time_col=-1\n"
+                "stream 1 sensors format=json fsync=close on_error=fail time_col=-1 codec=lz4\n"
                 "col temp float64\n"
                 "col _tp_time datetime64(3)\n"
                 "end\n"
-                "stream 2 b2 format=json fsync=close on_error=fail time_col=-1\n"
+                "stream 2 b2 format=json fsync=close on_error=fail time_col=-1 codec=lz4\n"
                 "col a int32\n"
                 "col b nullable(string)\n"
                 "col _tp_time datetime64(3)\n"

@@ -360,7 +360,8 @@ Test(ddl, fsync_and_on_error)
        "ok: created stream c");
     expect_ddl("c", "CREATE STREAM c (x int32)");
     fails("CREATE STREAM d (x int32) SETTINGS fsync='sometimes'", EINVAL,
-          "line 1, column 42: setting 'fsync' must be one of 'close', 'always', 'never'");
+          "line 1, column 42: setting 'fsync' must be one of 'close', 'always', 'never', "
+          "'interval:<N>ms'");
     fails("CREATE STREAM d (x int32) SETTINGS on_error=1", EINVAL,
           "line 1, column 45: setting 'on_error' must be one of 'fail', 'skip'");
 }
@@ -613,4 +614,40 @@ Test(ddl, session_positions_count_from_start_of_file)
                         "ok: dropped stream a\n"
                         "error: line 4, column 28: unknown stream 'zz'\n");
     sql_session_destroy(ss);
+}
+
+Test(ddl, fsync_interval)
+{
+    ok("CREATE STREAM a (x int32) SETTINGS fsync='interval:100ms'", "ok: created stream a");
+    struct schema *s = schema_of("a");
+    cr_assert_eq(s->fsync, SCH_FSYNC_INTERVAL);
+    cr_assert_eq(s->fsync_interval_ms, 100);
+    sch_destroy(s);
+    expect_ddl("a", "CREATE STREAM a (x int32) SETTINGS fsync='interval:100ms'");
+    ok("CREATE STREAM b (x int32) SETTINGS fsync='interval:2s'", "ok: created stream b");
+    expect_ddl("b", "CREATE STREAM b (x int32) SETTINGS fsync='interval:2000ms'");
+    static const char *const bad[] = {"interval:", "interval:0ms", "interval:-5ms",
+                                      "interval:10h", "interval:5", "interval:99999999s"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char stmt[128];
+        snprintf(stmt, sizeof(stmt), "CREATE STREAM c (x int32) SETTINGS fsync='%s'", bad[i]);
+        fails(stmt, EINVAL,
+              "line 1, column 42: setting 'fsync' must be one of 'close', 'always', 'never', "
+              "'interval:<N>ms'");
+    }
+}
+
+Test(ddl, codec_setting)
+{
+    ok("CREATE STREAM a (x int32) SETTINGS codec='zstd'", "ok: created stream a");
+    struct schema *s = schema_of("a");
+    cr_assert_eq(s->codec, 2);
+    sch_destroy(s);
+    expect_ddl("a", "CREATE STREAM a (x int32) SETTINGS codec='zstd'");
+    ok("CREATE STREAM b (x int32) SETTINGS codec='lz4'", "ok: created stream b");
+    expect_ddl("b", "CREATE STREAM b (x int32)");
+    ok("CREATE STREAM n (x int32) SETTINGS codec='none'", "ok: created stream n");
+    expect_ddl("n", "CREATE STREAM n (x int32) SETTINGS codec='none'");
+    fails("CREATE STREAM c (x int32) SETTINGS codec='gzip'", EINVAL,
+          "line 1, column 42: setting 'codec' must be one of 'none', 'lz4', 'zstd'");
 }

@@ -945,3 +945,30 @@ Test(ingest, flush_reports_bad_unterminated_line)
     cr_assert_eq(error_lines(s), 1, "recorded at release");
     eng_stream_put(s);
 }
+
+/* close(2) syncs under 'close' and 'always' only; fsync(2) always syncs.
+ * An armed fsync fault shows whether a sync was attempted. */
+Test(ingest, close_and_fsync_by_setting)
+{
+    static const enum sch_fsync modes[] = {SCH_FSYNC_CLOSE, SCH_FSYNC_NEVER, SCH_FSYNC_INTERVAL};
+    static const int close_syncs[] = {1, 0, 0};
+    for (int m = 0; m < 3; m++) {
+        char name[8];
+        snprintf(name, sizeof(name), "s%d", m);
+        struct eng_stream *s = json_stream(name, (struct opts){modes[m], SCH_ON_ERROR_FAIL});
+        ((struct schema *)s->schema)->fsync_interval_ms = 3600000; /* the syncer stays idle */
+        struct ing_handle *h = open_h(s);
+        cr_assert_eq(wrs(h, "{\"a\":1}\n"), 0);
+        os_fault_set(OS_FAULT_FSYNC, 1, EIO);
+        cr_assert_eq(ing_flush(h), close_syncs[m] ? -EIO : 0, "close, mode %d", m);
+        os_fault_clear();
+        cr_assert_eq(wrs(h, "{\"a\":2}\n"), 0);
+        os_fault_set(OS_FAULT_FSYNC, 1, EIO);
+        cr_assert_eq(ing_sync(h), -EIO, "fsync(2) syncs in mode %d", m);
+        os_fault_clear();
+        cr_assert_eq(ing_sync(h), 0);
+        cr_assert_eq(ing_close(h), 0);
+        cr_assert_eq(rows_in(s), 2);
+        eng_stream_put(s);
+    }
+}
