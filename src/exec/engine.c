@@ -357,7 +357,6 @@ void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes)
     s->rate_rows[slot] += rows;
     s->ingest_bytes += bytes;
     s->mtime_ns = clk_now_ns();
-    s->synced_ns = clk_mono_ns();
     pthread_mutex_unlock(&s->mu);
 }
 
