@@ -374,9 +374,12 @@ int eng_stream_stats(struct eng_stream *s, struct buf *out)
     bytes_in = s->ingest_bytes;
     pthread_mutex_unlock(&s->mu);
 
-    int rc = buf_printf(out, "rows: %llu\nbytes: %llu\nsequence: %llu\nrecords: %llu\n",
+    int rc = buf_printf(out,
+                        "rows: %llu\nbytes: %llu\nsequence: %llu\nrecords: %llu\nsegments: %llu\n"
+                        "codec: %s\n",
                         (unsigned long long)li.next_sn, (unsigned long long)li.bytes,
-                        (unsigned long long)li.next_sn, (unsigned long long)li.records);
+                        (unsigned long long)li.next_sn, (unsigned long long)li.records,
+                        (unsigned long long)li.segments, codec_name((enum codec_id)s->schema->codec));
     if (!rc && li.next_sn) { /* absent where they do not apply */
         char tmin[DT_MAX_TEXT], tmax[DT_MAX_TEXT];
         dt_format(li.min_time_ms, 3, tmin);

@@ -506,6 +506,8 @@ Test(engine, stats_text)
              "bytes: %llu\n"
              "sequence: 5\n"
              "records: 2\n"
+             "segments: 1\n"
+             "codec: lz4\n"
              "min_time: 2024-07-10 00:00:00.000\n"
              "max_time: 2024-07-10 00:00:00.110\n"
              "errors: 2\n"
