@@ -154,13 +154,13 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     case FS_ERRORS: rc = eng_errors_read(h->s, (uint64_t)off, size, &out); break;
     case FS_SCHEMA:
     case FS_STATS:
+        /* reply from a copy: once the reader has its bytes it may close,
+         * and the release (another thread) frees the snapshot */
         if ((size_t)off < h->text.len) {
             size_t n = h->text.len - (size_t)off;
-            fuse_reply_buf(req, h->text.data + off, n < size ? n : size);
-        } else {
-            fuse_reply_buf(req, NULL, 0);
+            rc = buf_append(&out, h->text.data + off, n < size ? n : size);
         }
-        return;
+        break;
     default: rc = -EBADF; break;
     }
     if (rc)

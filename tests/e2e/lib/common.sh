@@ -3,7 +3,9 @@
 # A case is a small bash script that sources this file, calls sfs_start,
 # and uses $MNT (the mount point) and $DATA (the data directory), both in a
 # private temporary directory. Cleanup is guaranteed by an EXIT trap: the
-# mount is detached, the daemon killed if still alive, the directory removed.
+# case's background jobs (sfs_bg) are ended, the mount is detached, the
+# daemon killed if still alive, extra file systems (sfs_mount_tmpfs)
+# unmounted, the directory removed.
 # Sanitizer reports of the daemon are collected there and fail the case.
 #
 # Environment: SFS_BIN is the streamfs binary (set by tests/e2e/run).
@@ -17,6 +19,8 @@ MNT=$SFS_T/mnt
 mkdir -p "$MNT"
 export ASAN_OPTIONS="log_path=$SFS_T/asan:detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="log_path=$SFS_T/ubsan:print_stacktrace=1:halt_on_error=1"
+SFS_BG_PIDS=()  # background jobs of the case, killed first at cleanup
+SFS_MOUNTS=()   # extra file systems, unmounted at cleanup once the daemon is gone
 
 fail() {
     echo "FAIL: $*" >&2
@@ -80,17 +84,44 @@ expect_fail() {
     fi
 }
 
+# Remember a background job of the case (its $!): cleanup ends it first.
+sfs_bg() {
+    SFS_BG_PIDS+=("$1")
+}
+
+# Mount a size-limited tmpfs at DIR (made if missing), for a DATADIR on a
+# small file system; cleanup unmounts it after the daemon has exited.
+sfs_mount_tmpfs() {
+    local dir=$1 size=$2
+    mkdir -p "$dir"
+    mount -t tmpfs -o "size=$size,mode=0755" tmpfs "$dir" || fail "cannot mount a tmpfs at $dir"
+    SFS_MOUNTS+=("$dir")
+}
+
 sfs_cleanup() {
-    local rc=$? pid
+    local rc=$? pid p m
+    for p in "${SFS_BG_PIDS[@]}"; do
+        kill "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
     pid=$(sfs_pid)
     if mountpoint -q "$MNT" 2>/dev/null || grep -q " $MNT " /proc/mounts; then
         fusermount3 -u -z "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
     fi
     if [ -n "$pid" ]; then
         for _ in $(seq 1 100); do sfs_gone "$pid" && break; sleep 0.05; done
-        kill -9 "$pid" 2>/dev/null || true
+        # the lock may name a daemon killed long ago whose pid was reused
+        if tr '\0' '\n' 2>/dev/null < "/proc/$pid/cmdline" | grep -qxF "$DATA"; then
+            kill -9 "$pid" 2>/dev/null || true
+            for _ in $(seq 1 100); do sfs_gone "$pid" && break; sleep 0.05; done
+        fi
     fi
-    if ls "$SFS_T"/asan.* "$SFS_T"/ubsan.* >/dev/null 2>&1; then
+    for m in "${SFS_MOUNTS[@]}"; do
+        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done
+    # (one report of either kind is enough: `ls asan.* ubsan.*` fails when
+    # one of the two patterns matches nothing)
+    if compgen -G "$SFS_T/asan.*" >/dev/null || compgen -G "$SFS_T/ubsan.*" >/dev/null; then
         echo "sanitizer reports from the daemon:" >&2
         cat "$SFS_T"/asan.* "$SFS_T"/ubsan.* >&2 2>/dev/null || true
         rc=1
