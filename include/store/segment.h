@@ -53,6 +53,7 @@ struct seg_scan {
     uint64_t pos;      /* next unread byte */
     uint64_t size;     /* bytes of the file to consider */
     struct buf rec;    /* the record just read */
+    uint64_t bad;      /* after ERR_CORRUPT: where the bad fragment starts */
     unsigned char *block;  /* cache of the block holding pos */
     uint64_t block_at;     /* its file offset, or UINT64_MAX */
     size_t block_len;
@@ -67,8 +68,8 @@ void seg_scan_free(struct seg_scan *s);
  * then is where the bad fragment starts), or an I/O error.
  */
 int seg_scan_next(struct seg_scan *s, uint64_t *start);
-/* 1 when a fragment that starts a record validates at any block boundary
- * after pos: damage at pos is then not a torn tail but corruption. */
+/* 1 when a fragment that starts a record (FULL or FIRST) validates at any
+ * offset after pos: damage at pos is then not a torn tail but corruption. */
 int seg_valid_after(int fd, uint64_t salt, uint64_t pos, uint64_t size);
 
 #endif

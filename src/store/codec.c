@@ -60,8 +60,13 @@ int codec_compress(enum codec_id c, const void *src, size_t n, struct buf *out)
     }
 }
 
+/* No record or granule decodes to more than this. */
+#define MAX_RAW (1u << 30)
+
 int codec_decompress(enum codec_id c, const void *src, size_t n, size_t raw_len, struct buf *out)
 {
+    if (raw_len > MAX_RAW)
+        return ERR_CORRUPT;
     int rc = buf_reserve(out, raw_len);
     if (rc)
         return rc;

@@ -24,6 +24,7 @@
 #include "os/os.h"
 #include "store/segment.h"
 #include "util/clock.h"
+#include "util/crc32c.h"
 #include "util/err.h"
 #include "util/msg.h"
 
@@ -162,7 +163,7 @@ static int seg_scan_all(struct seg *s, uint64_t file_size, int recover)
     while ((rc = seg_scan_next(&sc, &start)) == 1) {
         if (rec_get_header(&sc.rec, &h) || h.first_sn != want_sn) {
             rc = ERR_CORRUPT;
-            sc.pos = start;
+            sc.pos = sc.bad = start;
             break;
         }
         if ((rc = index_add(s, start, &h)))
@@ -172,7 +173,7 @@ static int seg_scan_all(struct seg *s, uint64_t file_size, int recover)
     }
     if (rc == ERR_CORRUPT) {
         uint64_t bad = sc.pos;
-        if (!recover || seg_valid_after(s->fd, s->hdr.salt, bad, file_size)) {
+        if (!recover || seg_valid_after(s->fd, s->hdr.salt, sc.bad, file_size)) {
             msg_error("log %s: corrupt record at byte %" PRIu64 "%s", s->path, bad,
                       recover ? " followed by valid records: refusing to open" : "");
             goto out;
@@ -207,8 +208,9 @@ static int write_summary(const struct seg *s)
     int rc = sum_path(s, path, sizeof(path));
     int n = snprintf(text, sizeof(text),
                      "records %" PRIu64 " rows %" PRIu64 " min %" PRId64 " max %" PRId64
-                     " size %" PRIu64 "\n",
+                     " size %" PRIu64,
                      s->nrecs, s->nrows, s->min_ms, s->max_ms, s->size);
+    n += snprintf(text + n, sizeof(text) - (size_t)n, " crc %u\n", crc32c(text, (size_t)n));
     return rc ? rc : os_write_file_atomic(path, text, (size_t)n);
 }
 
@@ -221,6 +223,12 @@ static int read_summary(struct seg *s, uint64_t file_size)
         rc = os_read_file(path, &b);
     if (!rc)
         rc = buf_cstr(&b);
+    /* the line's own checksum guards it: a summary that disagrees means a rescan */
+    char *crc_at = rc ? NULL : strstr(b.data, " crc ");
+    unsigned crc;
+    if (!rc && (!crc_at || sscanf(crc_at, " crc %u", &crc) != 1 ||
+                crc != crc32c(b.data, (size_t)(crc_at - b.data))))
+        rc = ERR_CORRUPT;
     if (!rc && (sscanf(b.data, "records %" SCNu64 " rows %" SCNu64 " min %" SCNd64 " max %" SCNd64
                         " size %" SCNu64,
                         &s->nrecs, &s->nrows, &s->min_ms, &s->max_ms, &s->size) != 5 ||
@@ -331,19 +339,26 @@ static void info_add_seg(struct log *l, const struct seg *s)
  */
 static int drop_torn_newest(struct log *l, const char *name)
 {
-    struct seg *s;
-    int rc = seg_open_file(l, name, 0, &s);
-    if (rc == 0) {
-        seg_free(s);
-        return 0;
-    }
-    if (rc != ERR_CORRUPT)
-        return 0;
     char path[PATH_MAX];
     if (snprintf(path, sizeof(path), "%s/%s", l->dir, name) >= (int)sizeof(path))
         return 0;
+    /* a header that is whole but wrong is damage, not a torn creation */
+    int fd = -1;
+    off_t len = 0;
+    if (os_open(path, O_RDONLY, 0, &fd))
+        return 0; /* cannot tell: leave it to the open that follows */
+    int rc = os_fsize(fd, &len);
+    os_close(fd);
+    if (rc || len > SEG_HDR) /* a torn creation holds its header at most */
+        return 0;
+    struct seg *s;
+    rc = seg_open_file(l, name, 0, &s);
+    if (rc == 0)
+        seg_free(s); /* a whole, valid header: keep it */
+    if (rc != ERR_CORRUPT)
+        return 0;
     msg_warn("log %s: removing a segment torn while it was created", path);
-    return os_unlink(path) == 0;
+    return os_unlink(path) == 0 && os_fsync_dir(l->dir) == 0;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -368,7 +383,7 @@ static int load(struct log *l)
     }
     if (!rc)
         qsort(segnames, k, sizeof(*segnames), cmp_names);
-    while (!rc && k > 1 && drop_torn_newest(l, segnames[k - 1]))
+    while (!rc && k > 0 && drop_torn_newest(l, segnames[k - 1]))
         k--;
     for (size_t i = 0; !rc && i < k; i++) {
         struct seg *s;
@@ -510,7 +525,7 @@ static int write_batch(struct log *l, struct pending *batch)
     uint64_t bytes = 0;
     for (struct pending *p = batch; p; p = p->next)
         bytes += p->rec.len;
-    if (cur->nrecs && cur->size + bytes > l->opts.segment_bytes) {
+    if (cur->nrows && cur->size + bytes > l->opts.segment_bytes) {
         int rc = roll(l, batch->first_sn);
         if (rc)
             return rc;
@@ -658,10 +673,18 @@ static int ensure_indexed(struct seg *s)
 {
     if (s->indexed)
         return 0;
-    uint64_t nrecs = s->nrecs, size = s->size;
-    int rc = seg_scan_all(s, size, 0);
-    if (!rc && s->nrecs != nrecs)
+    struct seg keep = *s; /* the summary's figures */
+    int rc = seg_scan_all(s, s->size, 0);
+    if (!rc && (s->nrecs != keep.nrecs || s->nrows != keep.nrows))
         rc = ERR_CORRUPT; /* the summary and the segment disagree */
+    if (rc) { /* stay unindexed, with the summary's figures: the next try fails too */
+        s->nrecs = keep.nrecs;
+        s->nrows = keep.nrows;
+        s->min_ms = keep.min_ms;
+        s->max_ms = keep.max_ms;
+        s->size = keep.size;
+        s->indexed = 0;
+    }
     return rc;
 }
 

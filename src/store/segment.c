@@ -163,6 +163,7 @@ int seg_scan_next(struct seg_scan *s, uint64_t *start)
         if (pos >= s->size) {
             rc = in_record ? ERR_CORRUPT : 0; /* a record cut short: torn tail */
             s->pos = in_record ? rec_start : s->size;
+            s->bad = s->size;
             return rc;
         }
         uint8_t type;
@@ -178,6 +179,7 @@ int seg_scan_next(struct seg_scan *s, uint64_t *start)
             rc = ERR_CORRUPT;
         if (rc <= 0) {
             s->pos = in_record ? rec_start : pos; /* where the damaged record starts */
+            s->bad = pos;
             return rc ? rc : ERR_CORRUPT;
         }
         if (!in_record)
@@ -195,15 +197,22 @@ int seg_scan_next(struct seg_scan *s, uint64_t *start)
 
 int seg_valid_after(int fd, uint64_t salt, uint64_t pos, uint64_t size)
 {
+    /* Any offset may start a fragment: a record written after the damage
+     * can begin mid-block. Only record starts count, since the MIDDLE and
+     * LAST fragments of a torn record may survive past its damage. */
     struct seg_scan s;
     int found = 0;
     seg_scan_init(&s, fd, salt, 0, size);
-    for (uint64_t b = pos - pos % SEG_BLOCK + SEG_BLOCK; b < size && !found; b += SEG_BLOCK) {
+    for (uint64_t at = pos + 1; at + SEG_FRAG_HDR <= size && !found; at++) {
+        if (load_block(&s, at))
+            break;
+        const unsigned char *h = s.block + (at - s.block_at);
+        if ((size_t)(at - s.block_at) + SEG_FRAG_HDR > s.block_len || (h[6] != SEG_FULL && h[6] != SEG_FIRST))
+            continue;
         uint8_t type;
         const unsigned char *data;
         size_t len;
-        if (read_frag(&s, b, &type, &data, &len) == 1 && (type == SEG_FULL || type == SEG_FIRST))
-            found = 1;
+        found = read_frag(&s, at, &type, &data, &len) == 1;
     }
     seg_scan_free(&s);
     return found;

@@ -5,6 +5,7 @@
 #include "util/buf.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@ int buf_reserve(struct buf *b, size_t extra)
 {
     if (b->cap - b->len > extra)
         return 0;
+    if (extra > SIZE_MAX / 2 - b->len)
+        return -ENOMEM;
     size_t need = b->len + extra + 1;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
