@@ -68,4 +68,13 @@ enum os_fault_op { OS_FAULT_WRITE, OS_FAULT_FSYNC, OS_FAULT_SHORT, OS_FAULT_OPEN
 void os_fault_set(enum os_fault_op op, long nth, int err);
 void os_fault_clear(void);
 
+/*
+ * Power-loss simulation (tests only). While tracking is on, every file
+ * opened for writing remembers its size at its last fsync/fdatasync (0 if
+ * never synced); os_crash_drop_unsynced() then cuts each such file still
+ * open back to that size, as a power loss drops data not yet synced.
+ */
+void os_track_syncs(int on);
+int os_crash_drop_unsynced(void);
+
 #endif

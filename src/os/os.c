@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,74 @@
 
 static _Atomic long fault_left[OS_FAULT_NOPS];
 static _Atomic int fault_err[OS_FAULT_NOPS];
+
+/* --- power-loss simulation ------------------------------------------------ */
+
+#define MAX_TRACKED 256
+
+static pthread_mutex_t track_mu = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int tracking; /* read unlocked on hot paths; set by tests */
+static struct {
+    int fd;
+    off_t synced;
+    char path[PATH_MAX];
+} tracked[MAX_TRACKED]; /* fd -1: free slot; guarded by track_mu */
+
+void os_track_syncs(int on)
+{
+    pthread_mutex_lock(&track_mu);
+    tracking = on;
+    for (int i = 0; i < MAX_TRACKED; i++)
+        tracked[i].fd = -1;
+    pthread_mutex_unlock(&track_mu);
+}
+
+static void track_open(int fd, const char *path, int flags)
+{
+    if (!(flags & (O_WRONLY | O_RDWR)))
+        return;
+    struct stat st;
+    pthread_mutex_lock(&track_mu);
+    for (int i = 0; tracking && i < MAX_TRACKED; i++)
+        if (tracked[i].fd < 0) {
+            tracked[i].fd = fd;
+            /* what an existing file held is taken as synced */
+            tracked[i].synced = (flags & O_TRUNC) || fstat(fd, &st) ? 0 : st.st_size;
+            snprintf(tracked[i].path, sizeof(tracked[i].path), "%s", path);
+            break;
+        }
+    pthread_mutex_unlock(&track_mu);
+}
+
+static void track_sync(int fd)
+{
+    struct stat st;
+    pthread_mutex_lock(&track_mu);
+    for (int i = 0; tracking && i < MAX_TRACKED; i++)
+        if (tracked[i].fd == fd && fstat(fd, &st) == 0)
+            tracked[i].synced = st.st_size;
+    pthread_mutex_unlock(&track_mu);
+}
+
+static void track_close(int fd)
+{
+    pthread_mutex_lock(&track_mu);
+    for (int i = 0; tracking && i < MAX_TRACKED; i++)
+        if (tracked[i].fd == fd)
+            tracked[i].fd = -1;
+    pthread_mutex_unlock(&track_mu);
+}
+
+int os_crash_drop_unsynced(void)
+{
+    int rc = 0;
+    pthread_mutex_lock(&track_mu);
+    for (int i = 0; i < MAX_TRACKED; i++)
+        if (tracked[i].fd >= 0 && ftruncate(tracked[i].fd, tracked[i].synced) < 0 && !rc)
+            rc = -errno;
+    pthread_mutex_unlock(&track_mu);
+    return rc;
+}
 
 void os_fault_set(enum os_fault_op op, long nth, int err)
 {
@@ -55,12 +124,16 @@ int os_open(const char *path, int flags, int mode, int *fd)
     int f = open(path, flags | O_CLOEXEC, mode);
     if (f < 0)
         return -errno;
+    if (tracking)
+        track_open(f, path, flags);
     *fd = f;
     return 0;
 }
 
 int os_close(int fd)
 {
+    if (tracking)
+        track_close(fd);
     return close(fd) < 0 ? -errno : 0;
 }
 
@@ -123,7 +196,11 @@ int os_fsync(int fd)
     int rc = fault(OS_FAULT_FSYNC);
     if (rc)
         return rc;
-    return fsync(fd) < 0 ? -errno : 0;
+    if (fsync(fd) < 0)
+        return -errno;
+    if (tracking)
+        track_sync(fd);
+    return 0;
 }
 
 int os_fdatasync(int fd)
@@ -131,7 +208,11 @@ int os_fdatasync(int fd)
     int rc = fault(OS_FAULT_FSYNC);
     if (rc)
         return rc;
-    return fdatasync(fd) < 0 ? -errno : 0;
+    if (fdatasync(fd) < 0)
+        return -errno;
+    if (tracking)
+        track_sync(fd);
+    return 0;
 }
 
 int os_ftruncate(int fd, off_t len)

@@ -972,3 +972,33 @@ Test(ingest, close_and_fsync_by_setting)
         eng_stream_put(s);
     }
 }
+
+/* Power loss (simulated: unsynced bytes dropped) after two writers closed:
+ * under fsync='close' the closed writer's rows survive; under 'never' they
+ * are gone. A writer still open loses its unsynced rows in both. */
+Test(ingest, power_loss_keeps_rows_of_closed_writers)
+{
+    static const enum sch_fsync modes[] = {SCH_FSYNC_CLOSE, SCH_FSYNC_NEVER};
+    static const uint64_t survive[] = {2, 0};
+    for (int m = 0; m < 2; m++) {
+        os_track_syncs(1);
+        char name[8];
+        snprintf(name, sizeof(name), "p%d", m);
+        struct eng_stream *s = json_stream(name, (struct opts){modes[m], SCH_ON_ERROR_FAIL});
+        struct ing_handle *closed = open_h(s), *open = open_h(s);
+        cr_assert_eq(wrs(closed, "{\"a\":1}\n{\"a\":2}\n"), 0);
+        cr_assert_eq(ing_flush(closed), 0); /* its close(2) */
+        cr_assert_eq(ing_close(closed), 0);
+        cr_assert_eq(wrs(open, "{\"a\":3}\n"), 0);
+        cr_assert_eq(rows_in(s), 3, "all visible before the crash");
+        cr_assert_eq(os_crash_drop_unsynced(), 0);
+        os_track_syncs(0);
+        eng_stream_put(s);
+        cr_assert_eq(ing_close(open), 0);
+        eng_close(eng); /* the daemon dies; a new one opens DATADIR */
+        cr_assert_eq(eng_open(tmpdir, &eng), 0);
+        cr_assert_eq(eng_stream_get(eng, name, &s), 0);
+        cr_assert_eq(rows_in(s), survive[m], "mode %d", m);
+        eng_stream_put(s);
+    }
+}
