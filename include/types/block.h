@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "types/type.h"
 #include "util/buf.h"
@@ -66,6 +67,38 @@ int col_push_str(struct col *c, const char *s, size_t n);
 int col_str_append(struct col *c, const char *s, size_t n);
 int col_str_end(struct col *c);
 void col_truncate(struct col *c, uint32_t n);
+
+/*
+ * Hot-path pushes (ingest converts millions of values a second): for a
+ * column with room for one more row, i.e. col_has_room(c) or after
+ * col_reserve(c, c->n + 1). width is ty_width(c->ty), a constant at the
+ * call site. col_put_str falls back to col_push_str when chars must grow.
+ */
+static inline int col_has_room(const struct col *c)
+{
+    return c->data && c->n + 1u + (c->ty.kind == TY_STRING) <= c->cap;
+}
+static inline __attribute__((always_inline)) void col_put_fixed(struct col *c, const void *value,
+                                                                size_t width)
+{
+    memcpy((char *)c->data + (size_t)c->n * width, value, width);
+    if (c->nulls)
+        c->nulls[c->n] = 0;
+    c->n++;
+}
+static inline int col_put_str(struct col *c, const char *s, size_t n)
+{
+    if (c->chars_cap - c->chars_len < n || c->chars_len + n > UINT32_MAX)
+        return col_push_str(c, s, n);
+    if (n)
+        memcpy(c->chars + c->chars_len, s, n);
+    c->chars_len += n;
+    ((uint32_t *)c->data)[c->n + 1] = (uint32_t)c->chars_len;
+    if (c->nulls)
+        c->nulls[c->n] = 0;
+    c->n++;
+    return 0;
+}
 
 static inline int col_is_null(const struct col *c, uint32_t i)
 {

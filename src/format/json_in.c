@@ -2,21 +2,17 @@
  * json_in.c — one JSON line into one block row (format/json_in.h).
  *
  * This is the ingest hot path: millions of ~100-byte rows per second per
- * core. jsmn (header-only; this is the one file that compiles its body)
- * splits the line into tokens in a reused array; no allocation per row.
- *
- * jsmn is lax even in strict mode: it does not check the commas and colons
- * between tokens, the spelling of numbers and literals, control characters
- * or UTF-8 in strings, or surrogate escapes, and on some bad input its
- * parent/size links come out odd (`{"a":1 "b":2}` makes "b" a child of "a").
- * So the walk over the tokens checks the bytes between each pair of tokens
- * (whitespace and exactly the separator the grammar wants there) and every
- * scalar (as it is converted, or skipped for unknown fields and nested
- * values). Every byte of the line is then either inside a checked token or
- * in a checked gap, so a line that passes is valid JSON whatever jsmn's
- * links said; odd links only make some gap fail, at the culprit's byte.
- * Only the top-level object's fields touch columns; nested containers are
- * walked iteratively (no recursion, so deep nesting cannot blow the stack).
+ * core. Most lines are a flat object of scalars, so a one-pass scanner
+ * takes those: it checks the grammar, the strings (UTF-8, no control
+ * bytes) and the numbers as it goes and converts each value into its
+ * column at once; a key is first compared with the column that came next
+ * in the schema (rows usually name columns in one order). Whatever the
+ * scanner is not sure of, it leaves: nested values, escaped keys, long
+ * numbers, and every line that is invalid or does not fit the schema. The
+ * block is then rolled back and the general path in json_walk.c parses the
+ * line from scratch, so refusals and their reasons come from one place,
+ * and the scanner only has to be right about the lines it accepts: each
+ * of them is valid JSON that the general path takes into the same row.
  *
  * Values go straight into the block's columns in the order the fields come;
  * a column already holding this row's value means a duplicate field (an
@@ -28,12 +24,7 @@
  * exponent) and that decomposition serves integers (exact range checks),
  * floats (exact fast path, strtod_l in the C locale otherwise) and times.
  */
-#define JSMN_STATIC
-#define JSMN_STRICT
-#define JSMN_PARENT_LINKS
-#include <jsmn.h>
-
-#include "format/json_in.h"
+#include "json_internal.h"
 
 #include <float.h>
 #include <limits.h>
@@ -48,50 +39,11 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-struct fmt_json_in {
-    const struct schema *s;
-    uint32_t ncols;
-    int tp_col;          /* _tp_time, or -1 */
-    int time_col;        /* event_time_column, or -1 */
-    uint8_t *name_len;   /* per column */
-    int32_t *hash;       /* open addressing over names: column index or -1 */
-    uint32_t hash_mask;
-    jsmntok_t *tok;
-    uint32_t *stack;     /* (token, children seen) pairs for nested walks */
-    unsigned tok_cap;
-    uint32_t hint;       /* the column the next field probably names */
-    int at;              /* walk cursor: the next token */
-    size_t pos;          /* walk cursor: the byte after the last token */
-    struct buf scratch;  /* unescaped strings, compact JSON, strtod copies */
-    locale_t c_locale;
-    /* The row in progress (for error positions and reasons). */
-    const char *line;
-    char *why;
-    size_t why_len;
-};
-
-/* Numbers: |value| = mant * 10^exp10 + a tail below mant's last digit,
- * nonzero when sticky. Once mant is full (the next digit would overflow),
- * digits are dropped; the first dropped digit weighs 10^(exp10 - 1). */
-struct num {
-    uint64_t mant;
-    int64_t exp10;
-    uint8_t neg;
-    uint8_t sticky; /* nonzero digits were dropped */
-    uint8_t full;   /* mant has stopped taking digits */
-};
-
 enum { NUM_OK = 0, NUM_RANGE = 1, NUM_NOT_INT = 2 };
-
-/* Deepest nesting accepted. jsmn closes a bracket by walking up from the
- * newest token, which costs up to the depth: this bounds a line's work. */
-#define MAX_DEPTH 128
 
 /* 0000-01-01 00:00:00 and 9999-12-31 23:59:59, the range text can carry. */
 #define DT_MIN_SECS (-62167219200LL)
 #define DT_MAX_SECS 253402300799LL
-
-enum { PRIM_BAD, PRIM_TRUE, PRIM_FALSE, PRIM_NULL, PRIM_NUMBER };
 
 static const double pow10_dbl[23] = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -103,8 +55,7 @@ static const float pow10_flt[11] = {
 
 /* ---- errors ---------------------------------------------------------- */
 
-__attribute__((format(printf, 2, 3)))
-static int fail(struct fmt_json_in *p, const char *fmt, ...)
+int fmt_json_fail(struct fmt_json_in *p, const char *fmt, ...)
 {
     if (p->why && p->why_len) {
         va_list ap;
@@ -130,9 +81,9 @@ static int fail_field(struct fmt_json_in *p, int col, const char *fmt, ...)
     return ERR_MALFORMED;
 }
 
-static int bad_json(struct fmt_json_in *p, const char *at)
+int fmt_json_bad(struct fmt_json_in *p, const char *at)
 {
-    return fail(p, "invalid JSON at byte %zu", (size_t)(at - p->line) + 1);
+    return fmt_json_fail(p, "invalid JSON at byte %zu", (size_t)(at - p->line) + 1);
 }
 
 /* Up to 40 bytes of s for a message (not cutting a UTF-8 sequence),
@@ -152,17 +103,17 @@ static const char *snip(const char *s, size_t n, char out[48])
     return out;
 }
 
-static int wrong_type(struct fmt_json_in *p, int col, const jsmntok_t *v)
+static int wrong_type(struct fmt_json_in *p, int col, const struct jval *v)
 {
     char tn[TY_MAX_NAME];
     struct ty t = p->s->cols[col].ty;
     t.nullable = 0;
     ty_name(t, tn);
-    const char *got = v->type == JSMN_STRING   ? "a string"
-                      : v->type == JSMN_OBJECT ? "an object"
-                      : v->type == JSMN_ARRAY  ? "an array"
-                      : p->line[v->start] == 't' || p->line[v->start] == 'f' ? "a bool"
-                                                                              : "a number";
+    const char *got = v->type == JV_STRING                        ? "a string"
+                      : v->type == JV_OBJECT                      ? "an object"
+                      : v->type == JV_ARRAY                       ? "an array"
+                      : v->type == JV_TRUE || v->type == JV_FALSE ? "a bool"
+                                                                  : "a number";
     return fail_field(p, col, "wrong type: expected %s, got %s", tn, got);
 }
 
@@ -276,10 +227,10 @@ static int bad_string_byte(struct fmt_json_in *p, const char *s)
     size_t at = (size_t)(s - p->line) + 1;
     unsigned char c = (unsigned char)*s;
     if (c == '\\')
-        return fail(p, "invalid escape in string at byte %zu", at);
+        return fmt_json_fail(p, "invalid escape in string at byte %zu", at);
     if (c < 0x20)
-        return fail(p, "control character in string at byte %zu", at);
-    return fail(p, "invalid UTF-8 in string at byte %zu", at);
+        return fmt_json_fail(p, "control character in string at byte %zu", at);
+    return fmt_json_fail(p, "invalid UTF-8 in string at byte %zu", at);
 }
 
 /* The unescaped string from the slow path: u[i] is the first backslash. */
@@ -333,10 +284,10 @@ static size_t plain_prefix(const unsigned char *u, size_t n)
     return i;
 }
 
-/* Validate a string token's body; *out is s itself when it holds no escape
- * (the common case, no copy), else the unescaped text in scratch. */
-static int str_decode(struct fmt_json_in *p, const char *s, size_t n, const char **out,
-                      size_t *out_n)
+/* Validate a string token's body (json_internal.h); no copy without an
+ * escape, the common case. */
+int fmt_json_str_decode(struct fmt_json_in *p, const char *s, size_t n, const char **out,
+                        size_t *out_n)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = plain_prefix(u, n);
@@ -357,11 +308,6 @@ static int str_decode(struct fmt_json_in *p, const char *s, size_t n, const char
     *out = s;
     *out_n = n;
     return 0;
-}
-
-static int tok_str(struct fmt_json_in *p, const jsmntok_t *t, const char **out, size_t *out_n)
-{
-    return str_decode(p, p->line + t->start, (size_t)(t->end - t->start), out, out_n);
 }
 
 /* ---- numbers and literals -------------------------------------------- */
@@ -397,7 +343,7 @@ static size_t scan_digits(const char *s, size_t i, size_t n, struct num *x, int 
 }
 
 /* JSON number grammar; 0 or -1 when s is not a number. */
-static int scan_number(const char *s, size_t n, struct num *x)
+int fmt_json_scan_number(const char *s, size_t n, struct num *x)
 {
     size_t i = 0, d0;
     int taken = 0;
@@ -428,17 +374,6 @@ static int scan_number(const char *s, size_t n, struct num *x)
         x->exp10 += eneg ? -e : e;
     }
     return i == n ? 0 : -1;
-}
-
-static int classify(const char *s, size_t n)
-{
-    if (s[0] == 't')
-        return n == 4 && memcmp(s, "true", 4) == 0 ? PRIM_TRUE : PRIM_BAD;
-    if (s[0] == 'f')
-        return n == 5 && memcmp(s, "false", 5) == 0 ? PRIM_FALSE : PRIM_BAD;
-    if (s[0] == 'n')
-        return n == 4 && memcmp(s, "null", 4) == 0 ? PRIM_NULL : PRIM_BAD;
-    return PRIM_NUMBER; /* checked by scan_number */
 }
 
 /* The integer magnitude of x, exactly. */
@@ -553,22 +488,23 @@ static int num_to_float(struct fmt_json_in *p, const struct num *x, const char *
 
 /* ---- conversions into columns ---------------------------------------- */
 
+/* Every conversion below pushes at most one value, into a column that has
+ * room for it (fmt_json_convert and put_value see to that). */
+
 static int push_int(struct col *c, int neg, uint64_t mag)
 {
-    union { int8_t i8; int16_t i16; int32_t i32; int64_t i64;
-            uint8_t u8; uint16_t u16; uint32_t u32; uint64_t u64; } v;
     int64_t sv = neg ? (int64_t)(0 - mag) : (int64_t)mag;
     switch (c->ty.kind) {
-    case TY_INT8: v.i8 = (int8_t)sv; break;
-    case TY_INT16: v.i16 = (int16_t)sv; break;
-    case TY_INT32: v.i32 = (int32_t)sv; break;
-    case TY_INT64: v.i64 = sv; break;
-    case TY_UINT8: v.u8 = (uint8_t)mag; break;
-    case TY_UINT16: v.u16 = (uint16_t)mag; break;
-    case TY_UINT32: v.u32 = (uint32_t)mag; break;
-    default: v.u64 = mag; break;
+    case TY_INT8: { int8_t v = (int8_t)sv; col_put_fixed(c, &v, 1); break; }
+    case TY_INT16: { int16_t v = (int16_t)sv; col_put_fixed(c, &v, 2); break; }
+    case TY_INT32: { int32_t v = (int32_t)sv; col_put_fixed(c, &v, 4); break; }
+    case TY_INT64: col_put_fixed(c, &sv, 8); break;
+    case TY_UINT8: { uint8_t v = (uint8_t)mag; col_put_fixed(c, &v, 1); break; }
+    case TY_UINT16: { uint16_t v = (uint16_t)mag; col_put_fixed(c, &v, 2); break; }
+    case TY_UINT32: { uint32_t v = (uint32_t)mag; col_put_fixed(c, &v, 4); break; }
+    default: col_put_fixed(c, &mag, 8); break;
     }
-    return col_push_fixed(c, &v);
+    return 0;
 }
 
 static int int_fits(uint8_t kind, int neg, uint64_t mag)
@@ -584,85 +520,72 @@ static int int_fits(uint8_t kind, int neg, uint64_t mag)
     return !neg || mag == 0 ? mag <= max : 0;
 }
 
-static int conv_int(struct fmt_json_in *p, int col, struct col *c, const jsmntok_t *v)
+static int conv_int(struct fmt_json_in *p, int col, struct col *c, const struct jval *v)
 {
-    const char *s = p->line + v->start;
-    size_t n = (size_t)(v->end - v->start);
     char tn[TY_MAX_NAME], sn[48];
-    if (v->type != JSMN_PRIMITIVE)
+    if (v->type == JV_TRUE || v->type == JV_FALSE) /* ClickHouse reads bools as 1/0 */
+        return push_int(c, 0, v->type == JV_TRUE);
+    if (v->type != JV_NUMBER)
         return wrong_type(p, col, v);
-    int k = classify(s, n);
-    if (k == PRIM_TRUE || k == PRIM_FALSE) /* ClickHouse reads bools as 1/0 */
-        return push_int(c, 0, k == PRIM_TRUE);
-    struct num x;
     uint64_t mag;
-    if (k != PRIM_NUMBER || scan_number(s, n, &x))
-        return bad_json(p, s);
-    int r = num_to_int(&x, &mag);
-    if (r == NUM_OK && !int_fits(c->ty.kind, x.neg, mag))
+    int r = num_to_int(&v->num, &mag);
+    if (r == NUM_OK && !int_fits(c->ty.kind, v->num.neg, mag))
         r = NUM_RANGE;
     if (r == NUM_OK)
-        return push_int(c, x.neg, mag);
+        return push_int(c, v->num.neg, mag);
     struct ty t = c->ty;
     t.nullable = 0;
     ty_name(t, tn);
     if (r == NUM_RANGE)
-        return fail_field(p, col, "number %s out of range for %s", snip(s, n, sn), tn);
-    return fail_field(p, col, "number %s is not an integer (%s)", snip(s, n, sn), tn);
+        return fail_field(p, col, "number %s out of range for %s", snip(v->s, v->n, sn), tn);
+    return fail_field(p, col, "number %s is not an integer (%s)", snip(v->s, v->n, sn), tn);
 }
 
-static int conv_bool(struct fmt_json_in *p, int col, struct col *c, const jsmntok_t *v)
+static int conv_bool(struct fmt_json_in *p, int col, struct col *c, const struct jval *v)
 {
-    const char *s = p->line + v->start;
-    size_t n = (size_t)(v->end - v->start);
     char sn[48];
-    if (v->type != JSMN_PRIMITIVE)
-        return wrong_type(p, col, v);
-    int k = classify(s, n);
-    uint8_t b = k == PRIM_TRUE;
-    if (k == PRIM_NUMBER) {
-        struct num x;
+    uint8_t b = v->type == JV_TRUE;
+    if (v->type == JV_NUMBER) {
         uint64_t mag = 2;
-        if (scan_number(s, n, &x))
-            return bad_json(p, s);
-        if (num_to_int(&x, &mag) != NUM_OK || mag > 1 || (x.neg && mag))
-            return fail_field(p, col, "number %s is not a bool (0 or 1)", snip(s, n, sn));
+        if (num_to_int(&v->num, &mag) != NUM_OK || mag > 1 || (v->num.neg && mag))
+            return fail_field(p, col, "number %s is not a bool (0 or 1)", snip(v->s, v->n, sn));
         b = (uint8_t)mag;
-    } else if (k != PRIM_TRUE && k != PRIM_FALSE) {
-        return bad_json(p, s);
+    } else if (v->type != JV_TRUE && v->type != JV_FALSE) {
+        return wrong_type(p, col, v);
     }
-    return col_push_fixed(c, &b);
+    col_put_fixed(c, &b, 1);
+    return 0;
 }
 
-static int conv_float(struct fmt_json_in *p, int col, struct col *c, const jsmntok_t *v)
+static int conv_float(struct fmt_json_in *p, int col, struct col *c, const struct jval *v)
 {
-    const char *s = p->line + v->start;
-    size_t n = (size_t)(v->end - v->start);
     char sn[48];
-    if (v->type != JSMN_PRIMITIVE)
+    struct num one = {0};
+    const struct num *x = &v->num;
+    int rc;
+    if (v->type == JV_TRUE || v->type == JV_FALSE) {
+        one.mant = v->type == JV_TRUE;
+        x = &one;
+    } else if (v->type != JV_NUMBER) {
         return wrong_type(p, col, v);
-    int k = classify(s, n), rc;
-    struct num x;
-    if (k == PRIM_TRUE || k == PRIM_FALSE) {
-        memset(&x, 0, sizeof x);
-        x.mant = k == PRIM_TRUE;
-    } else if (k != PRIM_NUMBER || scan_number(s, n, &x)) {
-        return bad_json(p, s);
     }
     if (c->ty.kind == TY_FLOAT32) {
         float f;
-        if ((rc = num_to_float(p, &x, s, n, &f)))
+        if ((rc = num_to_float(p, x, v->s, v->n, &f)))
             return rc;
         if (isinf(f))
-            return fail_field(p, col, "number %s out of range for float32", snip(s, n, sn));
-        return col_push_fixed(c, &f);
+            return fail_field(p, col, "number %s out of range for float32",
+                              snip(v->s, v->n, sn));
+        col_put_fixed(c, &f, 4);
+        return 0;
     }
     double d;
-    if ((rc = num_to_double(p, &x, s, n, &d)))
+    if ((rc = num_to_double(p, x, v->s, v->n, &d)))
         return rc;
     if (isinf(d))
-        return fail_field(p, col, "number %s out of range for float64", snip(s, n, sn));
-    return col_push_fixed(c, &d);
+        return fail_field(p, col, "number %s out of range for float64", snip(v->s, v->n, sn));
+    col_put_fixed(c, &d, 8);
+    return 0;
 }
 
 /* Compact JSON text of a container: whitespace outside strings removed. */
@@ -691,27 +614,35 @@ static int compact(struct fmt_json_in *p, const char *s, size_t n)
     return 0;
 }
 
-static int conv_string(struct fmt_json_in *p, int col, struct col *c, const jsmntok_t *v)
+/* A string value's text: checked and unescaped unless the scanner did. */
+static int str_text(struct fmt_json_in *p, const struct jval *v, const char **out,
+                    size_t *out_n)
 {
-    const char *s = p->line + v->start, *out;
-    size_t n = (size_t)(v->end - v->start), out_n;
-    struct num x;
+    if (v->plain) {
+        *out = v->s;
+        *out_n = v->n;
+        return 0;
+    }
+    return fmt_json_str_decode(p, v->s, v->n, out, out_n);
+}
+
+static int conv_string(struct fmt_json_in *p, struct col *c, const struct jval *v)
+{
+    const char *out;
+    size_t out_n;
     int rc;
     switch (v->type) {
-    case JSMN_STRING:
-        if ((rc = tok_str(p, v, &out, &out_n)))
+    case JV_STRING:
+        if ((rc = str_text(p, v, &out, &out_n)))
             return rc;
-        return col_push_str(c, out, out_n);
-    case JSMN_OBJECT:
-    case JSMN_ARRAY: /* already validated by the walk */
-        if ((rc = compact(p, s, n)))
+        return col_put_str(c, out, out_n);
+    case JV_OBJECT:
+    case JV_ARRAY: /* already validated by the walk */
+        if ((rc = compact(p, v->s, v->n)))
             return rc;
-        return col_push_str(c, p->scratch.data, p->scratch.len);
+        return col_put_str(c, p->scratch.data, p->scratch.len);
     default: /* numbers and bools as their text, as ClickHouse reads them */
-        rc = classify(s, n);
-        if (rc == PRIM_BAD || (rc == PRIM_NUMBER && scan_number(s, n, &x)))
-            return bad_json(p, s);
-        return col_push_str(c, s, n);
+        return col_put_str(c, v->s, v->n);
     }
 }
 
@@ -721,52 +652,71 @@ static int time_range_error(struct fmt_json_in *p, int col, const char *s, size_
     return fail_field(p, col, "datetime %s out of range", snip(s, n, sn));
 }
 
-/* datetime (uint32 seconds) and datetime64(p) (int64 ticks). */
-static int conv_time(struct fmt_json_in *p, int col, struct col *c, const jsmntok_t *v)
+/* Whole seconds of ticks (rounded down) within what the text form shows:
+ * the range scaled to ticks instead of a division per value. */
+static int secs_in_range(int64_t ticks, int prec)
 {
-    const char *s = p->line + v->start, *t;
-    size_t n = (size_t)(v->end - v->start), tn;
+    static const int64_t scale[10] = {
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+    };
+    int64_t lo, hi;
+    if (prec < 0 || prec > 9) { /* not a type ty_parse makes */
+        int64_t secs = dt_rescale(ticks, prec, 0);
+        return secs >= DT_MIN_SECS && secs <= DT_MAX_SECS;
+    }
+    if (__builtin_mul_overflow(DT_MIN_SECS, scale[prec], &lo))
+        lo = INT64_MIN;
+    if (__builtin_mul_overflow(DT_MAX_SECS + 1, scale[prec], &hi))
+        hi = INT64_MAX;
+    else
+        hi -= 1;
+    return ticks >= lo && ticks <= hi;
+}
+
+/* datetime (uint32 seconds) and datetime64(p) (int64 ticks). */
+static int conv_time(struct fmt_json_in *p, int col, struct col *c, const struct jval *v)
+{
+    const char *t;
+    size_t tn;
     int prec = c->ty.kind == TY_DATETIME ? 0 : c->ty.prec, rc;
     int64_t ticks;
     char sn[48];
-    if (v->type == JSMN_STRING) {
-        if ((rc = tok_str(p, v, &t, &tn)))
+    if (v->type == JV_STRING) {
+        if ((rc = str_text(p, v, &t, &tn)))
             return rc;
         if (dt_parse(t, tn, prec, &ticks))
             return fail_field(p, col, "cannot parse datetime '%s'", snip(t, tn, sn));
-    } else if (v->type == JSMN_PRIMITIVE && classify(s, n) == PRIM_NUMBER) {
-        struct num x;
-        if (scan_number(s, n, &x))
-            return bad_json(p, s);
-        if (num_to_ticks(&x, prec, &ticks))
-            return time_range_error(p, col, s, n);
+    } else if (v->type == JV_NUMBER) {
+        if (num_to_ticks(&v->num, prec, &ticks))
+            return time_range_error(p, col, v->s, v->n);
     } else {
         return wrong_type(p, col, v);
     }
-    int64_t secs = dt_rescale(ticks, prec, 0);
-    if (secs < DT_MIN_SECS || secs > DT_MAX_SECS) /* what the text form can show */
-        return time_range_error(p, col, s, n);
+    if (!secs_in_range(ticks, prec)) /* what the text form can show */
+        return time_range_error(p, col, v->s, v->n);
     if (c->ty.kind == TY_DATETIME) {
         if (ticks < 0 || ticks > (int64_t)UINT32_MAX)
-            return time_range_error(p, col, s, n);
+            return time_range_error(p, col, v->s, v->n);
         uint32_t v32 = (uint32_t)ticks;
-        return col_push_fixed(c, &v32);
+        col_put_fixed(c, &v32, 4);
+        return 0;
     }
-    return col_push_fixed(c, &ticks);
+    col_put_fixed(c, &ticks, 8);
+    return 0;
 }
 
-/* One top-level field's value into column col (row start of b). */
-static int convert(struct fmt_json_in *p, int col, const jsmntok_t *v, struct blk *b,
-                   uint32_t start, int *tp_null)
+int fmt_json_convert(struct fmt_json_in *p, int col, const struct jval *v, struct blk *b,
+                     uint32_t start, int *tp_null)
 {
     struct col *c = &b->cols[col];
-    const char *s = p->line + v->start;
+    int rc;
     if (c->n != start || (col == p->tp_col && *tp_null))
-        return fail(p, "duplicate field '%s'", p->s->cols[col].name);
-    int k = v->type == JSMN_PRIMITIVE ? classify(s, (size_t)(v->end - v->start)) : -1;
-    if (k == PRIM_BAD)
-        return bad_json(p, s);
-    if (k == PRIM_NULL) {
+        return fmt_json_fail(p, "duplicate field '%s'", p->s->cols[col].name);
+    if (!col_has_room(c) && (rc = col_reserve(c, c->n + 1)))
+        return rc;
+    if (v->type == JV_BAD)
+        return fmt_json_bad(p, v->s);
+    if (v->type == JV_NULL) {
         if (col == p->tp_col) { /* null _tp_time: taken as if missing */
             *tp_null = 1;
             return 0;
@@ -777,7 +727,7 @@ static int convert(struct fmt_json_in *p, int col, const jsmntok_t *v, struct bl
     case TY_BOOL: return conv_bool(p, col, c, v);
     case TY_FLOAT32:
     case TY_FLOAT64: return conv_float(p, col, c, v);
-    case TY_STRING: return conv_string(p, col, c, v);
+    case TY_STRING: return conv_string(p, c, v);
     case TY_DATETIME:
     case TY_DATETIME64: return conv_time(p, col, c, v);
     default:
@@ -785,205 +735,6 @@ static int convert(struct fmt_json_in *p, int col, const jsmntok_t *v, struct bl
             return conv_int(p, col, c, v);
         return -EINVAL;
     }
-}
-
-/* ---- structure -------------------------------------------------------- */
-
-static int is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Where a token's text begins and ends, quotes included. */
-static size_t tok_begin(const jsmntok_t *t)
-{
-    return (size_t)t->start - (t->type == JSMN_STRING);
-}
-static size_t tok_end(const jsmntok_t *t)
-{
-    return (size_t)t->end + (t->type == JSMN_STRING);
-}
-
-/* The bytes [from, to) must be whitespace around exactly one sep (or none
- * when sep is 0): this is what jsmn does not check. */
-static int gap(struct fmt_json_in *p, size_t from, size_t to, char sep)
-{
-    const char *l = p->line;
-    size_t i = from;
-    if (to - from == (sep != 0) && (!sep || l[from] == sep))
-        return 0; /* the usual compact case: just the separator */
-    if (from > to)
-        return bad_json(p, l + to);
-    while (i < to && is_ws(l[i]))
-        i++;
-    if (sep) {
-        if (i == to || l[i] != sep)
-            return bad_json(p, l + i);
-        for (i++; i < to && is_ws(l[i]);)
-            i++;
-    }
-    return i == to ? 0 : bad_json(p, l + i);
-}
-
-/* A scalar that no column takes: still has to be valid JSON. */
-static int check_scalar(struct fmt_json_in *p, const jsmntok_t *t)
-{
-    const char *s = p->line + t->start, *out;
-    size_t n = (size_t)(t->end - t->start), out_n;
-    struct num x;
-    if (t->type == JSMN_STRING)
-        return str_decode(p, s, n, &out, &out_n);
-    int k = classify(s, n);
-    if (k == PRIM_BAD || (k == PRIM_NUMBER && scan_number(s, n, &x)))
-        return bad_json(p, s);
-    return 0;
-}
-
-static int too_deep(struct fmt_json_in *p)
-{
-    return fail(p, "JSON nested deeper than %d levels", MAX_DEPTH);
-}
-
-/* Before jsmn sees a long line: nesting within MAX_DEPTH (see there). */
-static int check_depth(struct fmt_json_in *p, const char *l, size_t n)
-{
-    int depth = 0, in_str = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = l[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == '{' || c == '[') {
-            if (++depth > MAX_DEPTH)
-                return too_deep(p);
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
-    }
-    return 0;
-}
-
-/* Walk the container at token p->at to its end, checking everything; the
- * cursor ends on the token after it and the byte after its closing bracket. */
-static int check_tree(struct fmt_json_in *p, int ntok)
-{
-    const jsmntok_t *t = p->tok;
-    uint32_t *st = p->stack, depth = 1;
-    size_t pos = (size_t)t[p->at].start + 1;
-    int j = p->at + 1, rc;
-    st[0] = (uint32_t)p->at, st[1] = 0;
-    while (depth) {
-        uint32_t *f = &st[2 * (depth - 1)];
-        const jsmntok_t *c = &t[f[0]];
-        int obj = c->type == JSMN_OBJECT;
-        if (f[1] == (obj ? 2u : 1u) * (uint32_t)c->size) {
-            if ((rc = gap(p, pos, (size_t)c->end - 1, 0)))
-                return rc;
-            pos = (size_t)c->end;
-            depth--;
-            continue;
-        }
-        if (j >= ntok)
-            return bad_json(p, p->line + pos);
-        const jsmntok_t *v = &t[j];
-        int key = obj && f[1] % 2 == 0;
-        char sep = f[1] == 0 ? 0 : obj && !key ? ':' : ',';
-        if ((rc = gap(p, pos, tok_begin(v), sep)))
-            return rc;
-        f[1]++;
-        if (v->type == JSMN_OBJECT || v->type == JSMN_ARRAY) {
-            if (key)
-                return bad_json(p, p->line + v->start);
-            if (depth + 1 >= MAX_DEPTH) /* the row itself is one level */
-                return too_deep(p);
-            st[2 * depth] = (uint32_t)j, st[2 * depth + 1] = 0;
-            depth++;
-            pos = (size_t)v->start + 1;
-        } else {
-            if (key && v->type != JSMN_STRING)
-                return bad_json(p, p->line + v->start);
-            if ((rc = check_scalar(p, v)))
-                return rc;
-            pos = tok_end(v);
-        }
-        j++;
-    }
-    p->at = j;
-    p->pos = pos;
-    return 0;
-}
-
-/* Key bytes equal to column c's name (names are short: no memcmp call). */
-static int name_is(const struct fmt_json_in *p, uint32_t c, const char *k, size_t n)
-{
-    const char *name = p->s->cols[c].name;
-    if (p->name_len[c] != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (name[i] != k[i])
-            return 0;
-    return 1;
-}
-
-/* Column named by the key token, or -1; the next expected column first. */
-static int find_col(struct fmt_json_in *p, const jsmntok_t *key, int *col)
-{
-    const char *k = p->line + key->start;
-    size_t n = (size_t)(key->end - key->start);
-    uint32_t h = p->hint;
-    if (h < p->ncols && name_is(p, h, k, n)) {
-        p->hint = h + 1;
-        *col = (int)h;
-        return 0;
-    }
-    int escaped = memchr(k, '\\', n) != NULL, rc;
-    if (escaped && (rc = str_decode(p, k, n, &k, &n)))
-        return rc;
-    uint32_t x = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        x = (x ^ (unsigned char)k[i]) * 16777619u;
-    for (x &= p->hash_mask;; x = (x + 1) & p->hash_mask) {
-        int32_t e = p->hash[x];
-        if (e < 0)
-            break;
-        if (name_is(p, (uint32_t)e, k, n)) {
-            p->hint = (uint32_t)e + 1;
-            *col = e;
-            return 0;
-        }
-    }
-    *col = -1; /* unknown: ignored, but it must still be a valid string */
-    return escaped ? 0 : str_decode(p, k, n, &k, &n);
-}
-
-/* One key:value pair of the top-level object, at the cursor. */
-static int field(struct fmt_json_in *p, int ntok, int first, struct blk *b, uint32_t start,
-                 int *tp_null)
-{
-    int col = -1, rc;
-    if (p->at + 1 >= ntok)
-        return bad_json(p, p->line + p->pos);
-    const jsmntok_t *key = &p->tok[p->at], *v = key + 1;
-    if (key->type != JSMN_STRING)
-        return bad_json(p, p->line + key->start);
-    if ((rc = gap(p, p->pos, tok_begin(key), first ? 0 : ',')) ||
-        (rc = gap(p, tok_end(key), tok_begin(v), ':')) || (rc = find_col(p, key, &col)))
-        return rc;
-    p->at++;
-    if (v->type == JSMN_OBJECT || v->type == JSMN_ARRAY) {
-        rc = check_tree(p, ntok);
-    } else {
-        p->at++;
-        p->pos = tok_end(v);
-        rc = col < 0 ? check_scalar(p, v) : 0;
-    }
-    if (!rc && col >= 0)
-        rc = convert(p, col, v, b, start, tp_null);
-    return rc;
 }
 
 /* _tp_time for a row that did not give one. */
@@ -1002,92 +753,427 @@ static int64_t event_ms(const struct fmt_json_in *p, const struct blk *b, uint32
     return now_ms;
 }
 
-static int fill_defaults(struct fmt_json_in *p, struct blk *b, uint32_t start, int64_t now_ms)
+/* _tp_time's default, when the row did not give it. */
+static int tp_default(struct fmt_json_in *p, struct blk *b, uint32_t start, int64_t now_ms)
 {
+    if (p->tp_col < 0 || b->cols[p->tp_col].n != start)
+        return 0;
     /* a row without its event-time field happened now, not at the epoch */
     int time_missing = p->time_col >= 0 && b->cols[p->time_col].n == start;
-    int rc = 0;
-    for (uint32_t i = 0; i < p->ncols && !rc; i++)
-        if ((int)i != p->tp_col && b->cols[i].n == start)
-            rc = col_push_null(&b->cols[i]);
-    if (!rc && p->tp_col >= 0 && b->cols[p->tp_col].n == start) {
-        int64_t ms = time_missing ? now_ms : event_ms(p, b, start, now_ms);
-        rc = col_push_fixed(&b->cols[p->tp_col], &ms);
-    }
-    return rc;
-}
-
-static int fill_row(struct fmt_json_in *p, size_t n, int ntok, int64_t now_ms, struct blk *b,
-                    uint32_t start)
-{
-    const jsmntok_t *root = &p->tok[0];
-    int tp_null = 0, rc;
-    p->hint = 0;
-    p->at = 1;
-    p->pos = (size_t)root->start + 1;
-    for (int k = 0; k < root->size; k++)
-        if ((rc = field(p, ntok, k == 0, b, start, &tp_null)))
-            return rc;
-    if ((rc = gap(p, p->pos, (size_t)root->end - 1, 0)))
-        return rc;
-    size_t pos = (size_t)root->end;
-    while (pos < n && is_ws(p->line[pos]))
-        pos++;
-    if (pos < n || p->at != ntok)
-        return fail(p, "trailing characters after the JSON object at byte %zu", pos + 1);
-    return fill_defaults(p, b, start, now_ms);
-}
-
-/* ---- tokenizing ------------------------------------------------------- */
-
-static int grow_tokens(struct fmt_json_in *p)
-{
-    unsigned cap = p->tok_cap * 2;
-    jsmntok_t *t = realloc(p->tok, cap * sizeof *t);
-    if (!t)
-        return -ENOMEM;
-    p->tok = t;
-    uint32_t *st = realloc(p->stack, 2 * (size_t)cap * sizeof *st);
-    if (!st)
-        return -ENOMEM;
-    p->stack = st;
-    p->tok_cap = cap;
+    struct col *c = &b->cols[p->tp_col];
+    int64_t ms = time_missing ? now_ms : event_ms(p, b, start, now_ms);
+    if (c->ty.kind != TY_DATETIME64 || !col_has_room(c)) /* it is, in a finished schema */
+        return col_push_fixed(c, &ms);
+    col_put_fixed(c, &ms, 8);
     return 0;
 }
 
-/* Tokens of the line into p->tok; returns their count or an error. */
-static int tokenize(struct fmt_json_in *p, const char *line, size_t n)
+int fmt_json_fill_defaults(struct fmt_json_in *p, struct blk *b, uint32_t start,
+                           int64_t now_ms)
 {
-    size_t i = 0;
-    const char *nul = memchr(line, '\0', n);
-    if (nul)
-        return fail(p, "NUL byte at byte %zu", (size_t)(nul - line) + 1);
-    if (n > INT_MAX / 2)
-        return fail(p, "line too long (%zu bytes)", n);
-    while (i < n && is_ws(line[i]))
+    int rc = 0;
+    if (p->time_col >= 0 && b->cols[p->time_col].n == start)
+        rc = tp_default(p, b, start, now_ms); /* before time_col gets its default */
+    for (uint32_t i = 0; i < p->ncols && !rc; i++)
+        if ((int)i != p->tp_col && b->cols[i].n == start)
+            rc = col_push_null(&b->cols[i]);
+    return rc ? rc : tp_default(p, b, start, now_ms);
+}
+
+/* ---- the one-pass scanner --------------------------------------------- */
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* The scanner's outcome when it leaves the line to the general path. */
+#define SCAN_LEAVE 1
+
+#define HOT inline __attribute__((always_inline))
+
+static int is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Whitespace from l[i]: none at all in the usual compact line. */
+static HOT size_t skip_ws(const char *l, size_t i, size_t n)
+{
+    if (i < n && (unsigned char)l[i] > ' ')
+        return i;
+    while (i < n && is_ws(l[i]))
         i++;
-    if (i == n)
-        return fail(p, "expected a JSON object, got an empty line");
-    if (line[i] != '{')
-        return fail(p, "expected a JSON object");
-    int rc = n > 512 ? check_depth(p, line, n) : 0; /* short lines are cheap anyway */
-    if (rc)
-        return rc;
+    return i;
+}
+
+/* Offset of the first flagged byte of a SWAR mask (bit 7 of each byte; the
+ * lowest flag is exact, borrows only run upward). Big-endian hosts: 0, and
+ * the caller steps bytewise. */
+static HOT size_t first_flag(uint64_t mask)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (size_t)__builtin_ctzll(mask) / 8;
+#else
+    (void)mask;
+    return 0;
+#endif
+}
+
+/* The body of a string from u[i] (after its opening quote): the offset of
+ * its closing quote, or n when the scanner leaves it (unterminated, a
+ * control byte, bad UTF-8). *esc is set when it holds a backslash: the
+ * escaped byte is skipped here, the escapes are checked by str_decode. */
+static HOT size_t scan_str(const unsigned char *u, size_t i, size_t n, int *esc)
+{
     for (;;) {
-        jsmn_parser jp;
-        jsmn_init(&jp);
-        int r = jsmn_parse(&jp, line, n, p->tok, p->tok_cap);
-        if (r > 0)
-            return r;
-        if (r == JSMN_ERROR_NOMEM) {
-            if ((r = grow_tokens(p)))
-                return r;
+        for (; i + 8 <= n; i += 8) {
+            uint64_t x, bs, q;
+            memcpy(&x, u + i, 8);
+            bs = x ^ (ONES * '\\');
+            q = x ^ (ONES * '"');
+            /* high bit set: x >= 0x80, x < 0x20, x == '\\' or x == '"' */
+            uint64_t flag = (x | ((x - ONES * 0x20) & ~x) | ((bs - ONES) & ~bs) |
+                             ((q - ONES) & ~q)) & HIGHS;
+            if (flag) {
+                i += first_flag(flag);
+                break;
+            }
+        }
+        if (i >= n)
+            return n;
+        unsigned c = u[i];
+        if (c == '"') {
+            return i;
+        } else if (c == '\\') {
+            *esc = 1;
+            i += 2;
+        } else if (c >= 0x80) {
+            size_t len = utf8_seq(u + i, n - i);
+            if (!len)
+                return n;
+            i += len;
+        } else if (c < 0x20) {
+            return n;
+        } else {
+            i++;
+        }
+    }
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR_DIGITS 1
+#else
+#define SWAR_DIGITS 0
+#endif
+
+/* A run of digits from s[i] appended to *m, counted in *taken; past 19,
+ * *m is no longer exact and the caller gives up. Eight bytes at a time on
+ * little-endian hosts: no branch per digit to mispredict. */
+static HOT size_t digit_run(const char *s, size_t i, size_t n, uint64_t *m, int *taken)
+{
+    static const uint64_t scale[9] = {
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+    };
+    while (SWAR_DIGITS && i + 8 <= n) {
+        const uint64_t lo4 = 0x0F0F0F0F0F0F0F0FULL, hi4 = 0xF0F0F0F0F0F0F0F0ULL;
+        uint64_t x, bad;
+        memcpy(&x, s + i, 8);
+        /* nonzero byte: not a digit (high nibble 3, low nibble at most 9) */
+        bad = ((x & hi4) ^ (ONES * 0x30)) | (((x & lo4) + ONES * 6) & hi4);
+        bad = (((bad & ~HIGHS) + ~HIGHS) | bad) & HIGHS;
+        size_t k = bad ? first_flag(bad) : 8;
+        if (k == 0)
+            return i;
+        *taken += (int)k;
+        if (*taken > 19)
+            return i;
+        /* the k digits as the last of eight (leading zeros), then pairs,
+         * quads and the octet combined by multiplications */
+        if (k < 8)
+            x <<= 8 * (8 - k);
+        x = (x & lo4) * (10 * 256 + 1) >> 8;
+        x = (x & 0x00FF00FF00FF00FFULL) * (100 * 65536 + 1) >> 16;
+        x = (x & 0x0000FFFF0000FFFFULL) * (10000ULL * 4294967296ULL + 1) >> 32;
+        *m = *m * scale[k] + x;
+        i += k;
+        if (k < 8)
+            return i;
+    }
+    unsigned d;
+    for (; i < n && (d = (unsigned)(s[i] - '0')) <= 9; i++) {
+        if (++*taken > 19)
+            return i;
+        *m = *m * 10 + d;
+    }
+    return i;
+}
+
+/* A number at s[i..n) decomposed as fmt_json_scan_number would (with
+ * 19 significant digits at most): the offset after it, or 0 when the
+ * scanner leaves it. What follows is the caller's to check. */
+static HOT size_t scan_num(const char *s, size_t i, size_t n, struct num *x)
+{
+    uint64_t m = 0;
+    int64_t e10 = 0;
+    int taken = 0;
+    x->neg = s[i] == '-';
+    i += x->neg;
+    if (i < n && s[i] == '0')
+        i++;
+    else if (i < n && (unsigned)(s[i] - '1') <= 8)
+        i = digit_run(s, i, n, &m, &taken);
+    else
+        return 0;
+    if (i < n && s[i] == '.') {
+        size_t d0 = ++i;
+        i = digit_run(s, i, n, &m, &taken);
+        if (i == d0)
+            return 0;
+        e10 = -(int64_t)(i - d0);
+    }
+    if (taken > 19)
+        return 0;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        int eneg = 0;
+        int64_t e = 0;
+        unsigned d;
+        if (++i < n && (s[i] == '+' || s[i] == '-'))
+            eneg = s[i++] == '-';
+        size_t d0 = i;
+        for (; i < n && (d = (unsigned)(s[i] - '0')) <= 9; i++)
+            if (e < 1000000000)
+                e = e * 10 + d;
+        if (i == d0)
+            return 0;
+        e10 += eneg ? -e : e;
+    }
+    x->mant = m;
+    x->exp10 = e10;
+    x->sticky = 0;
+    x->full = 0;
+    return i;
+}
+
+/* The key bytes at s (after its quote, avail bytes left) are k's, closing
+ * quote included: compared a word at a time. */
+static HOT int key_is(const struct fmt_json_key *k, const char *s, size_t avail)
+{
+    uint64_t w0, w1;
+    if (avail >= 16) {
+        memcpy(&w0, s, 8);
+        memcpy(&w1, s + 8, 8);
+        return k->len &&
+               (((w0 & k->mask[0]) ^ k->word[0]) | ((w1 & k->mask[1]) ^ k->word[1])) == 0;
+    }
+    /* near the end of the line */
+    return k->len && avail >= k->len && memcmp(s, k->word, k->len) == 0;
+}
+
+/* Word compare for the key bytes s[0..n) and their closing quote; len 0
+ * (never matches) when they do not fit in two words. */
+static void set_key(struct fmt_json_key *k, const char *s, size_t n)
+{
+    unsigned char bytes[16] = {0}, mask[16] = {0};
+    memset(k, 0, sizeof *k);
+    if (n + 1 > sizeof bytes)
+        return;
+    memcpy(bytes, s, n);
+    bytes[n] = '"';
+    memset(mask, 0xff, n + 1);
+    memcpy(k->word, bytes, 16);
+    memcpy(k->mask, mask, 16);
+    k->len = (uint8_t)(n + 1);
+}
+
+/* The key at l[k0..n) (after its quote): its column or -1, and where its
+ * closing quote is; SCAN_LEAVE for an escaped or bad key. Rows tend to
+ * repeat their layout: the column expected next (the hint) is tried first,
+ * then the unknown key last met at this hint. */
+static HOT int scan_key(struct fmt_json_in *p, const char *l, size_t k0, size_t n, int *col,
+                        size_t *k1)
+{
+    uint32_t h = p->hint;
+    int esc = 0;
+    if (h < p->ncols && key_is(&p->key[h], l + k0, n - k0)) {
+        *col = (int)h;
+        p->hint = h + 1;
+        *k1 = k0 + p->key[h].len - 1;
+        return 0;
+    }
+    if (key_is(&p->miss[h], l + k0, n - k0)) {
+        *col = -1;
+        *k1 = k0 + p->miss[h].len - 1;
+        return 0;
+    }
+    *k1 = scan_str((const unsigned char *)l, k0, n, &esc);
+    if (*k1 >= n || esc)
+        return SCAN_LEAVE;
+    if ((*col = fmt_json_col_hint(p, l + k0, *k1 - k0)) < 0 &&
+        (*col = fmt_json_col_lookup(p, l + k0, *k1 - k0)) < 0)
+        set_key(&p->miss[h], l + k0, *k1 - k0); /* checked: no quote, no backslash */
+    return 0;
+}
+
+/* The value at l[i] (i < n): *v and the offset after it, or 0 when the
+ * scanner leaves it. A primitive ends where the grammar says; if it ran
+ * into anything but a delimiter, the caller's check after it fails, as
+ * jsmn's token would not be the same. */
+static HOT size_t scan_value(const char *l, size_t i, size_t n, struct jval *v)
+{
+    size_t e;
+    int esc = 0;
+    v->s = l + i;
+    switch (l[i]) {
+    case '"':
+        e = scan_str((const unsigned char *)l, i + 1, n, &esc);
+        if (e >= n)
+            return 0;
+        v->type = JV_STRING;
+        v->s = l + i + 1;
+        v->n = e - i - 1;
+        v->plain = !esc;
+        return e + 1;
+    case 't':
+        if (n - i < 4 || memcmp(l + i, "true", 4) != 0)
+            return 0;
+        v->type = JV_TRUE;
+        v->n = 4;
+        return i + 4;
+    case 'f':
+        if (n - i < 5 || memcmp(l + i, "false", 5) != 0)
+            return 0;
+        v->type = JV_FALSE;
+        v->n = 5;
+        return i + 5;
+    case 'n':
+        if (n - i < 4 || memcmp(l + i, "null", 4) != 0)
+            return 0;
+        v->type = JV_NULL;
+        v->n = 4;
+        return i + 4;
+    default: /* a number, or the scanner leaves it: containers too */
+        if ((e = scan_num(l, i, n, &v->num)) == 0)
+            return 0;
+        v->type = JV_NUMBER;
+        v->n = e - i;
+        return e;
+    }
+}
+
+/* fmt_json_convert, with the usual cases first: a plain string into a
+ * string, an integer into an integer, a short decimal into a float64, a
+ * bool, a datetime64 text. */
+static HOT int put_value(struct fmt_json_in *p, int col, const struct jval *v, struct blk *b,
+                         uint32_t start, int *tp_null)
+{
+    struct col *c = &b->cols[col];
+    if (c->n == start && col != p->tp_col && col_has_room(c)) {
+        switch (c->ty.kind) {
+        case TY_STRING:
+            if (v->type == JV_STRING && v->plain)
+                return col_put_str(c, v->s, v->n);
+            break;
+        case TY_INT64:
+            if (v->type == JV_NUMBER && v->num.exp10 == 0 &&
+                v->num.mant <= (uint64_t)INT64_MAX) {
+                int64_t x = v->num.neg ? -(int64_t)v->num.mant : (int64_t)v->num.mant;
+                col_put_fixed(c, &x, 8);
+                return 0;
+            }
+            break;
+        case TY_FLOAT64:
+            if (v->type == JV_NUMBER && v->num.mant <= (1ULL << 53) && v->num.exp10 >= -22 &&
+                v->num.exp10 <= 0 && FLT_EVAL_METHOD == 0) {
+                double d = (double)v->num.mant / pow10_dbl[-v->num.exp10];
+                d = v->num.neg ? -d : d;
+                col_put_fixed(c, &d, 8);
+                return 0;
+            }
+            break;
+        case TY_BOOL:
+            if (v->type == JV_TRUE || v->type == JV_FALSE) {
+                uint8_t x = v->type == JV_TRUE;
+                col_put_fixed(c, &x, 1);
+                return 0;
+            }
+            break;
+        case TY_DATETIME64:
+            if (v->type == JV_STRING)
+                return conv_time(p, col, c, v);
+            break;
+        }
+    }
+    return fmt_json_convert(p, col, v, b, start, tp_null);
+}
+
+/* A flat object of scalars straight into the row, or SCAN_LEAVE (some
+ * values may be in the block then: the caller rolls back). */
+static int scan_row(struct fmt_json_in *p, const char *l, size_t n, int64_t now_ms,
+                    struct blk *b, uint32_t start)
+{
+    uint32_t named = 0; /* columns but _tp_time given a value */
+    int tp_null = 0;
+    size_t i = skip_ws(l, 0, n);
+    if (n > INT_MAX / 2 || i == n || l[i] != '{')
+        return SCAN_LEAVE;
+    p->hint = 0;
+    i = skip_ws(l, i + 1, n);
+    if (i < n && l[i] == '}')
+        goto end;
+    for (;;) {
+        struct jval v;
+        int col;
+        size_t k1;
+        if (i >= n || l[i] != '"' || scan_key(p, l, i + 1, n, &col, &k1))
+            return SCAN_LEAVE;
+        i = k1 + 1;
+        if (i < n && l[i] == ':') { /* the compact case */
+            i++;
+        } else {
+            i = skip_ws(l, i, n);
+            if (i >= n || l[i] != ':')
+                return SCAN_LEAVE;
+            i++;
+        }
+        i = skip_ws(l, i, n);
+        if (i >= n || (i = scan_value(l, i, n, &v)) == 0)
+            return SCAN_LEAVE;
+        if (col >= 0) {
+            if (put_value(p, col, &v, b, start, &tp_null))
+                return SCAN_LEAVE;
+            named += col != p->tp_col;
+        } else if (v.type == JV_STRING && !v.plain) { /* unknown field: still checked */
+            const char *o;
+            size_t on;
+            if (fmt_json_str_decode(p, v.s, v.n, &o, &on))
+                return SCAN_LEAVE;
+        }
+        if (i < n && l[i] == ',') { /* the compact case */
+            i++;
             continue;
         }
-        if (r == JSMN_ERROR_PART)
-            return fail(p, "truncated JSON: the line ends inside a value");
-        return fail(p, "invalid JSON at byte %u", jp.pos + 1);
+        i = skip_ws(l, i, n);
+        if (i >= n)
+            return SCAN_LEAVE;
+        if (l[i] == '}')
+            break;
+        if (l[i] != ',')
+            return SCAN_LEAVE;
+        i = skip_ws(l, i + 1, n);
     }
+end:
+    if (skip_ws(l, i + 1, n) != n)
+        return SCAN_LEAVE;
+    if (named + (p->tp_col >= 0) == p->ncols) /* nothing missing but _tp_time */
+        return tp_default(p, b, start, now_ms) ? SCAN_LEAVE : 0;
+    return fmt_json_fill_defaults(p, b, start, now_ms) ? SCAN_LEAVE : 0;
+}
+
+/* ---- rows ------------------------------------------------------------- */
+
+static void roll_back(struct blk *b, uint32_t start)
+{
+    for (uint32_t i = 0; i < b->ncols; i++)
+        col_truncate(&b->cols[i], start);
 }
 
 int fmt_json_in_row(struct fmt_json_in *p, const char *line, size_t n, int64_t now_ms,
@@ -1103,11 +1189,16 @@ int fmt_json_in_row(struct fmt_json_in *p, const char *line, size_t n, int64_t n
     if (n && line[n - 1] == '\r')
         n--;
     uint32_t start = b->cols[0].n;
-    int ntok = tokenize(p, line, n);
-    int rc = ntok < 0 ? ntok : fill_row(p, n, ntok, now_ms, b, start);
+    if (scan_row(p, line, n, now_ms, b, start) == 0) {
+        b->nrows = start + 1;
+        return 0;
+    }
+    roll_back(b, start);
+    if (why && why_len)
+        why[0] = '\0';
+    int rc = fmt_json_walk_row(p, n, now_ms, b, start);
     if (rc) {
-        for (uint32_t i = 0; i < b->ncols; i++)
-            col_truncate(&b->cols[i], start);
+        roll_back(b, start);
         return rc;
     }
     b->nrows = start + 1;
@@ -1125,15 +1216,72 @@ int fmt_raw_in_row(const char *line, size_t n, int64_t now_ms, struct blk *b)
     if (!rc)
         rc = col_push_fixed(&b->cols[last], &now_ms);
     if (rc) {
-        for (uint32_t i = 0; i < b->ncols; i++)
-            col_truncate(&b->cols[i], start);
+        roll_back(b, start);
         return rc;
     }
     b->nrows = start + 1;
     return 0;
 }
 
+/* ---- columns by name -------------------------------------------------- */
+
+/* Key bytes equal to column c's name (names are short: no memcmp call). */
+static int name_is(const struct fmt_json_in *p, uint32_t c, const char *k, size_t n)
+{
+    const char *name = p->s->cols[c].name;
+    if (p->name_len[c] != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (name[i] != k[i])
+            return 0;
+    return 1;
+}
+
+int fmt_json_col_hint(struct fmt_json_in *p, const char *k, size_t n)
+{
+    uint32_t h = p->hint;
+    if (h < p->ncols && name_is(p, h, k, n)) {
+        p->hint = h + 1;
+        return (int)h;
+    }
+    return -1;
+}
+
+static uint32_t name_hash(const char *k, size_t n)
+{
+    uint32_t x = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        x = (x ^ (unsigned char)k[i]) * 16777619u;
+    return x;
+}
+
+int fmt_json_col_lookup(struct fmt_json_in *p, const char *k, size_t n)
+{
+    for (uint32_t x = name_hash(k, n) & p->hash_mask;; x = (x + 1) & p->hash_mask) {
+        int32_t e = p->hash[x];
+        if (e < 0)
+            return -1;
+        if (name_is(p, (uint32_t)e, k, n)) {
+            p->hint = (uint32_t)e + 1;
+            return e;
+        }
+    }
+}
+
 /* ---- lifetime --------------------------------------------------------- */
+
+/* The scanner's word compare for a column name of printable ASCII (any
+ * other name never matches it: the scanner then scans the key). */
+static void build_key(struct fmt_json_key *k, const char *name, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (name[i] < 0x20 || name[i] >= 0x7f || name[i] == '"' || name[i] == '\\') {
+            memset(k, 0, sizeof *k);
+            return;
+        }
+    }
+    set_key(k, name, n);
+}
 
 static int build_index(struct fmt_json_in *p)
 {
@@ -1142,18 +1290,19 @@ static int build_index(struct fmt_json_in *p)
         size *= 2;
     p->hash = malloc(size * sizeof *p->hash);
     p->name_len = malloc(p->ncols);
-    if (!p->hash || !p->name_len)
+    p->key = malloc(p->ncols * sizeof *p->key);
+    p->miss = calloc(p->ncols + 1, sizeof *p->miss);
+    if (!p->hash || !p->name_len || !p->key || !p->miss)
         return -ENOMEM;
     p->hash_mask = size - 1;
     memset(p->hash, 0xff, size * sizeof *p->hash);
     for (uint32_t c = 0; c < p->ncols; c++) {
         const char *name = p->s->cols[c].name;
         size_t n = strnlen(name, SCH_MAX_NAME);
-        uint32_t x = 2166136261u;
+        uint32_t x;
         p->name_len[c] = (uint8_t)n;
-        for (size_t i = 0; i < n; i++)
-            x = (x ^ (unsigned char)name[i]) * 16777619u;
-        for (x &= p->hash_mask; p->hash[x] >= 0; x = (x + 1) & p->hash_mask)
+        build_key(&p->key[c], name, n);
+        for (x = name_hash(name, n) & p->hash_mask; p->hash[x] >= 0; x = (x + 1) & p->hash_mask)
             ;
         p->hash[x] = (int32_t)c;
         if (strcmp(name, "_tp_time") == 0)
@@ -1174,11 +1323,8 @@ int fmt_json_in_create(const struct schema *s, struct fmt_json_in **out)
     p->s = s;
     p->ncols = s->ncols;
     p->tp_col = -1;
-    p->tok_cap = 32;
-    p->tok = malloc(p->tok_cap * sizeof *p->tok);
-    p->stack = malloc(2 * (size_t)p->tok_cap * sizeof *p->stack);
     p->c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-    if (!p->tok || !p->stack || !p->c_locale || (rc = build_index(p)))
+    if (!p->c_locale || (rc = fmt_json_walk_create(p)) || (rc = build_index(p)))
         goto fail;
     p->time_col = s->time_col >= 0 && (uint32_t)s->time_col < s->ncols &&
                           s->time_col != p->tp_col
@@ -1197,10 +1343,11 @@ void fmt_json_in_destroy(struct fmt_json_in *p)
         return;
     if (p->c_locale)
         freelocale(p->c_locale);
+    fmt_json_walk_destroy(p);
     buf_free(&p->scratch);
-    free(p->tok);
-    free(p->stack);
     free(p->hash);
     free(p->name_len);
+    free(p->key);
+    free(p->miss);
     free(p);
 }

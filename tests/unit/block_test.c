@@ -1,7 +1,8 @@
 /*
  * block_test.c — column blocks (types/block.h): pushing every kind, NULLs,
- * strings (empty, embedded NUL, built in pieces), seal, truncate as the
- * rollback of a half-added row, clear, append_rows, reference counts, and
+ * strings (empty, embedded NUL, built in pieces), the hot-path puts (the
+ * same bytes as the pushes), seal, truncate as the rollback of a
+ * half-added row, clear, append_rows, reference counts, and
  * serialization: the documented byte layout, round trips for every kind
  * (0 rows, 1 row, large blocks), and corruption — every truncated prefix,
  * trailing bytes, bad type bytes, bad string offsets, absurd counts and
@@ -234,6 +235,42 @@ Test(block, many_rows_grow)
         cr_assert_eq(len, (size_t)n);
         cr_assert(memcmp(p, s, len) == 0, "row %u", i);
     }
+    blk_unref(b);
+}
+
+/* The hot-path puts build exactly what the pushes build. */
+Test(block, puts_match_pushes)
+{
+    struct ty t[] = {{TY_INT64, 0, 0}, {TY_UINT8, 1, 0}, {TY_STRING, 0, 0}, {TY_STRING, 1, 0}};
+    struct blk *a = make(t, 4), *b = make(t, 4);
+    struct buf sa = BUF_INIT, sb = BUF_INIT;
+    char text[64];
+    for (uint32_t r = 0; r < 5000; r++) {
+        int64_t v = (int64_t)r * 7 - 9;
+        uint8_t u = (uint8_t)r;
+        size_t n = (size_t)snprintf(text, sizeof text, "value %u", r) * (r % 3 != 0);
+        for (uint32_t c = 0; c < 4; c++) {
+            if (!col_has_room(&a->cols[c]))
+                cr_assert_eq(col_reserve(&a->cols[c], a->cols[c].n + 1), 0);
+            cr_assert(col_has_room(&a->cols[c]));
+        }
+        col_put_fixed(&a->cols[0], &v, 8);
+        col_put_fixed(&a->cols[1], &u, 1);
+        cr_assert_eq(col_put_str(&a->cols[2], text, n), 0);
+        cr_assert_eq(col_put_str(&a->cols[3], text, n), 0);
+        cr_assert_eq(col_push_fixed(&b->cols[0], &v), 0);
+        cr_assert_eq(col_push_fixed(&b->cols[1], &u), 0);
+        cr_assert_eq(col_push_str(&b->cols[2], text, n), 0);
+        cr_assert_eq(col_push_str(&b->cols[3], text, n), 0);
+    }
+    cr_assert_eq(blk_seal(a), 0);
+    cr_assert_eq(blk_seal(b), 0);
+    cr_assert_eq(blk_serialize(a, &sa), 0);
+    cr_assert_eq(blk_serialize(b, &sb), 0);
+    cr_assert(sa.len == sb.len && memcmp(sa.data, sb.data, sa.len) == 0);
+    buf_free(&sa);
+    buf_free(&sb);
+    blk_unref(a);
     blk_unref(b);
 }
 

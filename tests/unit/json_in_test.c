@@ -1,7 +1,8 @@
 /*
  * json_in_test.c — JSON lines into blocks (format/json_in.h): every type,
- * hostile input, exact reasons, and the rollback guarantee (a failed row
- * leaves the block byte-for-byte as it was).
+ * hostile input, exact reasons, the rollback guarantee (a failed row
+ * leaves the block byte-for-byte as it was), and the one-pass scanner
+ * taking rows into the same values as the general path.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -890,6 +891,109 @@ Test(json_in, rollback_after_partial_row)
     const char *s = str_at(&f.b->cols[0], 1, &len);
     cr_expect(len == 6 && memcmp(s, "second", 6) == 0);
     cr_expect_eq(f.b->cols[0].chars_len, strlen("firstsecondthird"));
+    fx_free(&f);
+}
+
+/*
+ * A flat row takes the one-pass scanner; the same row with an escaped key
+ * takes the general path. Both must agree on every value: accepted or
+ * not, and byte for byte in the block.
+ */
+static const char *const every_kind[] = {
+    "s", "string", "i", "int64", "i8", "int8", "u", "uint64", "f", "float64", "g", "float32",
+    "b", "bool", "t", "datetime64(3)", "d", "datetime", "ns", "nullable(string)",
+    "ni", "nullable(int32)", "long_column_name_x", "int16",
+};
+
+static void same_both_ways(struct fx *scan, struct fx *walk, const char *name, const char *val,
+                           const char *before)
+{
+    char l1[512], l2[512];
+    struct buf a = BUF_INIT, b = BUF_INIT;
+    /* the key's first letter as \u00XX makes the scanner leave the line */
+    snprintf(l1, sizeof l1, "{%s\"%s\":%s}", before, name, val);
+    snprintf(l2, sizeof l2, "{%s\"\\u%04x%s\":%s}", before, (unsigned)name[0], name + 1, val);
+    int r1 = row(scan, l1), r2 = row(walk, l2);
+    cr_expect_eq(r1, r2, "%s: %d, %s: %d", l1, r1, l2, r2);
+    snapshot(scan, &a);
+    snapshot(walk, &b);
+    cr_expect(a.len == b.len && memcmp(a.data, b.data, a.len) == 0, "%s: not the same row", l1);
+    buf_free(&a);
+    buf_free(&b);
+}
+
+Test(json_in, scanner_agrees_with_general_path)
+{
+    static const char *const vals[] = {
+        "0", "-0", "1", "-1", "7", "127", "128", "-129", "255", "65535", "1e2", "1E+2", "1.0",
+        "1.5", "-2.50", "1e-2", "0.000", "00", "01", "-", "1.", ".5", "1e", "1e+", "+1",
+        "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+        "18446744073709551615", "18446744073709551616", "1234567890123456789",
+        "12345678901234567890", "0.1234567890123456789", "21.5", "0.1", "3.14159265358979323846",
+        "1e400", "-1e400", "1e-400", "5e-324", "3.4028235e38", "123456.7e-3", "1720614896",
+        "1720614896.5", "-1", "true", "false", "null", "tru", "nul", "falsey", "\"\"", "\"x\"",
+        "\"sensor-42\"", "\"with \\\"quotes\\\" and \\\\ \\/\"", "\"\\u00e9\\ud83d\\ude00\"",
+        "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"", "\"\xc3\"", "\"\xed\xa0\x80\"", "\"a\tb\"",
+        "\"\\x\"", "\"\\ud800\"", "\"2024-07-10 12:34:56.789\"", "\"2024-07-10T12:34:56Z\"",
+        "\"2024-07-10\"", "\"1969-12-31 23:59:59.9995\"", "\"2024-13-01 00:00:00\"",
+        "\"12\"", "\"true\"", "{\"a\":[1, 2]}", "[ ]", "[1,{\"b\":null}]", "{", "\"open",
+        "1 ", " 1", "1}", "\"x\"\"y\"", "1 2",
+    };
+    static const char *const before[] = {"", "\"zz\":1,", "\"s\":\"first\",", " \"zz\" : [1] , "};
+    struct fx a, b;
+    fx_make(&a, every_kind, sizeof every_kind / sizeof *every_kind, 7); /* t: event time */
+    fx_make(&b, every_kind, sizeof every_kind / sizeof *every_kind, 7);
+    for (size_t k = 0; k < sizeof before / sizeof *before; k++)
+        for (size_t c = 0; c + 1 < sizeof every_kind / sizeof *every_kind; c += 2)
+            for (size_t v = 0; v < sizeof vals / sizeof *vals; v++)
+                same_both_ways(&a, &b, every_kind[c], vals[v], before[k]);
+    cr_expect_gt(a.b->nrows, 1000);
+    fx_free(&a);
+    fx_free(&b);
+}
+
+Test(json_in, scanner_keys_and_layouts)
+{
+    struct fx f;
+    fx_make(&f, every_kind, sizeof every_kind / sizeof *every_kind, -1);
+    /* a long name (no word compare) and a key at the very end of the line */
+    OK(&f, "{\"long_column_name_x\":7}");
+    cr_expect_eq(VAL(&f, "long_column_name_x", int16_t), 7);
+    OK(&f, "{\"i\":1,\"b\":true}");
+    cr_expect_eq(VAL(&f, "b", uint8_t), 1);
+    /* unknown keys remembered at a position never shadow known ones */
+    OK(&f, "{\"x\":1,\"i\":2}");
+    OK(&f, "{\"x\":1,\"i\":3}");
+    cr_expect_eq(VAL(&f, "i", int64_t), 3);
+    OK(&f, "{\"s\":\"a\",\"x\":\"y\",\"i\":4}");
+    OK(&f, "{\"s\":\"a\",\"i\":5,\"x\":6}");
+    cr_expect_eq(VAL(&f, "i", int64_t), 5);
+    OK(&f, "{\"s\":\"a\",\"ix\":1,\"i\":6,\"i8\":-1}");
+    cr_expect_eq(VAL(&f, "i", int64_t), 6);
+    cr_expect_eq(VAL(&f, "i8", int8_t), -1);
+    refused(&f, "{\"s\":\"a\",\"x\":1,\"i\":6,\"i\":7}", "duplicate field 'i'");
+    refused(&f, "{\"x\":1,\"x\":2,\"i\":\"2\"}",
+            "field 'i': wrong type: expected int64, got a string");
+    /* whitespace everywhere it may be, a trailing \r */
+    OK(&f, " \t{ \"s\" :\t\"w\" , \"i\" : 8 ,\"f\": -0.5 } \r");
+    STR_IS(&f, "s", "w");
+    cr_expect_eq(VAL(&f, "i", int64_t), 8);
+    cr_expect_eq(VAL(&f, "f", double), -0.5);
+    OK(&f, "{ }");
+    cr_expect_eq(VAL(&f, "i", int64_t), 0);
+    /* thousands of rows: every column grows past its first capacity */
+    char line[256];
+    for (int r = 0; r < 3000; r++) {
+        snprintf(line, sizeof line, "{\"s\":\"row %d\",\"i\":%d,\"f\":%d.25,\"ns\":%s}", r, r, r,
+                 r % 2 ? "null" : "\"n\"");
+        OK(&f, line);
+        cr_assert_eq(VAL(&f, "i", int64_t), r);
+        cr_assert_eq(VAL(&f, "f", double), r + 0.25);
+        cr_assert_eq(ISNULL(&f, "ns"), r % 2 == 1);
+    }
+    size_t len;
+    const char *s0 = str_at(&f.b->cols[col_of(&f, "s")], last(&f), &len);
+    cr_expect(len == 8 && memcmp(s0, "row 2999", 8) == 0);
     fx_free(&f);
 }
 
