@@ -99,13 +99,10 @@ static int write_file(const char *path, const struct buf *data, int trunc, doubl
         }
         off += (size_t)w;
     }
-    if (!trunc && fsync(fd) < 0) { /* plain file baseline: durable like ingest */
+    if (fsync(fd) < 0) { /* durable at close, like ingest */
+        int e = errno;
         close(fd);
-        return -errno;
-    }
-    if (trunc && fsync(fd) < 0) {
-        close(fd);
-        return -errno;
+        return -e;
     }
     if (close(fd) < 0)
         return -errno;

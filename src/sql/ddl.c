@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "sql/sql.h"
+#include "store/codec.h"
 #include "util/err.h"
 
 static const char *const setting_names[] = {"event_time_column", "format", "fsync", "on_error",
@@ -87,8 +88,10 @@ static int bind_setting(struct schema *s, const struct sql_setting *st, struct s
                         "'interval:<N>ms'");
     }
     if (!strcasecmp(st->name, "codec")) {
-        static const char *const codecs[] = {"none", "lz4", "zstd"};
-        rc = pick(st, codecs, 3, &v, err);
+        const char *codecs[CODEC_END]; /* the store's own names */
+        for (int i = 0; i < CODEC_END; i++)
+            codecs[i] = codec_name((enum codec_id)i);
+        rc = pick(st, codecs, CODEC_END, &v, err);
         s->codec = (uint8_t)v;
         return rc;
     }
