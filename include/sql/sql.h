@@ -29,6 +29,14 @@ int sql_exec(struct engine *e, const struct sql_stmt *st, struct sql_error *err,
 /* Parse and execute one statement. */
 int sql_run(struct engine *e, const char *text, size_t len, struct sql_error *err,
             struct buf *outcome);
+/*
+ * queries/new and queries/NAME/sql: parse, bind and plan one SELECT (or
+ * INSERT ... SELECT) and start it as a query named name (NULL: the next
+ * number); id gets its id. A statement that fails to parse or bind starts
+ * nothing and returns its positioned error.
+ */
+int sql_query_start(struct engine *e, const char *text, size_t len, const char *name,
+                    char id[64], struct sql_error *err);
 /* Create a raw stream (one `raw string` column, format 'raw'), as mkdir does.
  * -EINVAL for an invalid or reserved name, -EEXIST when taken. */
 int sql_create_raw(struct engine *e, const char *name);

@@ -35,6 +35,7 @@ struct col {
     char *chars;     /* strings only */
     size_t chars_len;
     size_t chars_cap;
+    uint8_t borrowed; /* memory belongs to another block (blk.base) */
 };
 
 struct blk {
@@ -42,6 +43,7 @@ struct blk {
     uint32_t ncols;
     uint32_t nrows;
     struct col *cols;
+    struct blk *base; /* referenced while borrowed columns point into it */
 };
 
 /* A block with ncols empty columns of the given types (refs = 1). */
@@ -57,6 +59,22 @@ int blk_seal(struct blk *b);
 void blk_truncate(struct blk *b, uint32_t n);
 /* Append rows [from, to) of src (same types) to dst. */
 int blk_append_rows(struct blk *dst, const struct blk *src, uint32_t from, uint32_t to);
+
+/*
+ * Blocks assembled from columns (operators' outputs): blk_create with the
+ * types, then each column either adopted (a standalone column's memory
+ * moves into the block; *c is left empty) or borrowed from another block
+ * (no copy: the new block holds a reference on src, and every borrowed
+ * column of one block must come from the same src). Seal afterwards.
+ */
+void blk_adopt_col(struct blk *b, uint32_t i, struct col *c);
+int blk_borrow_col(struct blk *b, uint32_t i, struct blk *src, uint32_t j);
+
+/* Standalone columns (expression results, aggregate outputs). */
+int col_new(struct ty ty, struct col **out);
+void col_delete(struct col *c); /* NULL is a no-op */
+/* Free a column's memory (not borrowed ones) and leave it empty. */
+void col_release(struct col *c);
 
 /* Column building. Each push appends one row to one column. */
 int col_reserve(struct col *c, uint32_t rows);

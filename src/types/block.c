@@ -45,13 +45,63 @@ void blk_unref(struct blk *b)
 {
     if (!b || atomic_fetch_sub(&b->refs, 1) != 1)
         return;
-    for (uint32_t i = 0; i < b->ncols; i++) {
-        free(b->cols[i].data);
-        free(b->cols[i].nulls);
-        free(b->cols[i].chars);
-    }
+    for (uint32_t i = 0; i < b->ncols; i++)
+        col_release(&b->cols[i]);
+    blk_unref(b->base);
     free(b->cols);
     free(b);
+}
+
+void col_release(struct col *c)
+{
+    if (!c->borrowed) {
+        free(c->data);
+        free(c->nulls);
+        free(c->chars);
+    }
+    struct ty ty = c->ty;
+    memset(c, 0, sizeof(*c));
+    c->ty = ty;
+}
+
+int col_new(struct ty ty, struct col **out)
+{
+    struct col *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    c->ty = ty;
+    *out = c;
+    return 0;
+}
+
+void col_delete(struct col *c)
+{
+    if (!c)
+        return;
+    col_release(c);
+    free(c);
+}
+
+void blk_adopt_col(struct blk *b, uint32_t i, struct col *c)
+{
+    col_release(&b->cols[i]);
+    b->cols[i] = *c;
+    memset(c, 0, sizeof(*c));
+    c->ty = b->cols[i].ty;
+}
+
+int blk_borrow_col(struct blk *b, uint32_t i, struct blk *src, uint32_t j)
+{
+    if (b->base && b->base != src)
+        return -EINVAL;
+    if (!b->base) {
+        blk_ref(src);
+        b->base = src;
+    }
+    col_release(&b->cols[i]);
+    b->cols[i] = src->cols[j];
+    b->cols[i].borrowed = 1;
+    return 0;
 }
 
 void blk_clear(struct blk *b)

@@ -1,0 +1,105 @@
+/*
+ * query.h — running queries and their files: the engine side of the
+ * `queries/` namespace (SPEC).
+ *
+ * A query has an id (a name chosen with mkdir, or the next number), its
+ * statement, a state (running, finished, failed, cancelled), a kind
+ * (historical, streaming, insert), a result file in DATADIR/queries/<id>/
+ * that grows as the sink appends rendered rows, a status, and an error.
+ * Queries run as tasks on a small pool of worker threads (as many as
+ * cores); FUSE threads never wait on a query except a reader that asked
+ * to block for result bytes.
+ *
+ * Life: the SQL layer parses and binds, then qry_create registers the
+ * query (it is then listed, `last` points at it); the planner builds the
+ * operator chain ending in qry_sink(q) and hands it with the source to
+ * qry_run, which schedules it. A statement that fails to parse or bind
+ * creates no query. Finished queries are kept until removed (rmdir) or
+ * until more than `max_finished_queries` are kept (oldest dropped).
+ *
+ * Ownership: the registry (inside the engine) holds one reference per
+ * listed query; qry_get/qry_put bracket every other use.
+ */
+#ifndef SFS_EXEC_QUERY_H
+#define SFS_EXEC_QUERY_H
+
+#include <stddef.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "exec/engine.h"
+#include "exec/op.h"
+#include "exec/source.h"
+#include "format/out.h"
+#include "types/type.h"
+#include "util/buf.h"
+
+#define QRY_ID_MAX 64
+
+enum qry_kind { QRY_HISTORICAL = 1, QRY_STREAMING, QRY_INSERT };
+enum qry_state { QRY_PENDING = 0, QRY_RUNNING, QRY_FINISHED, QRY_FAILED, QRY_CANCELLED };
+
+struct qry;
+
+struct qry_spec {
+    const char *name;            /* NULL: the next number */
+    const char *sql;             /* statement text */
+    size_t sql_len;
+    enum qry_kind kind;
+    enum fmt_kind format;
+    uint32_t ncols;              /* output columns */
+    const char *const *names;
+    const struct ty *types;
+    uint64_t max_result_bytes;   /* 0: the default (1 GiB) */
+    uint64_t max_memory_usage;   /* 0: the engine default */
+};
+
+/*
+ * Register a query (state running, not yet scheduled) and create its
+ * files; *out gets a reference. -EEXIST when name is taken by a query
+ * that has a statement; a name reserved by qry_reserve is taken over.
+ */
+int qry_create(struct engine *e, const struct qry_spec *spec, struct qry **out);
+/* mkdir queries/NAME: a pending query without a statement. -EEXIST, -EINVAL (bad name). */
+int qry_reserve(struct engine *e, const char *name);
+/* The sink operator that renders blocks into q's result (owned by q). */
+struct op *qry_sink(struct qry *q);
+/* The context the query's operators share (now(), memory, cancel, errors). */
+struct op_ctx *qry_ctx(struct qry *q);
+/* Schedule: pull src, push into head (whose chain ends at qry_sink),
+ * finish; ownership of src and head passes to q, also on failure. */
+int qry_run(struct qry *q, struct src *src, struct op *head);
+/* Fail a created query before it runs (e.g. planning ran out of memory). */
+void qry_abort(struct qry *q, const char *why);
+
+int qry_get(struct engine *e, const char *id, struct qry **out); /* -ENOENT */
+void qry_put(struct qry *q);
+const char *qry_id(const struct qry *q);
+/* Ids of listed queries, oldest first (caller frees the array and strings). */
+int qry_list(struct engine *e, char ***ids, uint32_t *n);
+/* The newest started query's id into out; -ENOENT when there is none. */
+int qry_last(struct engine *e, char out[QRY_ID_MAX]);
+/* rmdir: cancel if running, wait for its task to stop, remove its files. */
+int qry_remove(struct engine *e, const char *id);
+/* Cancel without removing. */
+void qry_cancel(struct qry *q);
+
+enum qry_state qry_get_state(struct qry *q);
+/* Bytes of result produced so far (st_size). */
+uint64_t qry_result_size(struct qry *q);
+/*
+ * Read result bytes at off. When block is set and the query is still
+ * running, waits until the bytes exist or the query ends (a bounded
+ * query's reader). Returns bytes read (0 at the end), -EIO when the query
+ * failed and off is at or past what it produced (SPEC rule 4), -EINTR when
+ * interrupted (interrupt_flag set by the FUSE layer).
+ */
+ssize_t qry_result_read(struct qry *q, uint64_t off, size_t n, int block, char *dst,
+                        const atomic_int *interrupt_flag);
+/* status, error, sql file contents. */
+int qry_status_render(struct qry *q, struct buf *out);
+int qry_error_render(struct qry *q, struct buf *out);
+int qry_sql_render(struct qry *q, struct buf *out);
+
+#endif
