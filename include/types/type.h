@@ -5,7 +5,9 @@
  * kind in a column: bool and uint8 as uint8_t; intN/uintN as their C types;
  * float32/64 as float/double; datetime as uint32_t seconds since the epoch
  * (UTC); datetime64(p) as int64_t ticks of 10^-p seconds; string as offsets
- * plus bytes (see block.h). Nullable is a flag on any kind.
+ * plus bytes (see block.h); date as uint16_t days since the epoch;
+ * nothing (the NULL literal's type) as one zero byte. Nullable is a flag
+ * on any kind.
  */
 #ifndef SFS_TYPES_TYPE_H
 #define SFS_TYPES_TYPE_H
@@ -21,6 +23,8 @@ enum ty_kind {
     TY_STRING,
     TY_DATETIME,
     TY_DATETIME64,
+    TY_DATE,     /* uint16_t days since 1970-01-01 */
+    TY_NOTHING,  /* the type of a bare NULL literal: always nullable, 1 byte */
     TY_KIND_END
 };
 

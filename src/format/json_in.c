@@ -678,7 +678,7 @@ static int conv_time(struct fmt_json_in *p, int col, struct col *c, const struct
 {
     const char *t;
     size_t tn;
-    int prec = c->ty.kind == TY_DATETIME ? 0 : c->ty.prec, rc;
+    int prec = c->ty.kind == TY_DATETIME64 ? c->ty.prec : 0, rc;
     int64_t ticks;
     char sn[48];
     if (v->type == JV_STRING) {
@@ -699,6 +699,14 @@ static int conv_time(struct fmt_json_in *p, int col, struct col *c, const struct
             return time_range_error(p, col, v->s, v->n);
         uint32_t v32 = (uint32_t)ticks;
         col_put_fixed(c, &v32, 4);
+        return 0;
+    }
+    if (c->ty.kind == TY_DATE) { /* days; a number is a day count */
+        int64_t days = v->type == JV_STRING ? (ticks >= 0 ? ticks / 86400 : -1) : ticks;
+        if (days < 0 || days > UINT16_MAX)
+            return time_range_error(p, col, v->s, v->n);
+        uint16_t v16 = (uint16_t)days;
+        col_put_fixed(c, &v16, 2);
         return 0;
     }
     col_put_fixed(c, &ticks, 8);
@@ -729,7 +737,8 @@ int fmt_json_convert(struct fmt_json_in *p, int col, const struct jval *v, struc
     case TY_FLOAT64: return conv_float(p, col, c, v);
     case TY_STRING: return conv_string(p, c, v);
     case TY_DATETIME:
-    case TY_DATETIME64: return conv_time(p, col, c, v);
+    case TY_DATETIME64:
+    case TY_DATE: return conv_time(p, col, c, v);
     default:
         if (ty_is_int(c->ty))
             return conv_int(p, col, c, v);

@@ -360,6 +360,12 @@ static char *put_fixed(char *p, const struct col *c, uint32_t r)
         *p++ = '"';
         return p;
     }
+    case TY_DATE: {
+        *p++ = '"';
+        p += dt_format((int64_t)COL_AT(c, uint16_t, r) * 86400, 0, p) - 9; /* date part */
+        *p++ = '"';
+        return p;
+    }
     }
     memcpy(p, "null", 4); /* NaN, infinities (JSON has none), unknown kinds */
     return p + 4;

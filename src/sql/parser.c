@@ -435,7 +435,7 @@ static int float_value(struct parser *p, const struct sql_tok *t, int neg, doubl
 /* Canonical names ty_from_name knows; "nullable" last, for hints only. */
 static const char *const type_names[] = {
     "bool",   "int8",    "int16",   "int32",  "int64",    "uint8",      "uint16",  "uint32",
-    "uint64", "float32", "float64", "string", "datetime", "datetime64", "nullable",
+    "uint64", "float32", "float64", "string", "datetime", "datetime64", "date", "nullable",
 };
 #define N_TYPE_NAMES ((int)(sizeof type_names / sizeof type_names[0]))
 
@@ -502,7 +502,7 @@ static int plain_type(struct parser *p, const struct sql_tok *name, struct ty *t
     int rc, n;
 
     if (!canon) { /* a name types/ learnt after this table was written */
-        if (ty_from_name(name->p, name->len, NULL, 0, ty) != 0)
+        if (ty_from_name(name->p, name->len, NULL, 0, ty) != 0 || ty->kind == TY_NOTHING)
             return unknown_word(p, name, -EINVAL, "unknown type", "", type_names, N_TYPE_NAMES);
         canon = name->p;
     }

@@ -20,7 +20,8 @@ static const struct {
     {"int32", TY_INT32},       {"int64", TY_INT64},       {"uint8", TY_UINT8},
     {"uint16", TY_UINT16},     {"uint32", TY_UINT32},     {"uint64", TY_UINT64},
     {"float32", TY_FLOAT32},   {"float64", TY_FLOAT64},   {"string", TY_STRING},
-    {"datetime", TY_DATETIME}, {"datetime64", TY_DATETIME64},
+    {"datetime", TY_DATETIME}, {"datetime64", TY_DATETIME64}, {"date", TY_DATE},
+    {"nothing", TY_NOTHING},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -39,7 +40,7 @@ static const uint8_t widths[TY_KIND_END] = {
     [TY_BOOL] = 1,    [TY_INT8] = 1,     [TY_INT16] = 2,    [TY_INT32] = 4,
     [TY_INT64] = 8,   [TY_UINT8] = 1,    [TY_UINT16] = 2,   [TY_UINT32] = 4,
     [TY_UINT64] = 8,  [TY_FLOAT32] = 4,  [TY_FLOAT64] = 8,  [TY_STRING] = 0,
-    [TY_DATETIME] = 4, [TY_DATETIME64] = 8,
+    [TY_DATETIME] = 4, [TY_DATETIME64] = 8, [TY_DATE] = 2, [TY_NOTHING] = 1,
 };
 
 size_t ty_width(struct ty t)

@@ -182,8 +182,10 @@ Test(block, push_every_kind)
     double f64 = -2.25;
     uint32_t dt = 1720569600u; /* 2024-07-10 00:00:00 */
     int64_t dt64 = 1720569600123456;
+    uint16_t date = 19914; /* 2024-07-10 */
+    uint8_t nothing = 0;
     const void *vals[NK] = {&bl, &i8, &i16, &i32, &i64, &u8, &u16, &u32, &u64,
-                            &f32, &f64, NULL, &dt, &dt64};
+                            &f32, &f64, NULL, &dt, &dt64, &date, &nothing};
     for (int k = 1; k <= NK; k++) {
         struct col *c = &b->cols[k - 1];
         if (k == TY_STRING)

@@ -22,7 +22,8 @@ static const struct kind_case kinds[] = {
     {"int32", TY_INT32, 4},     {"int64", TY_INT64, 8},      {"uint8", TY_UINT8, 1},
     {"uint16", TY_UINT16, 2},   {"uint32", TY_UINT32, 4},    {"uint64", TY_UINT64, 8},
     {"float32", TY_FLOAT32, 4}, {"float64", TY_FLOAT64, 8},  {"string", TY_STRING, 0},
-    {"datetime", TY_DATETIME, 4}, {"datetime64", TY_DATETIME64, 8},
+    {"datetime", TY_DATETIME, 4}, {"datetime64", TY_DATETIME64, 8}, {"date", TY_DATE, 2},
+    {"nothing", TY_NOTHING, 1},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 

@@ -1,0 +1,29 @@
+/*
+ * func_list.h — the built-in function arrays the registry (func.c)
+ * searches. Each func_*.c / agg_*.c file defines one array and its length;
+ * adding a file means adding a line to each table here and in func_list.c.
+ * Internal to src/exec.
+ */
+#ifndef SFS_EXEC_FUNC_LIST_H
+#define SFS_EXEC_FUNC_LIST_H
+
+#include <stddef.h>
+
+#include "exec/agg.h"
+#include "exec/func.h"
+
+struct fn_scalar_list {
+    const struct fn_scalar *fns;
+    const size_t *n;
+};
+struct fn_agg_list {
+    const struct agg_fn *fns;
+    const size_t *n;
+};
+
+extern const struct fn_scalar_list fn_scalar_lists[];
+extern const size_t FN_SCALAR_LISTS_N;
+extern const struct fn_agg_list fn_agg_lists[];
+extern const size_t FN_AGG_LISTS_N;
+
+#endif

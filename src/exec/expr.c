@@ -1,0 +1,395 @@
+/*
+ * expr.c — bound expression trees and their vectorized evaluation
+ * (exec/expr.h).
+ *
+ * A call evaluates its arguments to whole columns, combines their null
+ * maps (the ClickHouse default: NULL in, NULL out), and hands the columns
+ * to the function's kernel, which fills the result column in one pass.
+ * Constants are materialized once per tree into a cached column and
+ * extended as blocks grow, so `x * 2` costs one pass over x. Conversions
+ * a binding asks for are ordinary calls of the registry's `cast`.
+ */
+#include "exec/expr.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int xpr_col(uint32_t col, struct ty ty, struct xpr **out)
+{
+    struct xpr *x = calloc(1, sizeof(*x));
+    if (!x)
+        return -ENOMEM;
+    x->kind = XPR_COL;
+    x->col = col;
+    x->ty = ty;
+    *out = x;
+    return 0;
+}
+
+int xpr_const(const struct val *v, struct xpr **out)
+{
+    struct xpr *x = calloc(1, sizeof(*x));
+    if (!x)
+        return -ENOMEM;
+    x->kind = XPR_CONST;
+    x->cval = *v;
+    x->ty = v->ty;
+    if (v->ty.kind == TY_NOTHING) {
+        x->ty.nullable = 1;
+        x->cval.ty.nullable = 1;
+        x->cval.is_null = 1;
+    }
+    if (v->ty.kind == TY_STRING && !v->is_null) {
+        char *p = malloc(v->v.s.n + 1);
+        if (!p) {
+            free(x);
+            return -ENOMEM;
+        }
+        memcpy(p, v->v.s.p, v->v.s.n);
+        p[v->v.s.n] = 0;
+        x->cval.v.s.p = p;
+    }
+    *out = x;
+    return 0;
+}
+
+static void free_args(struct xpr **args, uint32_t n)
+{
+    if (!args)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        xpr_destroy(args[i]);
+    free(args);
+}
+
+void xpr_destroy(struct xpr *x)
+{
+    if (!x)
+        return;
+    if (x->kind == XPR_CONST && x->cval.ty.kind == TY_STRING && !x->cval.is_null)
+        free((void *)x->cval.v.s.p);
+    if (x->bind) {
+        if (x->bind->state_free)
+            x->bind->state_free(x->bind->state);
+        free(x->bind);
+    }
+    free_args(x->args, x->nargs);
+    col_delete(x->cache);
+    free(x);
+}
+
+int xpr_cast(struct xpr *x, struct ty to, struct xpr **out)
+{
+    char name[TY_MAX_NAME], err[FN_ERR_MAX];
+    const struct fn_scalar *f = fn_find("cast", 4);
+    struct xpr **args = calloc(2, sizeof(*args));
+    int rc, err_arg;
+
+    if (!f || !args) {
+        free(args);
+        xpr_destroy(x);
+        return f ? -ENOMEM : -ENOSYS;
+    }
+    ty_name(to, name);
+    struct val v = {.ty = {TY_STRING, 0, 0}, .v.s = {name, strlen(name)}};
+    args[0] = x;
+    if ((rc = xpr_const(&v, &args[1]))) {
+        free_args(args, 1);
+        return rc;
+    }
+    return xpr_call(f, args, 2, out, err, &err_arg);
+}
+
+static int any_nothing(struct xpr **args, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (args[i]->ty.kind == TY_NOTHING)
+            return 1;
+    return 0;
+}
+
+int xpr_call(const struct fn_scalar *f, struct xpr **args, uint32_t nargs, struct xpr **out,
+             char errbuf[FN_ERR_MAX], int *err_arg)
+{
+    struct xpr *x = NULL;
+    struct fn_bind *b = NULL;
+    int rc = -ENOMEM;
+
+    *err_arg = -1;
+    errbuf[0] = 0;
+    if (nargs > FN_MAX_ARGS) {
+        snprintf(errbuf, FN_ERR_MAX, "too many arguments for %s", f->name);
+        rc = -EINVAL;
+        goto fail;
+    }
+    if (!(x = calloc(1, sizeof(*x))) || !(b = calloc(1, sizeof(*b))))
+        goto fail;
+    x->kind = XPR_CALL;
+    x->fn = f;
+    x->bind = b;
+    x->args = args;
+    x->nargs = nargs;
+    args = NULL;
+    b->nargs = nargs;
+    b->err_arg = -1;
+    for (uint32_t i = 0; i < nargs; i++) {
+        b->arg_ty[i] = x->args[i]->ty;
+        b->arg_const[i] = x->args[i]->kind == XPR_CONST ? &x->args[i]->cval : NULL;
+    }
+    if (!(f->flags & FN_OWN_NULLS) && any_nothing(x->args, nargs)) {
+        /* NULL in, NULL out: the call is a NULL of type nullable(nothing) */
+        x->ty = (struct ty){TY_NOTHING, 1, 0};
+        *out = x;
+        return 0;
+    }
+    if ((rc = f->bind(b))) {
+        snprintf(errbuf, FN_ERR_MAX, "%s", b->err[0] ? b->err : "invalid arguments");
+        *err_arg = b->err_arg;
+        goto fail;
+    }
+    b->flags |= f->flags;
+    int any_nullable = 0;
+    for (uint32_t i = 0; i < nargs; i++) {
+        if (b->cast_to[i].kind && !ty_equal(b->cast_to[i], x->args[i]->ty)) {
+            struct ty to = b->cast_to[i];
+            if (!(b->flags & FN_OWN_NULLS))
+                to.nullable = x->args[i]->ty.nullable;
+            if ((rc = xpr_cast(x->args[i], to, &x->args[i]))) {
+                x->args[i] = NULL;
+                snprintf(errbuf, FN_ERR_MAX, "cannot convert argument %u of %s", i + 1, f->name);
+                *err_arg = (int)i;
+                goto fail;
+            }
+        }
+        any_nullable |= x->args[i]->ty.nullable;
+    }
+    x->ty = b->ret;
+    if (!(b->flags & FN_OWN_NULLS) && any_nullable)
+        x->ty.nullable = 1;
+    *out = x;
+    return 0;
+fail:
+    free_args(args, nargs);
+    xpr_destroy(x);
+    if (b && !x)
+        free(b);
+    return rc;
+}
+
+int xpr_is_const(const struct xpr *x)
+{
+    if (x->kind == XPR_CONST)
+        return 1;
+    if (x->kind == XPR_COL || (x->bind && (x->bind->flags & FN_NONDETERMINISTIC)))
+        return 0;
+    for (uint32_t i = 0; i < x->nargs; i++)
+        if (!xpr_is_const(x->args[i]))
+            return 0;
+    return 1;
+}
+
+/* The constant's value repeated to n rows, in the tree's cache. */
+static int const_col(struct xpr *x, uint32_t n, struct col **out)
+{
+    int rc;
+    if (!x->cache && (rc = col_new(x->ty, &x->cache)))
+        return rc;
+    struct col *c = x->cache;
+    if (c->n > n)
+        col_truncate(c, n);
+    if ((rc = col_reserve(c, n)))
+        return rc;
+    while (c->n < n)
+        if ((rc = val_push(&x->cval, c)))
+            return rc;
+    *out = c;
+    return 0;
+}
+
+/* Evaluate for use as an argument: borrowed (input or cache) or owned. */
+static int eval_arg(struct xpr *x, struct fn_ctx *ctx, const struct blk *in, struct col **out,
+                    int *owned);
+
+static int all_null(struct ty ty, uint32_t n, struct col **out)
+{
+    struct col *c;
+    int rc = col_new(ty, &c);
+    if (rc)
+        return rc;
+    c->ty.nullable = 1;
+    if ((rc = col_reserve(c, n)))
+        goto fail;
+    for (uint32_t i = 0; i < n; i++)
+        if ((rc = col_push_null(c)))
+            goto fail;
+    *out = c;
+    return 0;
+fail:
+    col_delete(c);
+    return rc;
+}
+
+static int eval_call(struct xpr *x, struct fn_ctx *ctx, const struct blk *in, struct col **out)
+{
+    const struct col *args[FN_MAX_ARGS];
+    struct col *argc[FN_MAX_ARGS];
+    int owned[FN_MAX_ARGS];
+    uint8_t *nulls = NULL;
+    struct col *c = NULL;
+    uint32_t n = in->nrows, done = 0;
+    int rc;
+
+    if (x->ty.kind == TY_NOTHING)
+        return all_null(x->ty, n, out);
+    for (; done < x->nargs; done++) {
+        if ((rc = eval_arg(x->args[done], ctx, in, &argc[done], &owned[done])))
+            goto fail;
+        args[done] = argc[done];
+    }
+    if (!(x->bind->flags & FN_OWN_NULLS)) {
+        for (uint32_t i = 0; i < x->nargs; i++) {
+            if (!args[i]->nulls)
+                continue;
+            if (!nulls && !(nulls = calloc(n ? n : 1, 1))) {
+                rc = -ENOMEM;
+                goto fail;
+            }
+            for (uint32_t r = 0; r < n; r++)
+                nulls[r] |= args[i]->nulls[r];
+        }
+    }
+    if ((rc = col_new(x->ty, &c)) || (rc = col_reserve(c, n)))
+        goto fail;
+    if ((rc = x->bind->kernel(x->bind, ctx, args, nulls, n, c)))
+        goto fail;
+    if (c->n != n) {
+        rc = fn_errorf(ctx, "internal error: %s produced %u rows for %u", x->fn->name, c->n, n);
+        goto fail;
+    }
+    if (nulls && c->nulls)
+        for (uint32_t r = 0; r < n; r++)
+            c->nulls[r] |= nulls[r];
+    *out = c;
+    c = NULL;
+    rc = 0;
+fail:
+    for (uint32_t i = 0; i < done; i++)
+        if (owned[i])
+            col_delete(argc[i]);
+    free(nulls);
+    col_delete(c);
+    return rc;
+}
+
+static int eval_arg(struct xpr *x, struct fn_ctx *ctx, const struct blk *in, struct col **out,
+                    int *owned)
+{
+    switch (x->kind) {
+    case XPR_COL:
+        *out = &in->cols[x->col];
+        *owned = 0;
+        return 0;
+    case XPR_CONST:
+        *owned = 0;
+        return const_col(x, in->nrows, out);
+    case XPR_CALL:
+        *owned = 1;
+        return eval_call(x, ctx, in, out);
+    }
+    return -EINVAL;
+}
+
+static int copy_col(const struct col *src, uint32_t n, struct col **out)
+{
+    struct col *c;
+    int rc = col_new(src->ty, &c);
+    if (rc)
+        return rc;
+    if ((rc = col_reserve(c, n)))
+        goto fail;
+    size_t w = ty_width(src->ty);
+    if (src->ty.kind == TY_STRING) {
+        size_t len;
+        for (uint32_t i = 0; i < n; i++) {
+            const char *p = col_str(src, i, &len);
+            if ((rc = col_is_null(src, i) ? col_push_null(c) : col_push_str(c, p, len)))
+                goto fail;
+        }
+    } else {
+        memcpy(c->data, src->data, (size_t)n * w);
+        if (src->nulls && c->nulls)
+            memcpy(c->nulls, src->nulls, n);
+        else if (c->nulls)
+            memset(c->nulls, 0, n);
+        c->n = n;
+    }
+    *out = c;
+    return 0;
+fail:
+    col_delete(c);
+    return rc;
+}
+
+int xpr_eval(struct xpr *x, struct fn_ctx *ctx, const struct blk *in, struct col **out, int *owned)
+{
+    struct col *c;
+    int rc;
+    if (x->kind != XPR_CONST)
+        return eval_arg(x, ctx, in, out, owned);
+    if ((rc = const_col(x, in->nrows, &c)))
+        return rc;
+    *owned = 1;
+    return copy_col(c, in->nrows, out);
+}
+
+int xpr_fold(const struct xpr *x, struct fn_ctx *ctx, struct val *out, char **arena_str)
+{
+    struct blk one = {.ncols = 0, .nrows = 1, .cols = NULL};
+    struct col *c;
+    int owned, rc;
+
+    *arena_str = NULL;
+    if ((rc = xpr_eval((struct xpr *)x, ctx, &one, &c, &owned)))
+        return rc;
+    val_from_col(c, 0, out);
+    out->ty = x->ty;
+    if (out->ty.kind == TY_STRING && !out->is_null) {
+        char *p = malloc(out->v.s.n + 1);
+        if (!p) {
+            rc = -ENOMEM;
+            goto done;
+        }
+        memcpy(p, out->v.s.p, out->v.s.n);
+        p[out->v.s.n] = 0;
+        out->v.s.p = p;
+        *arena_str = p;
+    }
+done:
+    if (owned)
+        col_delete(c);
+    return rc;
+}
+
+int xpr_select(const struct col *cond, uint32_t n, uint32_t **rows, uint32_t *nrows)
+{
+    uint32_t *r = malloc((n ? n : 1) * sizeof(*r)), k = 0;
+    if (!r)
+        return -ENOMEM;
+    const uint8_t *v = cond->data;
+    if (cond->ty.kind == TY_NOTHING) {
+        *rows = r;
+        *nrows = 0;
+        return 0;
+    }
+    if (ty_width(cond->ty) != 1) /* the binder makes conditions bool/uint8 */
+        return free(r), -EINVAL;
+    for (uint32_t i = 0; i < n; i++) {
+        r[k] = i;
+        k += (v[i] != 0) & !(cond->nulls && cond->nulls[i]);
+    }
+    *rows = r;
+    *nrows = k;
+    return 0;
+}
