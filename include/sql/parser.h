@@ -1,9 +1,13 @@
 /*
  * parser.h — recursive-descent SQL parser producing statements.
  *
- * This issue's statements are the DDL: CREATE STREAM, DROP STREAM. The
- * SQL issue grows the grammar (SELECT, INSERT, expressions by precedence
- * climbing) on the same lexer, error and arena machinery.
+ * Statements: CREATE STREAM, DROP STREAM, SELECT, INSERT INTO ... VALUES
+ * and INSERT INTO ... SELECT. Expressions are parsed by precedence
+ * climbing into a small AST in which operators are already calls of the
+ * function registry's names (a + b is plus(a, b), a LIKE b is like(a, b),
+ * CASE is multi_if, x IN (..) is in_list(x, ..)), so the binder resolves
+ * every call the same way. Intervals (5s, INTERVAL 5 SECOND) are calls of
+ * to_interval_<unit>(n).
  *
  * Ownership: a statement and everything it points to live in the statement's
  * arena; sql_stmt_destroy frees it all. Text fields are unescaped,
@@ -18,7 +22,7 @@
 #include "sql/error.h"
 #include "types/type.h"
 
-enum sql_stmt_kind { SQL_CREATE_STREAM = 1, SQL_DROP_STREAM };
+enum sql_stmt_kind { SQL_CREATE_STREAM = 1, SQL_DROP_STREAM, SQL_SELECT, SQL_INSERT };
 
 enum sql_value_kind { SQL_V_STRING = 1, SQL_V_INT, SQL_V_FLOAT, SQL_V_IDENT, SQL_V_BOOL };
 
@@ -36,6 +40,98 @@ struct sql_setting {
     int64_t i;            /* SQL_V_INT / SQL_V_BOOL */
     double f;             /* SQL_V_FLOAT */
     struct sql_pos value_pos;
+};
+
+enum sql_expr_kind {
+    SX_LIT = 1,   /* literal: vkind with str / i / f; SQL_V_NULL for NULL */
+    SX_COL,       /* [qualifier.]name */
+    SX_STAR,      /* * or qualifier.* (select list, count(*)) */
+    SX_CALL,      /* name(args) or name(params)(args) */
+    SX_SUBQUERY,  /* (SELECT ...) as a scalar */
+};
+
+#define SQL_V_NULL 100 /* an SX_LIT kind beyond enum sql_value_kind */
+#define SQL_V_UINT 101 /* an integer literal above INT64_MAX (in u) */
+
+struct sql_select;
+
+struct sql_expr {
+    enum sql_expr_kind kind;
+    struct sql_pos pos;
+    int vkind;                 /* SX_LIT: enum sql_value_kind or SQL_V_NULL/UINT */
+    const char *str;           /* SX_LIT string text; SX_COL/SX_CALL name */
+    int64_t i;
+    uint64_t u;
+    double f;
+    const char *qualifier;     /* SX_COL / SX_STAR: stream or alias before '.' */
+    uint32_t nargs;
+    struct sql_expr **args;    /* SX_CALL */
+    uint32_t nparams;          /* SX_CALL: quantile(0.9)(x) has params (0.9) */
+    struct sql_expr **params;
+    int distinct;              /* SX_CALL: count(DISTINCT x) */
+    int is_operator;           /* SX_CALL written as an operator (for messages) */
+    struct sql_select *sub;    /* SX_SUBQUERY */
+};
+
+struct sql_select_item {
+    struct sql_expr *e;
+    const char *alias;         /* NULL when none */
+    struct sql_pos alias_pos;
+};
+
+enum sql_from_kind {
+    SF_STREAM = 1,   /* FROM s: streaming */
+    SF_TABLE,        /* FROM table(s): historical */
+    SF_FUNC,         /* FROM numbers(N), tumble(...), ...: name and args */
+    SF_SUBQUERY,     /* FROM (SELECT ...) */
+};
+
+struct sql_from {
+    enum sql_from_kind kind;
+    struct sql_pos pos;
+    const char *name;          /* stream, CTE or table function name */
+    struct sql_pos name_pos;
+    uint32_t nargs;            /* SF_FUNC */
+    struct sql_expr **args;
+    struct sql_select *sub;    /* SF_SUBQUERY */
+    const char *alias;
+};
+
+struct sql_order_item {
+    struct sql_expr *e;
+    int desc;
+    int nulls_first;           /* -1 default, 0 NULLS LAST, 1 NULLS FIRST */
+};
+
+/* WITH name AS (SELECT ...) or WITH expr AS name. */
+struct sql_with {
+    const char *name;
+    struct sql_pos pos;
+    struct sql_select *sub;    /* a named subquery, or */
+    struct sql_expr *e;        /* a named expression */
+};
+
+struct sql_select {
+    struct sql_pos pos;
+    uint32_t nwith;
+    struct sql_with *with;
+    int distinct;
+    uint32_t nitems;
+    struct sql_select_item *items;
+    struct sql_from *from;     /* NULL: SELECT without FROM (one row) */
+    struct sql_expr *where;
+    uint32_t ngroup;
+    struct sql_expr **group;
+    struct sql_expr *having;
+    uint32_t norder;
+    struct sql_order_item *order;
+    int has_limit, has_offset;
+    uint64_t limit, offset;
+    struct sql_pos limit_pos;
+    uint32_t nsettings;
+    struct sql_setting *settings;
+    const char *format;        /* FORMAT name, or NULL */
+    struct sql_pos format_pos;
 };
 
 struct sql_column_def {
@@ -63,6 +159,18 @@ struct sql_stmt {
             struct sql_pos name_pos;
             int if_exists;
         } drop;
+        struct sql_select *select;
+        struct {
+            const char *target;
+            struct sql_pos target_pos;
+            uint32_t ncols;          /* 0: no column list */
+            const char **cols;
+            struct sql_pos *col_pos;
+            uint32_t nrows;          /* VALUES rows, each of nvalues expressions */
+            uint32_t nvalues;
+            struct sql_expr **values; /* nrows * nvalues, row-major */
+            struct sql_select *select; /* INSERT ... SELECT, or NULL */
+        } insert;
     } u;
     void *arena; /* private */
 };

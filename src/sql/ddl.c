@@ -199,6 +199,10 @@ int sql_exec(struct engine *e, const struct sql_stmt *st, struct sql_error *err,
     switch (st->kind) {
     case SQL_CREATE_STREAM: return exec_create(e, st, err, outcome);
     case SQL_DROP_STREAM: return exec_drop(e, st, err, outcome);
+    case SQL_INSERT: return sql_exec_insert(e, st, err, outcome);
+    case SQL_SELECT:
+        return sql_fail(err, -EINVAL, st->pos.line, st->pos.col,
+                        "SELECT runs as a query: write it to queries/new");
     }
     return sql_fail(err, -EINVAL, st->pos.line, st->pos.col, "statement not supported here");
 }

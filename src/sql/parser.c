@@ -27,28 +27,10 @@
 #include <string.h>
 
 #include "sql/lexer.h"
+#include "parse_int.h"
 #include "util/err.h"
 
-/* Longer texts could overflow the lexer's 32-bit offsets. */
-#define MAX_TEXT (UINT32_MAX / 2)
-#define ARENA_CHUNK 4096
-#define MAX_TYPE_PARAMS 4
-/* Source bytes of a culprit quoted in a message before it is cut with "...". */
-#define CULPRIT_BYTES 48
-#define CULPRIT_MAX 256
-
 /* ---- arena ---- */
-
-struct chunk {
-    struct chunk *next;
-    size_t used;
-    size_t cap;
-    max_align_t mem[];
-};
-
-struct arena {
-    struct chunk *head;
-};
 
 static void arena_destroy(struct arena *a)
 {
@@ -64,7 +46,7 @@ static void arena_destroy(struct arena *a)
 }
 
 /* n zeroed bytes, aligned for any type; NULL when memory runs out. */
-static void *arena_alloc(struct arena *a, size_t n)
+void *sql_p_arena_alloc(struct arena *a, size_t n)
 {
     const size_t align = sizeof(max_align_t);
     struct chunk *c = a->head;
@@ -89,16 +71,7 @@ static void *arena_alloc(struct arena *a, size_t n)
 
 /* ---- the parser context ---- */
 
-struct parser {
-    const char *src;
-    struct sql_lexer lx;
-    struct sql_tok la; /* the lookahead token, valid when has_la */
-    int has_la;
-    struct sql_error *err;
-    struct arena *arena;
-};
-
-static int peek(struct parser *p, const struct sql_tok **t)
+int sql_p_peek(struct parser *p, const struct sql_tok **t)
 {
     if (!p->has_la) {
         int rc = sql_lex_next(&p->lx, &p->la, p->err);
@@ -111,10 +84,10 @@ static int peek(struct parser *p, const struct sql_tok **t)
 }
 
 /* Consume the lookahead token, copying it to t when t is not NULL. */
-static int next(struct parser *p, struct sql_tok *t)
+int sql_p_next(struct parser *p, struct sql_tok *t)
 {
     const struct sql_tok *la;
-    int rc = peek(p, &la);
+    int rc = sql_p_peek(p, &la);
 
     if (rc)
         return rc;
@@ -124,7 +97,7 @@ static int next(struct parser *p, struct sql_tok *t)
     return 0;
 }
 
-static struct sql_pos pos_of(const struct sql_tok *t)
+struct sql_pos sql_p_pos_of(const struct sql_tok *t)
 {
     struct sql_pos pos = {t->line, t->col};
     return pos;
@@ -147,7 +120,7 @@ static int same_word(const char *a, const char *b, size_t n)
 }
 
 /* Keywords are unquoted identifiers, compared without regard to case. */
-static int is_kw(const struct sql_tok *t, const char *kw)
+int sql_p_is_kw(const struct sql_tok *t, const char *kw)
 {
     size_t n = strlen(kw);
     return t->kind == TK_IDENT && t->len == n && same_word(t->p, kw, n);
@@ -156,13 +129,13 @@ static int is_kw(const struct sql_tok *t, const char *kw)
 /* Whether the token after the lookahead is keyword kw (two-token lookahead
  * on a copy of the lexer; a lexer error there reads as "no" and surfaces
  * when that token is really read). Call after peek. */
-static int second_is_kw(const struct parser *p, const char *kw)
+int sql_p_second_is_kw(const struct parser *p, const char *kw)
 {
     struct sql_lexer lx = p->lx;
     struct sql_tok t;
     struct sql_error scratch;
 
-    return sql_lex_next(&lx, &t, &scratch) == 0 && is_kw(&t, kw);
+    return sql_lex_next(&lx, &t, &scratch) == 0 && sql_p_is_kw(&t, kw);
 }
 
 /* ---- error builders ---- */
@@ -184,7 +157,7 @@ static void put_escaped(char *out, size_t *o, unsigned char c)
  * with its own quotes, or "end of input"; long tokens are cut (never inside
  * a UTF-8 sequence) and control characters escaped, so a message is one line.
  */
-static const char *culprit(const struct parser *p, const struct sql_tok *t, char out[CULPRIT_MAX])
+const char *sql_p_culprit(const struct parser *p, const struct sql_tok *t, char out[CULPRIT_MAX])
 {
     const char *s = p->src + t->offset;
     int quoted = t->kind == TK_STRING || t->kind == TK_QIDENT;
@@ -211,10 +184,7 @@ static const char *culprit(const struct parser *p, const struct sql_tok *t, char
     return out;
 }
 
-static int fail_at(const struct parser *p, const struct sql_tok *t, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail_at(const struct parser *p, const struct sql_tok *t, int code, const char *fmt, ...)
+int sql_p_fail_at(const struct parser *p, const struct sql_tok *t, int code, const char *fmt, ...)
 {
     char what[SQL_ERR_MAX];
     va_list ap;
@@ -226,21 +196,21 @@ static int fail_at(const struct parser *p, const struct sql_tok *t, int code, co
 }
 
 /* "expected <what>, got 'x'"; at the end of the text, ERR_INCOMPLETE. */
-static int unexpected(const struct parser *p, const struct sql_tok *t, const char *what)
+int sql_p_unexpected(const struct parser *p, const struct sql_tok *t, const char *what)
 {
     char c[CULPRIT_MAX];
 
-    return fail_at(p, t, t->kind == TK_EOF ? ERR_INCOMPLETE : ERR_SYNTAX, "expected %s, got %s",
-                   what, culprit(p, t, c));
+    return sql_p_fail_at(p, t, t->kind == TK_EOF ? ERR_INCOMPLETE : ERR_SYNTAX, "expected %s, got %s",
+                   what, sql_p_culprit(p, t, c));
 }
 
-static int no_memory(const struct parser *p)
+int sql_p_no_memory(const struct parser *p)
 {
     return sql_fail(p->err, -ENOMEM, p->lx.line, p->lx.col, "out of memory");
 }
 
 /* "<lead> 'x'<tail>", with ", did you mean 'y'?" when a candidate is close. */
-static int unknown_word(const struct parser *p, const struct sql_tok *t, int code, const char *lead,
+int sql_p_unknown_word(const struct parser *p, const struct sql_tok *t, int code, const char *lead,
                         const char *tail, const char *const *candidates, int n)
 {
     char c[CULPRIT_MAX], word[65];
@@ -252,48 +222,48 @@ static int unknown_word(const struct parser *p, const struct sql_tok *t, int cod
         hint = sql_closest(word, candidates, n);
     }
     if (hint)
-        return fail_at(p, t, code, "%s %s%s, did you mean '%s'?", lead, culprit(p, t, c), tail,
+        return sql_p_fail_at(p, t, code, "%s %s%s, did you mean '%s'?", lead, sql_p_culprit(p, t, c), tail,
                        hint);
-    return fail_at(p, t, code, "%s %s%s", lead, culprit(p, t, c), tail);
+    return sql_p_fail_at(p, t, code, "%s %s%s", lead, sql_p_culprit(p, t, c), tail);
 }
 
 /* ---- token helpers ---- */
 
-static int expect(struct parser *p, enum sql_tok_kind kind, const char *what)
+int sql_p_expect(struct parser *p, enum sql_tok_kind kind, const char *what)
 {
     const struct sql_tok *t;
-    int rc = peek(p, &t);
+    int rc = sql_p_peek(p, &t);
 
     if (rc)
         return rc;
     if (t->kind != kind)
-        return unexpected(p, t, what);
-    return next(p, NULL);
+        return sql_p_unexpected(p, t, what);
+    return sql_p_next(p, NULL);
 }
 
-static int expect_kw(struct parser *p, const char *kw, const char *what)
+int sql_p_expect_kw(struct parser *p, const char *kw, const char *what)
 {
     const struct sql_tok *t;
-    int rc = peek(p, &t);
+    int rc = sql_p_peek(p, &t);
 
     if (rc)
         return rc;
-    if (!is_kw(t, kw))
-        return unexpected(p, t, what);
-    return next(p, NULL);
+    if (!sql_p_is_kw(t, kw))
+        return sql_p_unexpected(p, t, what);
+    return sql_p_next(p, NULL);
 }
 
 /* Consume the lookahead when it is of kind; *found says whether it was. */
-static int accept(struct parser *p, enum sql_tok_kind kind, int *found)
+int sql_p_accept(struct parser *p, enum sql_tok_kind kind, int *found)
 {
     const struct sql_tok *t;
-    int rc = peek(p, &t);
+    int rc = sql_p_peek(p, &t);
 
     *found = 0;
     if (rc || t->kind != kind)
         return rc;
     *found = 1;
-    return next(p, NULL);
+    return sql_p_next(p, NULL);
 }
 
 /*
@@ -327,14 +297,14 @@ static size_t unquote_name(const char *s, size_t n, char q, char *out)
 }
 
 /* The text of a name or string token as a NUL-terminated arena copy. */
-static int tok_text(struct parser *p, const struct sql_tok *t, const char **text)
+int sql_p_tok_text(struct parser *p, const struct sql_tok *t, const char **text)
 {
-    char *s = arena_alloc(p->arena, (size_t)t->len + 1);
+    char *s = sql_p_arena_alloc(p->arena, (size_t)t->len + 1);
     char c[CULPRIT_MAX];
     size_t n;
 
     if (!s)
-        return no_memory(p);
+        return sql_p_no_memory(p);
     if (t->kind == TK_STRING) {
         n = sql_unescape(t->p, t->len, s);
     } else if (t->kind == TK_QIDENT) {
@@ -344,36 +314,36 @@ static int tok_text(struct parser *p, const struct sql_tok *t, const char **text
         n = t->len;
     }
     if (strlen(s) != n)
-        return fail_at(p, t, ERR_SYNTAX, "NUL character in %s", culprit(p, t, c));
+        return sql_p_fail_at(p, t, ERR_SYNTAX, "NUL character in %s", sql_p_culprit(p, t, c));
     *text = s;
     return 0;
 }
 
 /* A name: an identifier or a quoted identifier (the caller validates it). */
-static int take_name(struct parser *p, const char *what, const char **name, struct sql_pos *pos)
+int sql_p_take_name(struct parser *p, const char *what, const char **name, struct sql_pos *pos)
 {
     const struct sql_tok *la;
     struct sql_tok t;
-    int rc = peek(p, &la);
+    int rc = sql_p_peek(p, &la);
 
     if (rc)
         return rc;
     if (la->kind != TK_IDENT && la->kind != TK_QIDENT)
-        return unexpected(p, la, what);
-    if ((rc = next(p, &t)))
+        return sql_p_unexpected(p, la, what);
+    if ((rc = sql_p_next(p, &t)))
         return rc;
-    *pos = pos_of(&t);
-    return tok_text(p, &t, name);
+    *pos = sql_p_pos_of(&t);
+    return sql_p_tok_text(p, &t, name);
 }
 
 /* Double an arena array of elem-sized items holding *cap of them. */
-static int grow(struct parser *p, void **items, uint32_t *cap, size_t elem)
+int sql_p_grow(struct parser *p, void **items, uint32_t *cap, size_t elem)
 {
     uint32_t ncap = *cap ? *cap * 2 : 4;
-    void *n = arena_alloc(p->arena, (size_t)ncap * elem);
+    void *n = sql_p_arena_alloc(p->arena, (size_t)ncap * elem);
 
     if (!n)
-        return no_memory(p);
+        return sql_p_no_memory(p);
     if (*cap)
         memcpy(n, *items, (size_t)*cap * elem);
     *items = n;
@@ -383,48 +353,48 @@ static int grow(struct parser *p, void **items, uint32_t *cap, size_t elem)
 
 /* ---- literals ---- */
 
-static int is_float_text(const struct sql_tok *t)
+int sql_p_is_float_text(const struct sql_tok *t)
 {
     return memchr(t->p, '.', t->len) || memchr(t->p, 'e', t->len) || memchr(t->p, 'E', t->len);
 }
 
 /* An integer literal (digits and '_'), negated when neg. */
-static int int_value(const struct parser *p, const struct sql_tok *t, int neg, int64_t *out)
+int sql_p_int_value(const struct parser *p, const struct sql_tok *t, int neg, int64_t *out)
 {
     uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     char c[CULPRIT_MAX];
     uint32_t i;
 
-    if (is_float_text(t))
-        return fail_at(p, t, ERR_SYNTAX, "expected an integer, got %s", culprit(p, t, c));
+    if (sql_p_is_float_text(t))
+        return sql_p_fail_at(p, t, ERR_SYNTAX, "expected an integer, got %s", sql_p_culprit(p, t, c));
     for (i = 0; i < t->len; i++) {
         unsigned d = (unsigned)(t->p[i] - '0');
         if (t->p[i] == '_')
             continue;
         if (v > (limit - d) / 10)
-            return fail_at(p, t, -EINVAL, "number %s is out of range", culprit(p, t, c));
+            return sql_p_fail_at(p, t, -EINVAL, "number %s is out of range", sql_p_culprit(p, t, c));
         v = v * 10 + d;
     }
     *out = neg ? (v ? -(int64_t)(v - 1) - 1 : 0) : (int64_t)v;
     return 0;
 }
 
-static int float_value(struct parser *p, const struct sql_tok *t, int neg, double *out)
+int sql_p_float_value(struct parser *p, const struct sql_tok *t, int neg, double *out)
 {
-    char *digits = arena_alloc(p->arena, (size_t)t->len + 1), *end;
+    char *digits = sql_p_arena_alloc(p->arena, (size_t)t->len + 1), *end;
     char c[CULPRIT_MAX];
     size_t n = 0;
     uint32_t i;
 
     if (!digits)
-        return no_memory(p);
+        return sql_p_no_memory(p);
     for (i = 0; i < t->len; i++)
         if (t->p[i] != '_')
             digits[n++] = t->p[i];
     digits[n] = '\0';
     *out = strtod(digits, &end);
     if (end != digits + n || isinf(*out))
-        return fail_at(p, t, -EINVAL, "number %s is out of range", culprit(p, t, c));
+        return sql_p_fail_at(p, t, -EINVAL, "number %s is out of range", sql_p_culprit(p, t, c));
     if (neg)
         *out = -*out;
     return 0;
@@ -453,10 +423,10 @@ static const char *type_name(const struct sql_tok *t)
     size_t i;
 
     for (i = 0; i + 1 < (size_t)N_TYPE_NAMES; i++)
-        if (is_kw(t, type_names[i]))
+        if (sql_p_is_kw(t, type_names[i]))
             return type_names[i];
     for (i = 0; i < sizeof type_aliases / sizeof type_aliases[0]; i++)
-        if (is_kw(t, type_aliases[i][0]))
+        if (sql_p_is_kw(t, type_aliases[i][0]))
             return type_aliases[i][1];
     return NULL;
 }
@@ -469,25 +439,25 @@ static int type_params(struct parser *p, int64_t *params, int *n, struct sql_tok
     int rc, found;
 
     *n = 0;
-    if ((rc = accept(p, TK_LPAREN, &found)) || !found)
+    if ((rc = sql_p_accept(p, TK_LPAREN, &found)) || !found)
         return rc;
     for (;;) {
-        if ((rc = peek(p, &la)))
+        if ((rc = sql_p_peek(p, &la)))
             return rc;
         if (la->kind != TK_NUMBER)
-            return unexpected(p, la, "a number in type parameters");
-        if ((rc = next(p, &t)))
+            return sql_p_unexpected(p, la, "a number in type parameters");
+        if ((rc = sql_p_next(p, &t)))
             return rc;
         if (*n == MAX_TYPE_PARAMS)
-            return fail_at(p, &t, -EINVAL, "too many type parameters");
-        if ((rc = int_value(p, &t, 0, &params[*n])))
+            return sql_p_fail_at(p, &t, -EINVAL, "too many type parameters");
+        if ((rc = sql_p_int_value(p, &t, 0, &params[*n])))
             return rc;
         if ((*n)++ == 0)
             *first = t;
-        if ((rc = accept(p, TK_COMMA, &found)))
+        if ((rc = sql_p_accept(p, TK_COMMA, &found)))
             return rc;
         if (!found)
-            return expect(p, TK_RPAREN, "',' or ')' after type parameter");
+            return sql_p_expect(p, TK_RPAREN, "',' or ')' after type parameter");
     }
 }
 
@@ -503,7 +473,7 @@ static int plain_type(struct parser *p, const struct sql_tok *name, struct ty *t
 
     if (!canon) { /* a name types/ learnt after this table was written */
         if (ty_from_name(name->p, name->len, NULL, 0, ty) != 0 || ty->kind == TY_NOTHING)
-            return unknown_word(p, name, -EINVAL, "unknown type", "", type_names, N_TYPE_NAMES);
+            return sql_p_unknown_word(p, name, -EINVAL, "unknown type", "", type_names, N_TYPE_NAMES);
         canon = name->p;
     }
     if ((rc = type_params(p, params, &n, &first)))
@@ -511,55 +481,55 @@ static int plain_type(struct parser *p, const struct sql_tok *name, struct ty *t
     if (ty_from_name(canon, canon_len, params, n, ty) == 0)
         return 0;
     if (n > 0)
-        return fail_at(p, &first, -EINVAL, "invalid parameter %s for type %s",
-                       culprit(p, &first, c), culprit(p, name, c2));
-    return fail_at(p, name, -EINVAL, "type %s needs parameters", culprit(p, name, c));
+        return sql_p_fail_at(p, &first, -EINVAL, "invalid parameter %s for type %s",
+                       sql_p_culprit(p, &first, c), sql_p_culprit(p, name, c2));
+    return sql_p_fail_at(p, name, -EINVAL, "type %s needs parameters", sql_p_culprit(p, name, c));
 }
 
 /* int32 | datetime64(3) | nullable(T), where T is not nullable. */
-static int parse_type(struct parser *p, struct ty *ty, struct sql_pos *pos)
+int sql_p_parse_type(struct parser *p, struct ty *ty, struct sql_pos *pos)
 {
     const struct sql_tok *la;
     struct sql_tok t;
     char c[CULPRIT_MAX];
     int rc;
 
-    if ((rc = peek(p, &la)))
+    if ((rc = sql_p_peek(p, &la)))
         return rc;
     if (la->kind != TK_IDENT)
-        return unexpected(p, la, "a type after column name");
-    if ((rc = next(p, &t)))
+        return sql_p_unexpected(p, la, "a type after column name");
+    if ((rc = sql_p_next(p, &t)))
         return rc;
-    *pos = pos_of(&t);
-    if (!is_kw(&t, "nullable"))
+    *pos = sql_p_pos_of(&t);
+    if (!sql_p_is_kw(&t, "nullable"))
         return plain_type(p, &t, ty);
-    if ((rc = expect(p, TK_LPAREN, "'(' after nullable")) || (rc = peek(p, &la)))
+    if ((rc = sql_p_expect(p, TK_LPAREN, "'(' after nullable")) || (rc = sql_p_peek(p, &la)))
         return rc;
     if (la->kind != TK_IDENT)
-        return unexpected(p, la, "a type inside nullable");
-    if ((rc = next(p, &t)))
+        return sql_p_unexpected(p, la, "a type inside nullable");
+    if ((rc = sql_p_next(p, &t)))
         return rc;
-    if (is_kw(&t, "nullable"))
-        return fail_at(p, &t, -EINVAL, "%s cannot be nested inside nullable", culprit(p, &t, c));
+    if (sql_p_is_kw(&t, "nullable"))
+        return sql_p_fail_at(p, &t, -EINVAL, "%s cannot be nested inside nullable", sql_p_culprit(p, &t, c));
     if ((rc = plain_type(p, &t, ty)))
         return rc;
     ty->nullable = 1;
-    return expect(p, TK_RPAREN, "')' after nullable type");
+    return sql_p_expect(p, TK_RPAREN, "')' after nullable type");
 }
 
 /* ---- statements ---- */
 
 /* An optional ';', then only comments to the end of the text. */
-static int finish(struct parser *p, const char *what)
+int sql_p_finish(struct parser *p, const char *what)
 {
     const struct sql_tok *t;
     int rc, semi;
 
-    if ((rc = accept(p, TK_SEMI, &semi)) || (rc = peek(p, &t)))
+    if ((rc = sql_p_accept(p, TK_SEMI, &semi)) || (rc = sql_p_peek(p, &t)))
         return rc;
     if (t->kind == TK_EOF)
         return 0;
-    return unexpected(p, t, semi ? "end of statement after ';'" : what);
+    return sql_p_unexpected(p, t, semi ? "end of statement after ';'" : what);
 }
 
 /*
@@ -573,13 +543,13 @@ static int if_exists(struct parser *p, int negated, int *flag)
     int rc;
 
     *flag = 0;
-    if ((rc = peek(p, &t)))
+    if ((rc = sql_p_peek(p, &t)))
         return rc;
-    if (!is_kw(t, "IF") || !second_is_kw(p, negated ? "NOT" : "EXISTS"))
+    if (!sql_p_is_kw(t, "IF") || !sql_p_second_is_kw(p, negated ? "NOT" : "EXISTS"))
         return 0;
-    if ((rc = next(p, NULL)) || (negated && (rc = next(p, NULL))))
+    if ((rc = sql_p_next(p, NULL)) || (negated && (rc = sql_p_next(p, NULL))))
         return rc;
-    if ((rc = expect_kw(p, "EXISTS", negated ? "EXISTS after IF NOT" : "EXISTS after IF")))
+    if ((rc = sql_p_expect_kw(p, "EXISTS", negated ? "EXISTS after IF NOT" : "EXISTS after IF")))
         return rc;
     *flag = 1;
     return 0;
@@ -596,18 +566,18 @@ static int parse_columns(struct parser *p, struct sql_stmt *s)
         const struct sql_tok *t;
 
         if (s->u.create.ncols == cap &&
-            (rc = grow(p, (void **)&s->u.create.cols, &cap, sizeof *col)))
+            (rc = sql_p_grow(p, (void **)&s->u.create.cols, &cap, sizeof *col)))
             return rc;
         col = &s->u.create.cols[s->u.create.ncols];
-        if ((rc = take_name(p, "a column name", &col->name, &col->pos)) ||
-            (rc = parse_type(p, &col->ty, &col->type_pos)))
+        if ((rc = sql_p_take_name(p, "a column name", &col->name, &col->pos)) ||
+            (rc = sql_p_parse_type(p, &col->ty, &col->type_pos)))
             return rc;
         s->u.create.ncols++;
-        if ((rc = peek(p, &t)))
+        if ((rc = sql_p_peek(p, &t)))
             return rc;
         if (t->kind != TK_COMMA && t->kind != TK_RPAREN)
-            return unexpected(p, t, "',' or ')' after column definition");
-        if ((rc = next(p, NULL)) || t->kind == TK_RPAREN)
+            return sql_p_unexpected(p, t, "',' or ')' after column definition");
+        if ((rc = sql_p_next(p, NULL)) || t->kind == TK_RPAREN)
             return rc;
     }
 }
@@ -619,55 +589,54 @@ static int parse_value(struct parser *p, struct sql_setting *st)
     struct sql_tok t;
     int rc, neg;
 
-    if ((rc = peek(p, &la)))
+    if ((rc = sql_p_peek(p, &la)))
         return rc;
-    st->value_pos = pos_of(la);
-    if ((rc = accept(p, TK_MINUS, &neg)) || (rc = peek(p, &la)))
+    st->value_pos = sql_p_pos_of(la);
+    if ((rc = sql_p_accept(p, TK_MINUS, &neg)) || (rc = sql_p_peek(p, &la)))
         return rc;
     if (neg ? la->kind != TK_NUMBER
             : la->kind != TK_NUMBER && la->kind != TK_STRING && la->kind != TK_IDENT &&
                   la->kind != TK_QIDENT)
-        return unexpected(p, la, neg ? "a number after '-'" : "a setting value");
-    if ((rc = next(p, &t)))
+        return sql_p_unexpected(p, la, neg ? "a number after '-'" : "a setting value");
+    if ((rc = sql_p_next(p, &t)))
         return rc;
-    if (t.kind == TK_NUMBER && is_float_text(&t)) {
+    if (t.kind == TK_NUMBER && sql_p_is_float_text(&t)) {
         st->kind = SQL_V_FLOAT;
-        return float_value(p, &t, neg, &st->f);
+        return sql_p_float_value(p, &t, neg, &st->f);
     }
     if (t.kind == TK_NUMBER) {
         st->kind = SQL_V_INT;
-        return int_value(p, &t, neg, &st->i);
+        return sql_p_int_value(p, &t, neg, &st->i);
     }
-    if (is_kw(&t, "true") || is_kw(&t, "false")) {
+    if (sql_p_is_kw(&t, "true") || sql_p_is_kw(&t, "false")) {
         st->kind = SQL_V_BOOL;
-        st->i = is_kw(&t, "true");
+        st->i = sql_p_is_kw(&t, "true");
         return 0;
     }
     st->kind = t.kind == TK_STRING ? SQL_V_STRING : SQL_V_IDENT;
-    return tok_text(p, &t, &st->str);
+    return sql_p_tok_text(p, &t, &st->str);
 }
 
-/* k = v, ... — SETTINGS is already read; ends the statement. */
-static int parse_settings(struct parser *p, struct sql_stmt *s)
+/* k = v, ... — SETTINGS is already read. */
+int sql_p_settings(struct parser *p, struct sql_setting **out, uint32_t *n)
 {
     uint32_t cap = 0;
     int rc, more;
 
+    *out = NULL;
+    *n = 0;
     for (;;) {
         struct sql_setting *st;
 
-        if (s->u.create.nsettings == cap &&
-            (rc = grow(p, (void **)&s->u.create.settings, &cap, sizeof *st)))
+        if (*n == cap && (rc = sql_p_grow(p, (void **)out, &cap, sizeof *st)))
             return rc;
-        st = &s->u.create.settings[s->u.create.nsettings];
-        if ((rc = take_name(p, "a setting name", &st->name, &st->name_pos)) ||
-            (rc = expect(p, TK_EQ, "'=' after setting name")) || (rc = parse_value(p, st)))
+        st = &(*out)[*n];
+        if ((rc = sql_p_take_name(p, "a setting name", &st->name, &st->name_pos)) ||
+            (rc = sql_p_expect(p, TK_EQ, "'=' after setting name")) || (rc = parse_value(p, st)))
             return rc;
-        s->u.create.nsettings++;
-        if ((rc = accept(p, TK_COMMA, &more)))
+        (*n)++;
+        if ((rc = sql_p_accept(p, TK_COMMA, &more)) || !more)
             return rc;
-        if (!more)
-            return finish(p, "',' or end of statement after setting");
     }
 }
 
@@ -678,18 +647,19 @@ static int parse_create(struct parser *p, struct sql_stmt *s)
     const struct sql_tok *t;
 
     s->kind = SQL_CREATE_STREAM;
-    if ((rc = expect_kw(p, "STREAM", "STREAM after CREATE")) ||
+    if ((rc = sql_p_expect_kw(p, "STREAM", "STREAM after CREATE")) ||
         (rc = if_exists(p, 1, &s->u.create.if_not_exists)) ||
-        (rc = take_name(p, "a stream name", &s->u.create.name, &s->u.create.name_pos)) ||
-        (rc = expect(p, TK_LPAREN, "'(' after stream name")) || (rc = parse_columns(p, s)) ||
-        (rc = peek(p, &t)))
+        (rc = sql_p_take_name(p, "a stream name", &s->u.create.name, &s->u.create.name_pos)) ||
+        (rc = sql_p_expect(p, TK_LPAREN, "'(' after stream name")) || (rc = parse_columns(p, s)) ||
+        (rc = sql_p_peek(p, &t)))
         return rc;
-    settings = is_kw(t, "SETTINGS");
+    settings = sql_p_is_kw(t, "SETTINGS");
     if (!settings)
-        return finish(p, "SETTINGS or end of statement");
-    if ((rc = next(p, NULL)))
+        return sql_p_finish(p, "SETTINGS or end of statement");
+    if ((rc = sql_p_next(p, NULL)) ||
+        (rc = sql_p_settings(p, &s->u.create.settings, &s->u.create.nsettings)))
         return rc;
-    return parse_settings(p, s);
+    return sql_p_finish(p, "',' or end of statement after setting");
 }
 
 /* DROP STREAM [IF EXISTS] name */
@@ -698,33 +668,42 @@ static int parse_drop(struct parser *p, struct sql_stmt *s)
     int rc;
 
     s->kind = SQL_DROP_STREAM;
-    if ((rc = expect_kw(p, "STREAM", "STREAM after DROP")) ||
+    if ((rc = sql_p_expect_kw(p, "STREAM", "STREAM after DROP")) ||
         (rc = if_exists(p, 0, &s->u.drop.if_exists)) ||
-        (rc = take_name(p, "a stream name", &s->u.drop.name, &s->u.drop.name_pos)))
+        (rc = sql_p_take_name(p, "a stream name", &s->u.drop.name, &s->u.drop.name_pos)))
         return rc;
-    return finish(p, "end of statement");
+    return sql_p_finish(p, "end of statement");
 }
 
 static int parse_stmt(struct parser *p, struct sql_stmt *s)
 {
-    static const char *const statements[] = {"CREATE", "DROP"};
+    static const char *const statements[] = {"CREATE", "DROP", "SELECT", "INSERT", "WITH"};
     const struct sql_tok *la;
     struct sql_tok t;
     int rc;
 
-    if ((rc = peek(p, &la)))
+    if ((rc = sql_p_peek(p, &la)))
         return rc;
     if (la->kind == TK_EOF)
-        return unexpected(p, la, "a statement");
-    if ((rc = next(p, &t)))
+        return sql_p_unexpected(p, la, "a statement");
+    if (sql_p_is_kw(la, "SELECT") || sql_p_is_kw(la, "WITH")) {
+        s->kind = SQL_SELECT;
+        s->pos = sql_p_pos_of(la);
+        if ((rc = sql_p_select(p, &s->u.select)))
+            return rc;
+        return sql_p_finish(p, "end of statement");
+    }
+    if ((rc = sql_p_next(p, &t)))
         return rc;
-    s->pos = pos_of(&t);
-    if (is_kw(&t, "CREATE"))
+    s->pos = sql_p_pos_of(&t);
+    if (sql_p_is_kw(&t, "CREATE"))
         return parse_create(p, s);
-    if (is_kw(&t, "DROP"))
+    if (sql_p_is_kw(&t, "DROP"))
         return parse_drop(p, s);
-    return unknown_word(p, &t, ERR_SYNTAX, "unknown statement", ", expected CREATE or DROP",
-                        statements, 2);
+    if (sql_p_is_kw(&t, "INSERT"))
+        return sql_p_insert(p, s);
+    return sql_p_unknown_word(p, &t, ERR_SYNTAX, "unknown statement",
+                              ", expected SELECT, INSERT, CREATE or DROP", statements, 5);
 }
 
 int sql_parse(const char *text, size_t len, struct sql_stmt **out, struct sql_error *err)
@@ -755,10 +734,10 @@ int sql_parse_at(const char *text, size_t len, struct sql_pos start, struct sql_
     p.src = p.lx.src;
     p.arena = calloc(1, sizeof *p.arena);
     if (!p.arena)
-        return no_memory(&p);
-    s = arena_alloc(p.arena, sizeof *s);
+        return sql_p_no_memory(&p);
+    s = sql_p_arena_alloc(p.arena, sizeof *s);
     if (!s) {
-        rc = no_memory(&p);
+        rc = sql_p_no_memory(&p);
         goto fail;
     }
     if ((rc = parse_stmt(&p, s)))

@@ -288,7 +288,7 @@ Test(ddl, type_errors)
 Test(ddl, syntax_errors)
 {
     fails("CREAT STREAM s (a int32)", EINVAL,
-          "line 1, column 1: unknown statement 'CREAT', expected CREATE or DROP, did you mean "
+          "line 1, column 1: unknown statement 'CREAT', expected SELECT, INSERT, CREATE or DROP, did you mean "
           "'CREATE'?");
     fails("CREATE STREAM s (a int32) garbage", EINVAL,
           "line 1, column 27: expected SETTINGS or end of statement, got 'garbage'");
@@ -527,7 +527,7 @@ Test(ddl, session_failure_discards_waiting_tail)
                  "the unfinished tail was discarded with its write");
     cr_assert_not(exists("z"));
     expect_outcomes(ss, "error: line 1, column 13: unknown stream 'nope'\n"
-                        "error: line 1, column 36: unknown statement 'a', expected CREATE or DROP\n");
+                        "error: line 1, column 36: unknown statement 'a', expected SELECT, INSERT, CREATE or DROP\n");
     cr_assert_eq(sql_session_finish(ss), 0);
     sql_session_destroy(ss);
 }

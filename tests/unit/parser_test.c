@@ -492,20 +492,21 @@ Test(parser, settings_errors)
 Test(parser, unknown_statements)
 {
     check_err("SELEC 1", ERR_SYNTAX,
-              "line 1, column 1: unknown statement 'SELEC', expected CREATE or DROP");
+              "line 1, column 1: unknown statement 'SELEC', expected SELECT, INSERT, CREATE or DROP, "
+              "did you mean 'SELECT'?");
     check_err("\n  CRATE STREAM s (a int8)", ERR_SYNTAX,
-              "line 2, column 3: unknown statement 'CRATE', expected CREATE or DROP, "
+              "line 2, column 3: unknown statement 'CRATE', expected SELECT, INSERT, CREATE or DROP, "
               "did you mean 'CREATE'?");
     check_err("drpo stream s", ERR_SYNTAX,
-              "line 1, column 1: unknown statement 'drpo', expected CREATE or DROP");
+              "line 1, column 1: unknown statement 'drpo', expected SELECT, INSERT, CREATE or DROP");
     check_err("dro stream s", ERR_SYNTAX,
-              "line 1, column 1: unknown statement 'dro', expected CREATE or DROP, "
+              "line 1, column 1: unknown statement 'dro', expected SELECT, INSERT, CREATE or DROP, "
               "did you mean 'DROP'?");
-    check_err(";", ERR_SYNTAX, "line 1, column 1: unknown statement ';', expected CREATE or DROP");
+    check_err(";", ERR_SYNTAX, "line 1, column 1: unknown statement ';', expected SELECT, INSERT, CREATE or DROP");
     check_err("'CREATE'", ERR_SYNTAX,
-              "line 1, column 1: unknown statement 'CREATE', expected CREATE or DROP");
+              "line 1, column 1: unknown statement 'CREATE', expected SELECT, INSERT, CREATE or DROP");
     check_err("\"x\"", ERR_SYNTAX,
-              "line 1, column 1: unknown statement \"x\", expected CREATE or DROP");
+              "line 1, column 1: unknown statement \"x\", expected SELECT, INSERT, CREATE or DROP");
 }
 
 Test(parser, culprits_are_one_line_and_bounded)

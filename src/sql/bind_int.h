@@ -1,0 +1,69 @@
+/*
+ * bind_int.h — a bound SELECT: names resolved, types known, expressions
+ * compiled to exec/expr.h trees, aggregates extracted; private to src/sql
+ * (binder.c builds it, planner.c turns it into a source and operators).
+ *
+ * Column spaces. Input expressions (WHERE, GROUP BY keys, aggregate
+ * arguments, and the select list of a query without aggregation) refer to
+ * the source's block, whose columns are the used stream columns only (the
+ * scan reads nothing else). Post-aggregation expressions (HAVING, the
+ * select list and ORDER BY of an aggregating query) refer to the
+ * aggregate operator's output: keys, then aggregates.
+ *
+ * Ownership: a bsel owns its expressions, aggregate calls, names, its
+ * stream reference and its subquery; bsel_destroy frees all of it.
+ */
+#ifndef SFS_SQL_BIND_INT_H
+#define SFS_SQL_BIND_INT_H
+
+#include <stdint.h>
+
+#include "exec/engine.h"
+#include "exec/op.h"
+#include "format/out.h"
+#include "sql/error.h"
+#include "sql/parser.h"
+
+enum bsrc_kind { BS_ONE = 1, BS_NUMBERS, BS_TABLE, BS_SUBQUERY };
+
+struct bsel {
+    enum bsrc_kind src_kind;
+    uint64_t num_offset, num_count;  /* BS_NUMBERS */
+    struct eng_stream *stream;       /* BS_TABLE (a reference) */
+    uint32_t *scan_cols;             /* BS_TABLE: stream columns read, in block order */
+    uint32_t nscan;
+    int with_sn;                     /* BS_TABLE: _tp_sn appended after scan_cols */
+    struct bsel *sub;                /* BS_SUBQUERY */
+
+    struct xpr *where;
+    int aggregating;
+    struct xpr **keys;
+    uint32_t nkeys;
+    struct op_agg_call *aggs;
+    uint32_t naggs;
+    struct xpr *having;
+    struct xpr **proj;               /* output columns, then hidden ORDER BY columns */
+    uint32_t nproj;
+    uint32_t nout;                   /* visible output columns */
+    char **names;                    /* nout */
+    struct ty *types;                /* nout */
+    int distinct;
+    struct op_sort_key *order;
+    uint32_t norder;
+    int has_limit;
+    uint64_t limit, offset;
+
+    enum fmt_kind format;
+    uint64_t max_memory_usage;       /* 0: the engine default */
+    uint64_t max_result_bytes;       /* 0: the default */
+};
+
+/* Bind s; fctx gives now() for folding. */
+int sql_bind_select(struct engine *e, const struct sql_select *s, struct fn_ctx *fctx,
+                    struct bsel **out, struct sql_error *err);
+void sql_bsel_destroy(struct bsel *b);
+/* Bind a constant expression (VALUES): no columns in scope. */
+int sql_bind_const(struct engine *e, const struct sql_expr *x, struct fn_ctx *fctx,
+                   struct xpr **out, struct sql_error *err);
+
+#endif
