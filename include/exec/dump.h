@@ -6,6 +6,12 @@
  * size and maps a read offset to the record to render, so `cat data` and
  * `tail -f data` cost one rendering per record they actually read.
  *
+ * Retention: the file starts at the log's first retained record. Records
+ * dropped while mounted keep their offsets' place (the size never
+ * shrinks); a cursor whose next offset falls among them skips forward to
+ * the first record left, after finishing the record it was in, so readers
+ * see whole lines and never fail for what was dropped.
+ *
  * Ownership: a cursor belongs to one open file and caches the last
  * rendered record; dump_cursor_destroy frees it.
  */

@@ -83,6 +83,21 @@ void eng_stream_reject(struct eng_stream *s, uint64_t line_no, const char *reaso
 /* fsync='interval:N': rows were appended; the engine's syncer thread
  * (started on first use) syncs the log within the interval. */
 void eng_sync_later(struct eng_stream *s);
+/*
+ * The sequence number below which the stream's rows may be dropped by
+ * retention: the rows the columnar store has taken in. The one place the
+ * columnar-store issue replaces; until that store exists nothing else
+ * needs the log's rows, so it is the log's next_sn (every row is safe).
+ */
+uint64_t eng_stream_safe_sn(struct eng_stream *s);
+/*
+ * Apply the stream's SETTINGS retention_bytes / retention_ms to its log
+ * (log_retain, up to eng_stream_safe_sn). The engine calls it when it
+ * opens the stream and after each append (cheap when nothing is due: a
+ * segment can only go once it is sealed). 0, or the file system's error
+ * (also logged); rows already committed stay committed either way.
+ */
+int eng_stream_retain(struct eng_stream *s);
 /* Note accepted rows for stats. */
 void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes);
 /* The stats file's text. */

@@ -11,6 +11,8 @@
  *   col _tp_time datetime64(3)
  *   end
  *
+ * A stream line ends with optional amounts, written only when set (so
+ * older catalogs load): segment_bytes=N retention_bytes=N retention_ms=N.
  * Stream ids are never reused (next_id only grows), so inode numbers and
  * directories derived from them stay unique for the data directory's life.
  * Ownership: the catalog owns its schemas; cat_add takes the one it is given.

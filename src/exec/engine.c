@@ -104,13 +104,14 @@ static int stream_open(struct engine *e, uint32_t id, const struct schema *schem
     if (snprintf(s->dir, sizeof(s->dir), "%s/streams/%u", e->datadir, id) >= (int)sizeof(s->dir))
         goto fail;
     char logdir[PATH_MAX];
-    struct log_opts lo = {id, (enum codec_id)s->schema->codec, 0};
+    struct log_opts lo = {id, (enum codec_id)s->schema->codec, s->schema->segment_bytes};
     snprintf(logdir, sizeof(logdir), "%s/log", s->dir);
     rc = os_mkdir(s->dir, 0755);
     if (!rc)
         rc = log_open(logdir, &lo, &s->log);
     if (rc)
         goto fail;
+    eng_stream_retain(s); /* what expired while unmounted; a failure is logged, not fatal */
     count_errors(s);
     *out = s;
     return 0;
@@ -360,6 +361,32 @@ void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* --- retention ----------------------------------------------------------- */
+
+uint64_t eng_stream_safe_sn(struct eng_stream *s)
+{
+    /* the columnar store replaces this: the sequence number it has taken in */
+    struct log_info li;
+    log_get_info(s->log, &li);
+    return li.next_sn;
+}
+
+int eng_stream_retain(struct eng_stream *s)
+{
+    struct log_retention r = {s->schema->retention_bytes, s->schema->retention_ms};
+    struct log_dropped d;
+    if (!r.bytes && !r.ms)
+        return 0;
+    int rc = log_retain(s->log, &r, eng_stream_safe_sn(s), &d);
+    if (d.segments)
+        msg_info("stream %s: retention dropped %llu segments (%llu rows, %llu bytes)",
+                 s->schema->name, (unsigned long long)d.segments, (unsigned long long)d.rows,
+                 (unsigned long long)d.bytes);
+    if (rc)
+        msg_warn("stream %s: retention: %s", s->schema->name, err_str(rc));
+    return rc;
+}
+
 int eng_stream_stats(struct eng_stream *s, struct buf *out)
 {
     struct log_info li;
@@ -374,13 +401,15 @@ int eng_stream_stats(struct eng_stream *s, struct buf *out)
     bytes_in = s->ingest_bytes;
     pthread_mutex_unlock(&s->mu);
 
+    /* rows and records: what the log holds now (retention drops old ones) */
     int rc = buf_printf(out,
-                        "rows: %llu\nbytes: %llu\nsequence: %llu\nrecords: %llu\nsegments: %llu\n"
-                        "codec: %s\n",
-                        (unsigned long long)li.next_sn, (unsigned long long)li.bytes,
-                        (unsigned long long)li.next_sn, (unsigned long long)li.records,
+                        "rows: %llu\nbytes: %llu\nsequence: %llu\nfirst_sequence: %llu\n"
+                        "records: %llu\nsegments: %llu\ncodec: %s\n",
+                        (unsigned long long)(li.next_sn - li.first_sn), (unsigned long long)li.bytes,
+                        (unsigned long long)li.next_sn, (unsigned long long)li.first_sn,
+                        (unsigned long long)(li.records - li.first_record),
                         (unsigned long long)li.segments, codec_name((enum codec_id)s->schema->codec));
-    if (!rc && li.next_sn) { /* absent where they do not apply */
+    if (!rc && li.min_time_ms <= li.max_time_ms) { /* absent where they do not apply */
         char tmin[DT_MAX_TEXT], tmax[DT_MAX_TEXT];
         dt_format(li.min_time_ms, 3, tmin);
         dt_format(li.max_time_ms, 3, tmax);

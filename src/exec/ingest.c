@@ -91,6 +91,7 @@ static int commit(struct ing_handle *h, size_t bytes)
     if (!rc) {
         h->dirty = 1;
         eng_stream_accepted(h->s, h->blk->nrows, bytes);
+        eng_stream_retain(h->s); /* after a segment roll, old ones may go */
     }
     return rc;
 }

@@ -13,8 +13,9 @@
 #include "store/codec.h"
 #include "util/err.h"
 
-static const char *const setting_names[] = {"event_time_column", "format", "fsync", "on_error",
-                                            "codec"};
+static const char *const setting_names[] = {"event_time_column", "format",        "fsync",
+                                            "on_error",          "codec",         "segment_bytes",
+                                            "retention_bytes",   "retention_ms"};
 #define NSETTINGS (int)(sizeof(setting_names) / sizeof(setting_names[0]))
 
 int sql_reserved_name(const char *name)
@@ -54,11 +55,30 @@ static int pick(const struct sql_setting *st, const char *const *choices, int n,
                     "setting '%s' must be one of %s", st->name, list);
 }
 
+/* An amount (types/schema.h): an integer literal >= 0 in bytes or ms, or a
+ * string with a unit ('512MiB', '7d'). */
+static int bind_amount(struct schema *s, const struct sch_amount *a, const struct sql_setting *st,
+                       struct sql_error *err)
+{
+    int rc = -EINVAL;
+    if (st->kind == SQL_V_INT && st->i >= 0)
+        rc = sch_amount_set(s, a, (uint64_t)st->i);
+    else if (st->kind == SQL_V_STRING)
+        rc = sch_amount_parse(s, a, st->str);
+    if (rc)
+        return sql_fail(err, -EINVAL, st->value_pos.line, st->value_pos.col,
+                        "setting '%s' must be %s", a->name, a->desc);
+    return 0;
+}
+
 static int bind_setting(struct schema *s, const struct sql_setting *st, struct sql_error *err)
 {
     static const char *const formats[] = {"json", "raw"};
     static const char *const on_errors[] = {"fail", "skip"};
+    const struct sch_amount *a = sch_amount_find(st->name);
     int v, rc;
+    if (a)
+        return bind_amount(s, a, st, err);
     if (!strcasecmp(st->name, "event_time_column")) {
         int i = -1;
         if (st->kind == SQL_V_STRING || st->kind == SQL_V_IDENT)

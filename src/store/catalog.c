@@ -35,10 +35,17 @@ static int render(const struct catalog *c, struct buf *out)
         const struct schema *s = c->entries[i].schema;
         char fs[32];
         sch_fsync_format(s, fs);
-        rc = buf_printf(out, "stream %u %s format=%s fsync=%s on_error=%s time_col=%d codec=%s\n",
+        rc = buf_printf(out, "stream %u %s format=%s fsync=%s on_error=%s time_col=%d codec=%s",
                         c->entries[i].id, s->name, format_names[s->format], fs,
                         on_error_names[s->on_error], s->time_col,
                         codec_name((enum codec_id)s->codec));
+        for (int k = 0; k < SCH_NAMOUNTS && !rc; k++) { /* only those set: optional keys */
+            uint64_t v = sch_amount_get(s, &sch_amounts[k]);
+            if (v)
+                rc = buf_printf(out, " %s=%llu", sch_amounts[k].name, (unsigned long long)v);
+        }
+        if (!rc)
+            rc = buf_putc(out, '\n');
         for (uint32_t k = 0; k < s->ncols && !rc; k++) {
             char tn[TY_MAX_NAME];
             ty_name(s->cols[k].ty, tn);
@@ -72,13 +79,30 @@ static int append_entry(struct catalog *c, uint32_t id, struct schema *s)
     return 0;
 }
 
+/* The optional " key=N" amounts after codec (absent in older catalogs). */
+static int parse_amounts(char *rest, struct schema *s)
+{
+    char *save_ptr = NULL;
+    for (char *tok = strtok_r(rest, " ", &save_ptr); tok; tok = strtok_r(NULL, " ", &save_ptr)) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            return ERR_CORRUPT;
+        *eq = '\0';
+        const struct sch_amount *a = sch_amount_find(tok);
+        if (!a || sch_amount_parse(s, a, eq + 1))
+            return ERR_CORRUPT;
+    }
+    return 0;
+}
+
 /* Parse one "stream ..." line's settings into s. */
 static int parse_stream_line(char *line, uint32_t *id, struct schema **out)
 {
     char name[SCH_MAX_NAME], fmt[16], fs[32], oe[16], codec[16] = "lz4";
-    int time_col;
-    int n = sscanf(line, "stream %u %63s format=%15s fsync=%31s on_error=%15s time_col=%d codec=%15s",
-                   id, name, fmt, fs, oe, &time_col, codec);
+    int time_col, end = 0;
+    int n = sscanf(line,
+                   "stream %u %63s format=%15s fsync=%31s on_error=%15s time_col=%d codec=%15s%n",
+                   id, name, fmt, fs, oe, &time_col, codec, &end);
     enum codec_id cid;
     if (n < 6 || codec_parse(codec, &cid))
         return ERR_CORRUPT;
@@ -88,7 +112,7 @@ static int parse_stream_line(char *line, uint32_t *id, struct schema **out)
     int rc = sch_create(name, out);
     if (rc)
         return ERR_CORRUPT;
-    if (sch_fsync_parse(*out, fs)) {
+    if (sch_fsync_parse(*out, fs) || (n == 7 && parse_amounts(line + end, *out))) {
         sch_destroy(*out);
         *out = NULL;
         return ERR_CORRUPT;

@@ -8,6 +8,13 @@
  * sealed ones are indexed on their first read. `mu` guards all state;
  * the group-commit leader drops it only around the file write, and it is
  * the only thread that touches the newest segment's file end meanwhile.
+ *
+ * Retention runs one call at a time (`retain_mu`, taken before `mu`): it
+ * picks the segments to drop under `mu`, removes their files without it
+ * (readers keep reading them through their descriptors), then takes them
+ * off the list under `mu`. A segment is reference counted: the list holds
+ * one reference and a reader holds one while it reads, so a segment taken
+ * off the list is closed and freed by whoever lets go of it last.
  */
 #include "store/log.h"
 
@@ -16,6 +23,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +55,7 @@ struct seg {
     struct rec *recs;   /* index, when indexed */
     uint64_t recs_cap;
     int indexed;
+    atomic_int refs;    /* the list's and readers'; set when it joins the list */
     char path[PATH_MAX];
 };
 
@@ -62,6 +71,7 @@ struct pending {
 
 struct log {
     pthread_mutex_t mu;
+    pthread_mutex_t retain_mu; /* one log_retain at a time; taken before mu */
     pthread_cond_t cv;    /* batch written, records grew */
     char dir[PATH_MAX];
     struct log_opts opts;
@@ -119,6 +129,13 @@ static void seg_free(struct seg *s)
         os_close(s->fd);
     free(s->recs);
     free(s);
+}
+
+/* Let go of a reference to a segment on the list (or taken off it). */
+static void seg_put(struct seg *s)
+{
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+        seg_free(s);
 }
 
 static int index_add(struct seg *s, uint64_t off, const struct rec_header *h)
@@ -316,6 +333,7 @@ static int push_seg(struct log *l, struct seg *s)
         return -ENOMEM;
     l->segs = a;
     s->first_rec = l->nsegs ? l->segs[l->nsegs - 1]->first_rec + l->segs[l->nsegs - 1]->nrecs : 0;
+    atomic_init(&s->refs, 1);
     a[l->nsegs++] = s;
     return 0;
 }
@@ -411,12 +429,41 @@ static int load(struct log *l)
     return rc;
 }
 
+/*
+ * Summaries of segments older than the first one left by retention
+ * interrupted between removing a .seg and its .sum: harmless, but never
+ * used again, so they go. Best effort: a failure only leaves the file.
+ */
+static void remove_orphan_summaries(struct log *l)
+{
+    char *names = NULL, path[PATH_MAX];
+    size_t n = 0;
+    int removed = 0;
+    if (os_list_dir(l->dir, &names, &n))
+        return;
+    for (char *p = names; n--; p += strlen(p) + 1) {
+        char *end;
+        if (strlen(p) != 24 || strcmp(p + 20, ".sum"))
+            continue;
+        uint64_t sn = strtoull(p, &end, 10);
+        if (end != p + 20 || sn >= l->segs[0]->first_sn ||
+            snprintf(path, sizeof(path), "%s/%s", l->dir, p) >= (int)sizeof(path))
+            continue;
+        msg_warn("log %s: removing the summary of a segment retention dropped", path);
+        removed += os_unlink(path) == 0;
+    }
+    if (removed)
+        os_fsync_dir(l->dir);
+    free(names);
+}
+
 int log_open(const char *dir, const struct log_opts *opts, struct log **out)
 {
     struct log *l = calloc(1, sizeof(*l));
     if (!l)
         return -ENOMEM;
     pthread_mutex_init(&l->mu, NULL);
+    pthread_mutex_init(&l->retain_mu, NULL);
     pthread_cond_init(&l->cv, NULL);
     l->opts = *opts;
     if (!l->opts.segment_bytes)
@@ -439,6 +486,8 @@ int log_open(const char *dir, const struct log_opts *opts, struct log **out)
     }
     if (rc)
         goto fail;
+    l->info.first_sn = l->segs[0]->first_sn;
+    remove_orphan_summaries(l);
     *out = l;
     return 0;
 fail:
@@ -453,10 +502,11 @@ void log_close(struct log *l)
     if (l->dirty && l->nsegs)
         os_fdatasync(l->segs[l->nsegs - 1]->fd);
     for (size_t i = 0; i < l->nsegs; i++)
-        seg_free(l->segs[i]);
+        seg_put(l->segs[i]);
     free(l->segs);
     buf_free(&l->frame);
     pthread_cond_destroy(&l->cv);
+    pthread_mutex_destroy(&l->retain_mu);
     pthread_mutex_destroy(&l->mu);
     free(l);
 }
@@ -691,15 +741,18 @@ static int ensure_indexed(struct seg *s)
 int log_read(struct log *l, uint64_t idx, struct blk **blk, uint64_t *first_sn)
 {
     pthread_mutex_lock(&l->mu);
-    if (idx >= l->info.records) {
+    if (idx >= l->info.records || idx < l->info.first_record) {
+        int rc = idx >= l->info.records ? -ERANGE : -ENOENT;
         pthread_mutex_unlock(&l->mu);
-        return -ERANGE;
+        return rc;
     }
     struct seg *s = seg_of_record(l, idx);
     int rc = ensure_indexed(s);
     struct rec r = rc ? (struct rec){0} : s->recs[idx - s->first_rec];
     int fd = s->fd;
     uint64_t salt = s->hdr.salt, size = s->size;
+    if (!rc) /* retention may take it off the list meanwhile: keep it open */
+        atomic_fetch_add(&s->refs, 1);
     pthread_mutex_unlock(&l->mu);
     if (rc)
         return rc;
@@ -729,6 +782,7 @@ int log_read(struct log *l, uint64_t idx, struct blk **blk, uint64_t *first_sn)
         *first_sn = h.first_sn;
     buf_free(&raw);
     seg_scan_free(&sc);
+    seg_put(s);
     return rc;
 }
 
@@ -778,6 +832,111 @@ int log_find_time(struct log *l, int64_t ms, uint64_t *idx)
     }
 out:
     pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+/* --- retention ---------------------------------------------------------- */
+
+/* Whether retention r drops segment s (sealed) of a log of bytes bytes. */
+static int droppable(const struct seg *s, const struct log_retention *r, uint64_t bytes,
+                     int64_t now_ms, uint64_t safe_below_sn)
+{
+    if (s->first_sn + s->nrows > safe_below_sn)
+        return 0; /* rows the caller still needs */
+    if (r->bytes && bytes > r->bytes)
+        return 1;
+    int64_t cutoff;
+    return r->ms && r->ms <= INT64_MAX && !__builtin_sub_overflow(now_ms, (int64_t)r->ms, &cutoff) &&
+           s->max_ms < cutoff; /* a segment without rows has max_ms INT64_MIN */
+}
+
+/* Remove a segment's files, .seg first, and make that durable. A .seg
+ * already gone counts as removed (an earlier try got that far). */
+static int remove_files(struct log *l, const struct seg *s)
+{
+    char sum[PATH_MAX];
+    int rc = os_unlink(s->path);
+    if (rc == -ENOENT)
+        rc = 0;
+    if (!rc && !sum_path(s, sum, sizeof(sum))) {
+        int src = os_unlink(sum);
+        if (src && src != -ENOENT) /* log_open removes it later */
+            msg_warn("log %s: cannot remove: %s", sum, err_str(src));
+    }
+    if (!rc)
+        rc = os_fsync_dir(l->dir);
+    return rc;
+}
+
+/* Take the oldest n segments off the list and update the info. mu held. */
+static void detach_oldest(struct log *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        l->info.bytes -= l->segs[i]->size;
+    memmove(l->segs, l->segs + n, (l->nsegs - n) * sizeof(*l->segs));
+    l->nsegs -= n;
+    l->info.segments -= n;
+    l->info.first_sn = l->segs[0]->first_sn;
+    l->info.first_record = l->segs[0]->first_rec;
+    l->info.min_time_ms = INT64_MAX;
+    l->info.max_time_ms = INT64_MIN;
+    for (size_t i = 0; i < l->nsegs; i++) {
+        const struct seg *s = l->segs[i];
+        if (s->nrows && s->min_ms < l->info.min_time_ms)
+            l->info.min_time_ms = s->min_ms;
+        if (s->nrows && s->max_ms > l->info.max_time_ms)
+            l->info.max_time_ms = s->max_ms;
+    }
+}
+
+int log_retain(struct log *l, const struct log_retention *r, uint64_t safe_below_sn,
+               struct log_dropped *out)
+{
+    struct log_dropped d = {0, 0, 0, 0};
+    struct seg **gone = NULL;
+    size_t n = 0, done = 0;
+    int rc = 0;
+    if (out)
+        *out = d;
+    if (!r->bytes && !r->ms)
+        return 0;
+    int64_t now_ms = clk_now_ns() / 1000000;
+    pthread_mutex_lock(&l->retain_mu);
+    pthread_mutex_lock(&l->mu);
+    uint64_t bytes = l->info.bytes;
+    /* sealed segments only: the newest one always stays */
+    while (n + 1 < l->nsegs && droppable(l->segs[n], r, bytes, now_ms, safe_below_sn))
+        bytes -= l->segs[n++]->size;
+    if (n && !(gone = malloc(n * sizeof(*gone))))
+        rc = -ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++)
+        gone[i] = l->segs[i]; /* only this call takes segments off the list */
+    pthread_mutex_unlock(&l->mu);
+
+    /* oldest first: a crash leaves a trimmed prefix; a segment whose removal
+     * failed stays on the list, and a later call retries it */
+    while (!rc && done < n) {
+        if ((rc = remove_files(l, gone[done])))
+            msg_warn("log %s: retention: %s", gone[done]->path, err_str(rc));
+        else
+            done++;
+    }
+    if (done) {
+        pthread_mutex_lock(&l->mu);
+        detach_oldest(l, done);
+        pthread_mutex_unlock(&l->mu);
+    }
+    for (size_t i = 0; i < done; i++) {
+        d.segments++;
+        d.records += gone[i]->nrecs;
+        d.rows += gone[i]->nrows;
+        d.bytes += gone[i]->size;
+        seg_put(gone[i]);
+    }
+    free(gone);
+    pthread_mutex_unlock(&l->retain_mu);
+    if (out)
+        *out = d;
     return rc;
 }
 

@@ -5,6 +5,7 @@
 #include "types/schema.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -149,6 +150,65 @@ int sch_fsync_parse(struct schema *s, const char *text)
     return 0;
 }
 
+const struct sch_amount sch_amounts[SCH_NAMOUNTS] = {
+    {"segment_bytes", offsetof(struct schema, segment_bytes), 0, SCH_SEGMENT_MIN, SCH_SEGMENT_MAX,
+     "a size from 65536 (64KiB) to 1073741824 (1GiB), or 0 for the default"},
+    {"retention_bytes", offsetof(struct schema, retention_bytes), 0, 1, UINT64_MAX,
+     "a size in bytes: an integer >= 0 or a string such as '512MiB' (0: no limit)"},
+    {"retention_ms", offsetof(struct schema, retention_ms), 1, 1, INT64_MAX,
+     "a duration in milliseconds: an integer >= 0 or a string such as '7d', '12h', '30s' "
+     "(0: no limit)"},
+};
+
+const struct sch_amount *sch_amount_find(const char *name)
+{
+    for (int i = 0; i < SCH_NAMOUNTS; i++)
+        if (!strcasecmp(name, sch_amounts[i].name))
+            return &sch_amounts[i];
+    return NULL;
+}
+
+uint64_t sch_amount_get(const struct schema *s, const struct sch_amount *a)
+{
+    uint64_t v;
+    memcpy(&v, (const char *)s + a->field, sizeof(v));
+    return v;
+}
+
+int sch_amount_set(struct schema *s, const struct sch_amount *a, uint64_t v)
+{
+    if (v && (v < a->min || v > a->max))
+        return -EINVAL;
+    memcpy((char *)s + a->field, &v, sizeof(v));
+    return 0;
+}
+
+struct unit {
+    const char *name;
+    uint64_t mul;
+};
+
+static const struct unit size_units[] = {{"", 1},          {"b", 1},          {"kib", 1ull << 10},
+                                         {"mib", 1ull << 20}, {"gib", 1ull << 30}, {"tib", 1ull << 40},
+                                         {NULL, 0}};
+static const struct unit ms_units[] = {{"", 1},      {"ms", 1},      {"s", 1000},      {"m", 60000},
+                                       {"h", 3600000}, {"d", 86400000}, {NULL, 0}};
+
+int sch_amount_parse(struct schema *s, const struct sch_amount *a, const char *text)
+{
+    uint64_t v = 0;
+    const char *p = text;
+    if (*p < '0' || *p > '9')
+        return -EINVAL;
+    for (; *p >= '0' && *p <= '9'; p++)
+        if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
+            return -EINVAL;
+    for (const struct unit *u = a->ms ? ms_units : size_units; u->name; u++)
+        if (!strcasecmp(p, u->name))
+            return __builtin_mul_overflow(v, u->mul, &v) ? -EINVAL : sch_amount_set(s, a, v);
+    return -EINVAL;
+}
+
 int sch_render_ddl(const struct schema *s, struct buf *out)
 {
     int rc = buf_printf(out, "CREATE STREAM %s (", s->name);
@@ -181,7 +241,17 @@ int sch_render_ddl(const struct schema *s, struct buf *out)
         sep = ", ";
     }
     static const char *const codecs[] = {"none", "lz4", "zstd"};
-    if (!rc && s->codec != SCH_CODEC_DEFAULT && s->codec < 3)
+    if (!rc && s->codec != SCH_CODEC_DEFAULT && s->codec < 3) {
         rc = buf_printf(out, "%scodec='%s'", sep, codecs[s->codec]);
+        sep = ", ";
+    }
+    /* the amounts, as plain integers (bytes, ms) */
+    for (int i = 0; i < SCH_NAMOUNTS && !rc; i++) {
+        uint64_t v = sch_amount_get(s, &sch_amounts[i]);
+        if (v) {
+            rc = buf_printf(out, "%s%s=%llu", sep, sch_amounts[i].name, (unsigned long long)v);
+            sep = ", ";
+        }
+    }
     return rc;
 }

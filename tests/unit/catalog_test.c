@@ -3,7 +3,9 @@
  * load, add/remove persisting across reloads with every setting and type,
  * ids never reused (also after remove + reload), duplicate names, the file
  * text exactly as the header documents it, failed saves leaving memory and
- * disk in agreement, and corrupt files refused.
+ * disk in agreement, and corrupt files refused; the optional amounts
+ * (segment_bytes, retention_bytes, retention_ms) written only when set,
+ * read back, absent from older catalogs, refused when damaged.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -119,6 +121,10 @@ static void expect_same_schema(const struct schema *a, const struct schema *b)
     cr_assert_eq(a->fsync, b->fsync);
     cr_assert_eq(a->on_error, b->on_error);
     cr_assert_eq(a->time_col, b->time_col);
+    cr_assert_eq(a->codec, b->codec);
+    cr_assert_eq(a->segment_bytes, b->segment_bytes);
+    cr_assert_eq(a->retention_bytes, b->retention_bytes);
+    cr_assert_eq(a->retention_ms, b->retention_ms);
     cr_assert_eq(a->ncols, b->ncols);
     for (uint32_t i = 0; i < a->ncols; i++) {
         cr_assert_str_eq(a->cols[i].name, b->cols[i].name);
@@ -502,4 +508,61 @@ Test(catalog, bad_time_col_refused)
     expect_load_fails("streamfs-catalog 1\nnext_id 2\n"
                       "stream 1 s format=json fsync=close on_error=fail time_col=0\n"
                       "col a string\nend\n");
+}
+
+/* The amounts round-trip; written only when set, so a stream without them
+ * reads as before (and older catalogs without them load). */
+Test(catalog, retention_amounts_persist)
+{
+    struct catalog *c = load();
+    struct schema *s = simple("r");
+    s->segment_bytes = 1 << 20;
+    s->retention_bytes = 5ull << 30;
+    s->retention_ms = 604800000;
+    s->codec = 2;
+    struct schema *keep = NULL;
+    cr_assert_eq(sch_clone(s, &keep), 0);
+    add(c, s);
+    struct schema *t = simple("t");
+    t->retention_ms = 1;
+    struct schema *keep_t = NULL;
+    cr_assert_eq(sch_clone(t, &keep_t), 0);
+    add(c, t);
+    add(c, simple("plain"));
+    cat_destroy(c);
+    expect_text("streamfs-catalog 1\n"
+                "next_id 4\n"
+                "stream 1 r format=json fsync=close on_error=fail time_col=-1 codec=zstd "
+                "segment_bytes=1048576 retention_bytes=5368709120 retention_ms=604800000\n"
+                "col a int32\ncol b nullable(string)\ncol _tp_time datetime64(3)\nend\n"
+                "stream 2 t format=json fsync=close on_error=fail time_col=-1 codec=lz4 "
+                "retention_ms=1\n"
+                "col a int32\ncol b nullable(string)\ncol _tp_time datetime64(3)\nend\n"
+                "stream 3 plain format=json fsync=close on_error=fail time_col=-1 codec=lz4\n"
+                "col a int32\ncol b nullable(string)\ncol _tp_time datetime64(3)\nend\n");
+    c = load();
+    expect_same_schema(keep, cat_find(c, "r")->schema);
+    expect_same_schema(keep_t, cat_find(c, "t")->schema);
+    const struct schema *p = cat_find(c, "plain")->schema;
+    cr_assert_eq(p->segment_bytes + p->retention_bytes + p->retention_ms, 0);
+    sch_destroy(keep);
+    sch_destroy(keep_t);
+    cat_destroy(c);
+}
+
+Test(catalog, bad_amounts_refused)
+{
+    static const char *const bad[] = {
+        "retention_bytes=", "retention_bytes=x", "retention_bytes=-1", "retention_ms=1e3",
+        "segment_bytes=100", "segment_bytes=2147483648", "retention_ms=9223372036854775808",
+        "colour=5", "retention_bytes", "codec=lz4", "retention_bytes=18446744073709551616"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[512];
+        snprintf(text, sizeof(text),
+                 "streamfs-catalog 1\nnext_id 2\n"
+                 "stream 1 s format=json fsync=close on_error=fail time_col=-1 codec=lz4 %s\n"
+                 "col a int32\nend\n",
+                 bad[i]);
+        expect_load_fails(text);
+    }
 }

@@ -1,8 +1,9 @@
 /*
  * ddl_test.c — DDL through the engine (sql/sql.h): CREATE and DROP STREAM
  * with IF [NOT] EXISTS, reserved and invalid names, _tp_ columns, duplicate
- * columns, every setting (event_time_column, format, fsync, on_error) and
- * an unknown one with its hint, with the full error text ("line L, column
+ * columns, every setting (event_time_column, format, fsync, on_error,
+ * codec, and the amounts segment_bytes, retention_bytes, retention_ms with
+ * their units, limits and errors) and an unknown one with its hint, with the full error text ("line L, column
  * C: ...") and errno; sql_create_raw as mkdir uses it; and the ctl session
  * framing of SPEC precise rule 1: several statements per write, a
  * statement over several writes, ';' inside strings and comments, a
@@ -650,4 +651,115 @@ Test(ddl, codec_setting)
     expect_ddl("n", "CREATE STREAM n (x int32) SETTINGS codec='none'");
     fails("CREATE STREAM c (x int32) SETTINGS codec='gzip'", EINVAL,
           "line 1, column 42: setting 'codec' must be one of 'none', 'lz4', 'zstd'");
+}
+
+/* --- retention settings ------------------------------------------------- */
+
+static uint64_t amount(const char *stream, const char *setting)
+{
+    struct schema *s = schema_of(stream);
+    uint64_t v = sch_amount_get(s, sch_amount_find(setting));
+    sch_destroy(s);
+    return v;
+}
+
+Test(ddl, retention_settings)
+{
+    ok("CREATE STREAM a (x int32) SETTINGS retention_bytes=1073741824, retention_ms=86400000, "
+       "segment_bytes=1048576",
+       "ok: created stream a");
+    struct schema *s = schema_of("a");
+    cr_assert_eq(s->retention_bytes, 1073741824ull);
+    cr_assert_eq(s->retention_ms, 86400000ull);
+    cr_assert_eq(s->segment_bytes, 1048576ull);
+    sch_destroy(s);
+    expect_ddl("a", "CREATE STREAM a (x int32) SETTINGS segment_bytes=1048576, "
+                    "retention_bytes=1073741824, retention_ms=86400000");
+    /* 0 is the default: nothing to show */
+    ok("CREATE STREAM z (x int32) SETTINGS retention_bytes=0, retention_ms=0, segment_bytes=0",
+       "ok: created stream z");
+    expect_ddl("z", "CREATE STREAM z (x int32)");
+    /* the largest values */
+    ok("CREATE STREAM m (x int32) SETTINGS retention_ms=9223372036854775807, "
+       "retention_bytes='18446744073709551615'",
+       "ok: created stream m");
+    cr_assert_eq(amount("m", "retention_ms"), 9223372036854775807ull);
+    cr_assert_eq(amount("m", "retention_bytes"), 18446744073709551615ull);
+}
+
+/* Strings with units, any case. */
+Test(ddl, retention_units)
+{
+    static const struct {
+        const char *setting, *text;
+        uint64_t want;
+    } cases[] = {
+        {"retention_bytes", "512MiB", 512ull << 20}, {"retention_bytes", "1gib", 1ull << 30},
+        {"retention_bytes", "2TiB", 2ull << 40},     {"retention_bytes", "100B", 100},
+        {"retention_bytes", "7KIB", 7 << 10},        {"retention_bytes", "4096", 4096},
+        {"retention_ms", "7d", 604800000},           {"retention_ms", "3h", 10800000},
+        {"retention_ms", "5m", 300000},              {"retention_ms", "10S", 10000},
+        {"retention_ms", "250ms", 250},              {"retention_ms", "42", 42},
+        {"segment_bytes", "64KiB", 65536},           {"segment_bytes", "1GiB", 1ull << 30},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char stmt[160], name[16], outcome[64];
+        snprintf(name, sizeof(name), "u%zu", i);
+        snprintf(stmt, sizeof(stmt), "CREATE STREAM %s (x int32) SETTINGS %s='%s'", name,
+                 cases[i].setting, cases[i].text);
+        snprintf(outcome, sizeof(outcome), "ok: created stream %s", name);
+        ok(stmt, outcome);
+        cr_assert_eq(amount(name, cases[i].setting), cases[i].want, "%s", stmt);
+    }
+}
+
+/* Each of values for setting fails with message (its value at column 36 +
+ * the setting's name and '='). */
+static void expect_bad_values(const char *setting, const char *const *values, size_t n,
+                              const char *must)
+{
+    for (size_t i = 0; i < n; i++) {
+        char stmt[160], msg[300];
+        snprintf(stmt, sizeof(stmt), "CREATE STREAM c (x int32) SETTINGS %s=%s", setting,
+                 values[i]);
+        snprintf(msg, sizeof(msg), "line 1, column %zu: setting '%s' must be %s",
+                 36 + strlen(setting) + 1, setting, must);
+        fails(stmt, EINVAL, msg);
+    }
+}
+
+Test(ddl, retention_errors)
+{
+    static const char *const bad_bytes[] = {"-1",          "1.5",      "true",   "'12XB'", "''",
+                                            "'MiB'",       "'-5MiB'",  "'5 MiB'", "'1KB'",
+                                            "'16777216TiB'", "'18446744073709551616'", "big"};
+    expect_bad_values("retention_bytes", bad_bytes, sizeof(bad_bytes) / sizeof(bad_bytes[0]),
+                      "a size in bytes: an integer >= 0 or a string such as '512MiB' (0: no "
+                      "limit)");
+    static const char *const bad_ms[] = {"-5", "'7 days'", "'7w'", "'1.5h'", "2.5",
+                                         "'9223372036854775808'", "'106751991167301d'"};
+    expect_bad_values("retention_ms", bad_ms, sizeof(bad_ms) / sizeof(bad_ms[0]),
+                      "a duration in milliseconds: an integer >= 0 or a string such as '7d', "
+                      "'12h', '30s' (0: no limit)");
+    static const char *const bad_seg[] = {"1", "65535", "'63KiB'", "1073741825", "'2GiB'"};
+    expect_bad_values("segment_bytes", bad_seg, sizeof(bad_seg) / sizeof(bad_seg[0]),
+                      "a size from 65536 (64KiB) to 1073741824 (1GiB), or 0 for the default");
+    fails("CREATE STREAM c (x int32) SETTINGS retention_byte=5", EINVAL,
+          "line 1, column 36: unknown setting 'retention_byte', did you mean 'retention_bytes'?");
+    fails("CREATE STREAM c (x int32) SETTINGS codec='lz4',\n  retention_ms='soon'", EINVAL,
+          "line 2, column 16: setting 'retention_ms' must be a duration in milliseconds: an "
+          "integer >= 0 or a string such as '7d', '12h', '30s' (0: no limit)");
+    cr_assert_not(exists("c"));
+}
+
+/* The settings survive a reopen (the catalog) and reach the log. */
+Test(ddl, retention_settings_persist)
+{
+    ok("CREATE STREAM e (v int32) SETTINGS codec='zstd', segment_bytes='128KiB', "
+       "retention_bytes='1MiB', retention_ms='1h'",
+       "ok: created stream e");
+    eng_close(eng);
+    cr_assert_eq(eng_open(tmpdir, &eng), 0);
+    expect_ddl("e", "CREATE STREAM e (v int32) SETTINGS codec='zstd', segment_bytes=131072, "
+                    "retention_bytes=1048576, retention_ms=3600000");
 }

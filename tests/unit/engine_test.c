@@ -5,7 +5,12 @@
  * the errors file written by eng_stream_reject (tab-separated, control
  * bytes escaped, rows cut at 200 bytes) and read back in pieces, the ctl
  * outcome ring (newest 100), and dump_size/dump_read giving the same JSON
- * lines whatever the read size or offset, as the log grows.
+ * lines whatever the read size or offset, as the log grows. Retention
+ * (SETTINGS segment_bytes, retention_bytes, retention_ms): applied by
+ * eng_stream_retain and at open, the stats that show it, sequence numbers
+ * following on after a reopen, and `data` starting at the first retained
+ * row, its offsets stable and its readers skipping what is dropped under
+ * them.
  *
  * Rows go into the logs with log_append directly, so these tests do not
  * depend on the JSON parser. The fake clock makes times exact.
@@ -505,6 +510,7 @@ Test(engine, stats_text)
              "rows: 5\n"
              "bytes: %llu\n"
              "sequence: 5\n"
+             "first_sequence: 0\n"
              "records: 2\n"
              "segments: 1\n"
              "codec: lz4\n"
@@ -1018,6 +1024,216 @@ Test(engine, errors_rotate_and_count)
     e = open_engine();
     s = get(e, "s");
     expect_stat(s, "errors", want);
+    eng_stream_put(s);
+    eng_close(e);
+}
+
+/* --- retention ---------------------------------------------------------- */
+
+/* A stream with 64 KiB segments and the given retention. */
+static struct eng_stream *create_retained(struct engine *e, const char *name, uint64_t bytes,
+                                          uint64_t ms)
+{
+    struct schema *sc = schema(name);
+    sc->segment_bytes = 64 << 10;
+    sc->retention_bytes = bytes;
+    sc->retention_ms = ms;
+    int created = -1;
+    cr_assert_eq(eng_create_stream(e, sc, 0, &created), 0);
+    return get(e, name);
+}
+
+/* Rows from *next on, 100 a record, until the log has `segments` files. */
+static void fill_segments(struct eng_stream *s, int64_t *next, uint64_t segments)
+{
+    struct log_info li;
+    for (log_get_info(s->log, &li); li.segments < segments; log_get_info(s->log, &li)) {
+        append(s, *next, 100);
+        *next += 100;
+    }
+}
+
+/* The JSON lines of rows [from, to). */
+static struct buf rows_json(int64_t from, int64_t to)
+{
+    struct buf b = BUF_INIT;
+    for (int64_t i = from; i < to; i++)
+        expect_json_row(&b, i);
+    return b;
+}
+
+static void expect_stat_u(struct eng_stream *s, const char *key, uint64_t want)
+{
+    char v[32];
+    snprintf(v, sizeof(v), "%llu", (unsigned long long)want);
+    expect_stat(s, key, v);
+}
+
+/* Read with cursor c from off to its end, into out; the offset reached. */
+static uint64_t read_on(struct eng_stream *s, struct dump_cursor *c, uint64_t off, struct buf *out)
+{
+    for (;;) {
+        size_t before = out->len;
+        cr_assert_eq(dump_read(s, c, off, 777, out), 0);
+        if (out->len == before)
+            return off;
+        off += out->len - before;
+    }
+}
+
+/* stats and data show the log's retained rows [first_sn, next_sn). */
+static void expect_retained_stream(struct eng_stream *s)
+{
+    struct log_info li;
+    log_get_info(s->log, &li);
+    expect_stat_u(s, "rows", li.next_sn - li.first_sn);
+    expect_stat_u(s, "sequence", li.next_sn);
+    expect_stat_u(s, "first_sequence", li.first_sn);
+    expect_stat_u(s, "records", li.records - li.first_record);
+    expect_stat_u(s, "segments", li.segments);
+    struct buf want = rows_json((int64_t)li.first_sn, (int64_t)li.next_sn);
+    struct buf got = dump_all(s, 4000, 0);
+    expect_same(&got, &want, "data holds the retained rows");
+    buf_free(&got);
+    buf_free(&want);
+}
+
+Test(engine, retention_by_bytes_and_reopen)
+{
+    struct engine *e = open_engine();
+    struct eng_stream *s = create_retained(e, "s", 256 << 10, 0);
+    int64_t next = 0;
+    fill_segments(s, &next, 12);
+    struct log_info li;
+    log_get_info(s->log, &li);
+    cr_assert_eq(li.first_sn, 0, "nothing goes before eng_stream_retain");
+    cr_assert_eq(eng_stream_safe_sn(s), li.next_sn, "no columnar store yet: every row is safe");
+    cr_assert_eq(eng_stream_retain(s), 0);
+    log_get_info(s->log, &li);
+    cr_assert_leq(li.bytes, 256 << 10);
+    cr_assert_gt(li.first_sn, 0);
+    cr_assert_gt(li.segments, 1);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/log/00000000000000000000.seg", s->dir);
+    cr_assert_not(os_exists(path), "the oldest segment file is gone");
+    expect_retained_stream(s);
+    uint64_t first_sn = li.first_sn;
+    eng_stream_put(s);
+    eng_close(e);
+
+    e = open_engine();
+    s = get(e, "s");
+    log_get_info(s->log, &li);
+    cr_assert_eq(li.first_sn, first_sn);
+    cr_assert_eq(li.next_sn, (uint64_t)next);
+    expect_retained_stream(s);
+    append(s, next, 3); /* sequence numbers follow on */
+    next += 3;
+    log_get_info(s->log, &li);
+    cr_assert_eq(li.next_sn, (uint64_t)next);
+    expect_retained_stream(s);
+    eng_stream_put(s);
+    eng_close(e);
+}
+
+/* Segments expire while the daemon is away: dropped at open. */
+Test(engine, retention_by_time_at_open)
+{
+    struct engine *e = open_engine();
+    struct eng_stream *s = create_retained(e, "s", 0, 3600000); /* 1 h */
+    int64_t next = 0;
+    fill_segments(s, &next, 6);
+    cr_assert_eq(eng_stream_retain(s), 0);
+    expect_stat(s, "first_sequence", "0"); /* rows at T0 + 10 ms * i: all new */
+    eng_stream_put(s);
+    eng_close(e);
+    clk_fake_set((T0_SEC + 7200) * 1000000000LL); /* 2 h later */
+    e = open_engine();
+    s = get(e, "s");
+    struct log_info li;
+    log_get_info(s->log, &li);
+    cr_assert_eq(li.segments, 1, "every sealed segment expired");
+    cr_assert_gt(li.first_sn, 0);
+    expect_retained_stream(s);
+    eng_stream_put(s);
+    eng_close(e);
+}
+
+/* Readers of `data` when retention drops records under them: offsets of
+ * what remains stay put and the size never shrinks; a cursor inside a
+ * dropped record finishes that record and skips to the first one left; a
+ * fresh reader from 0 sees exactly the retained rows, whole lines. */
+Test(engine, dump_skips_records_dropped_under_readers)
+{
+    struct engine *e = open_engine();
+    struct eng_stream *s = create_retained(e, "s", 128 << 10, 0);
+    int64_t next = 0;
+    fill_segments(s, &next, 6);
+    struct buf all = rows_json(0, next);
+    struct buf rec0 = rows_json(0, 100); /* the first record's rendering */
+    uint64_t size;
+    cr_assert_eq(dump_size(s, &size), 0);
+    cr_assert_eq(size, all.len);
+    struct dump_cursor *c = NULL;
+    cr_assert_eq(dump_cursor_create(&c), 0);
+    struct buf seen = BUF_INIT;
+    cr_assert_eq(dump_read(s, c, 0, 100, &seen), 0); /* inside record 0 */
+    cr_assert_eq(seen.len, 100);
+
+    cr_assert_eq(eng_stream_retain(s), 0);
+    struct log_info li;
+    log_get_info(s->log, &li);
+    cr_assert_gt(li.first_sn, 100, "record 0 and more were dropped");
+    uint64_t size2;
+    cr_assert_eq(dump_size(s, &size2), 0);
+    cr_assert_eq(size2, size, "the size does not shrink");
+
+    /* the cursor: the rest of record 0, then the first retained record */
+    uint64_t off = read_on(s, c, seen.len, &seen);
+    struct buf want = BUF_INIT;
+    cr_assert_eq(buf_append(&want, rec0.data, rec0.len), 0);
+    struct buf rest = rows_json((int64_t)li.first_sn, next);
+    cr_assert_eq(buf_append(&want, rest.data, rest.len), 0);
+    expect_same(&seen, &want, "a reader inside a dropped record");
+
+    /* a fresh reader from 0, and one from inside the dropped part */
+    static const uint64_t starts[] = {0, 5000};
+    for (int k = 0; k < 2; k++) {
+        struct dump_cursor *f = NULL;
+        cr_assert_eq(dump_cursor_create(&f), 0);
+        struct buf got = BUF_INIT;
+        read_on(s, f, starts[k], &got);
+        expect_same(&got, &rest, "a reader from the dropped part");
+        buf_free(&got);
+        dump_cursor_destroy(f);
+    }
+    /* offsets in the retained part read as before */
+    uint64_t at = all.len - rest.len + 10;
+    struct dump_cursor *f = NULL;
+    cr_assert_eq(dump_cursor_create(&f), 0);
+    struct buf got = BUF_INIT;
+    cr_assert_eq(dump_read(s, f, at, 500, &got), 0);
+    cr_assert_eq(got.len, 500);
+    cr_assert(!memcmp(got.data, all.data + at, 500), "a retained offset reads the same bytes");
+    buf_free(&got);
+    dump_cursor_destroy(f);
+
+    /* and the file grows on from there, for the reader that skipped too */
+    append(s, next, 5);
+    struct buf more = rows_json(next, next + 5);
+    cr_assert_eq(dump_size(s, &size2), 0);
+    cr_assert_eq(size2, size + more.len);
+    size_t had = seen.len;
+    read_on(s, c, off, &seen);
+    cr_assert_eq(seen.len - had, more.len);
+    cr_assert(!memcmp(seen.data + had, more.data, more.len), "the new rows follow");
+    buf_free(&more);
+    buf_free(&rest);
+    buf_free(&want);
+    buf_free(&seen);
+    buf_free(&rec0);
+    buf_free(&all);
+    dump_cursor_destroy(c);
     eng_stream_put(s);
     eng_close(e);
 }

@@ -9,7 +9,7 @@
  * field, the event_time_column); fsync='always' versus 'close' observed
  * through fsync fault injection; storage failures; and 8 threads x 2000
  * rows through separate handles, never interleaved, each row exactly once
- * and in per-thread order.
+ * and in per-thread order; retention applied as writes roll segments.
  *
  * Rows are read back through the `data` renderer (exec/dump.h) as JSON
  * lines, or through log_read for the concurrency count.
@@ -801,6 +801,57 @@ Test(ingest, stats_count_ingest)
     cr_assert_not_null(strstr(b.data, "\ningest_bytes: 24\n"), "%s", b.data);
     cr_assert_not_null(strstr(b.data, "\ningest_rows_per_s: 0.3\n"), "%s", b.data);
     buf_free(&b);
+    eng_stream_put(s);
+}
+
+/* Retention runs in the appending thread: as writes roll segments, the
+ * old ones go (retention_bytes), and the data file starts at the first
+ * row left. */
+Test(ingest, writes_apply_retention)
+{
+    struct schema *sc = NULL;
+    cr_assert_eq(sch_create("r", &sc), 0);
+    cr_assert_eq(sch_add_col(sc, "a", (struct ty){TY_INT64, 0, 0}), 0);
+    cr_assert_eq(sch_add_col(sc, "b", (struct ty){TY_STRING, 1, 0}), 0);
+    cr_assert_eq(sch_finish(sc), 0);
+    sc->codec = 0; /* none: sizes follow the rows */
+    sc->segment_bytes = 64 << 10;
+    sc->retention_bytes = 200 << 10;
+    int created;
+    cr_assert_eq(eng_create_stream(eng, sc, 0, &created), 0);
+    struct eng_stream *s = NULL;
+    cr_assert_eq(eng_stream_get(eng, "r", &s), 0);
+    struct ing_handle *h = open_h(s);
+    struct buf batch = BUF_INIT;
+    uint64_t a = 0;
+    for (int w = 0; w < 60; w++) { /* 60 writes of 100 rows, ~10 KiB each */
+        buf_reset(&batch);
+        for (int i = 0; i < 100; i++, a++)
+            cr_assert_eq(buf_printf(&batch, "{\"a\":%llu,\"b\":\"%060llu\"}\n",
+                                    (unsigned long long)a, (unsigned long long)a),
+                         0);
+        cr_assert_eq(wr(h, batch.data, batch.len), 0);
+        struct log_info li;
+        log_get_info(s->log, &li);
+        cr_assert_leq(li.bytes, 200 << 10,
+                      "write %d: %llu bytes on disk", w, (unsigned long long)li.bytes);
+    }
+    cr_assert_eq(ing_close(h), 0);
+    struct log_info li;
+    log_get_info(s->log, &li);
+    cr_assert_eq(li.next_sn, a);
+    cr_assert_gt(li.first_sn, 0, "old rows were dropped");
+    char *text = data(s);
+    char want[128];
+    snprintf(want, sizeof(want), "{\"a\":%llu,", (unsigned long long)li.first_sn);
+    cr_assert(!strncmp(text, want, strlen(want)), "data starts at the first row left: %.60s",
+              text);
+    uint64_t lines = 0;
+    for (char *p = text; (p = strchr(p, '\n')); p++)
+        lines++;
+    cr_assert_eq(lines, li.next_sn - li.first_sn);
+    free(text);
+    buf_free(&batch);
     eng_stream_put(s);
 }
 

@@ -30,6 +30,13 @@
  * once (before and after reopening), no failed one is visible, and appends
  * work again; faults while opening; log_sync failures.
  *
+ * Retention (log_retain): by bytes, by time on the fake clock (a prefix
+ * only), held back by safe_below_sn, never the newest segment; info,
+ * files and reads after it (dropped indexes -ENOENT, finds clamped);
+ * reopening (first_sn kept, records numbered from 0, sn following on);
+ * crashes between a .seg and its .sum (either order); a failed removal
+ * retried; retention concurrent with appenders and readers.
+ *
  * Each test gets a fresh directory under /tmp, removed at the end.
  */
 #include <criterion/criterion.h>
@@ -47,6 +54,7 @@
 #include "os/os.h"
 #include "store/log.h"
 #include "store/segment.h"
+#include "util/clock.h"
 #include "util/crc32c.h"
 #include "util/err.h"
 #include "util/msg.h"
@@ -69,6 +77,7 @@ static void setup(void)
 static void teardown(void)
 {
     os_fault_clear();
+    clk_fake_off();
     cr_assert_eq(os_rmtree(tmpdir), 0);
 }
 
@@ -2336,5 +2345,455 @@ Test(log, power_loss_drops_only_unsynced_records)
     const struct spec sp = {99, 3, 5, 0, 1};
     append(l, &m, &sp);
     expect_all(l, &m);
+    log_close(l);
+}
+
+/* --- retention ------------------------------------------------------------ */
+
+/*
+ * The log holds the model's records from `from` on, numbered from `base`
+ * (the model's own numbers while the log stays open, 0 after a reopen):
+ * info, the files and every read agree; dropped indexes say -ENOENT;
+ * finding a dropped sequence number or time clamps to the first record.
+ */
+static void expect_retained(struct log *l, const struct model *m, size_t from, uint64_t base)
+{
+    struct log_info li = info(l);
+    size_t nsegs;
+    uint64_t bytes = segs_bytes(&nsegs);
+    uint64_t first_sn = from < m->n ? m->sn[from] : m->next_sn;
+    cr_assert_eq(li.first_record, base, "first_record %llu, want %llu",
+                 (unsigned long long)li.first_record, (unsigned long long)base);
+    cr_assert_eq(li.records, base + (m->n - from));
+    cr_assert_eq(li.first_sn, first_sn, "first_sn %llu, want %llu",
+                 (unsigned long long)li.first_sn, (unsigned long long)first_sn);
+    cr_assert_eq(li.next_sn, m->next_sn);
+    cr_assert_eq(li.bytes, bytes, "info bytes %llu, files %llu", (unsigned long long)li.bytes,
+                 (unsigned long long)bytes);
+    cr_assert_eq(li.segments, nsegs);
+    cr_assert_eq(segs_sum_buf[0].first_sn, first_sn, "the first file starts at the first row");
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = from; i < m->n; i++)
+        if (m->s[i].n) {
+            int64_t last = m->s[i].t0 + 10 * (int64_t)(m->s[i].n - 1);
+            lo = m->s[i].t0 < lo ? m->s[i].t0 : lo;
+            hi = last > hi ? last : hi;
+        }
+    cr_assert_eq(li.min_time_ms, lo, "min time over the retained rows");
+    cr_assert_eq(li.max_time_ms, hi, "max time over the retained rows");
+    for (size_t i = from; i < m->n; i++)
+        expect_record(l, base + (i - from), &m->s[i], m->sn[i]);
+    struct blk *b = NULL;
+    uint64_t sn, idx;
+    for (uint64_t i = 0; i < base; i += 1 + base / 7)
+        cr_assert_eq(log_read(l, i, &b, &sn), -ENOENT, "record %llu was dropped",
+                     (unsigned long long)i);
+    if (base)
+        cr_assert_eq(log_read(l, base - 1, &b, &sn), -ENOENT);
+    cr_assert_eq(log_read(l, li.records, &b, &sn), -ERANGE);
+    cr_assert_null(b);
+    cr_assert_eq(log_find_sn(l, 0, &idx), 0);
+    cr_assert_eq(idx, from < m->n ? base : li.records, "a dropped sn finds the first record");
+    cr_assert_eq(log_find_time(l, INT64_MIN, &idx), 0);
+    cr_assert_eq(idx, base, "the oldest time finds the first record");
+    /* no summary of a dropped segment is left */
+    char *names = NULL;
+    size_t n = 0;
+    cr_assert_eq(os_list_dir(logdir, &names, &n), 0);
+    for (char *p = names; n--; p += strlen(p) + 1)
+        cr_assert(strtoull(p, NULL, 10) >= first_sn, "%s is left of a dropped segment", p);
+    free(names);
+}
+
+/* The model's first record at or after sequence number sn (a segment's
+ * first_sn: its first record). */
+static size_t rec_at(const struct model *m, uint64_t sn)
+{
+    size_t i = 0;
+    while (i < m->n && m->sn[i] < sn)
+        i++;
+    return i;
+}
+
+/* The summary file of a segment file (static buffer). */
+static const char *sum_of(const struct segfile *f)
+{
+    static char path[300];
+    snprintf(path, sizeof(path), "%s/%.20s.sum", logdir, f->name);
+    return path;
+}
+
+/* The retention tests' log: count records of 0.5 to 2 KiB in 16 KiB
+ * segments (model m, options o), closed; its segment files in segs_buf, at
+ * least min_segs of them. Returns how many. */
+static size_t small_segments(struct model *m, struct log_opts *o, uint64_t count, size_t min_segs)
+{
+    *o = opts(CODEC_LZ4, 16 << 10);
+    build_segments(m, o, count);
+    size_t n = list_segs(segs_buf, 4096);
+    cr_assert_geq(n, min_segs, "%zu segments", n);
+    return n;
+}
+
+static struct log_dropped retain(struct log *l, uint64_t bytes, uint64_t ms, uint64_t safe)
+{
+    struct log_retention r = {bytes, ms};
+    struct log_dropped d;
+    memset(&d, 0xab, sizeof(d));
+    int rc = log_retain(l, &r, safe, &d);
+    cr_assert_eq(rc, 0, "log_retain: %d (%s)", rc, err_str(rc));
+    return d;
+}
+
+/* retain() drops `segments` segments, and the log goes on from the
+ * record starting at sequence number sn, its index unchanged. */
+static void retain_to(struct log *l, const struct model *m, uint64_t bytes, uint64_t ms,
+                      uint64_t safe, uint64_t segments, uint64_t sn)
+{
+    struct log_dropped d = retain(l, bytes, ms, safe);
+    cr_assert_eq(d.segments, segments, "dropped %llu segments, want %llu",
+                 (unsigned long long)d.segments, (unsigned long long)segments);
+    size_t from = rec_at(m, sn);
+    expect_retained(l, m, from, from);
+}
+
+/* By size: whole segments go from the oldest while the log is larger than
+ * the limit; what they held is counted; the rest reads as before. */
+Test(log, retain_by_bytes)
+{
+    static struct model m;
+    struct log_opts o;
+    size_t n = small_segments(&m, &o, 120, 10);
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += segs_buf[i].size;
+    uint64_t limit = total / 2, left = total;
+    size_t k = 0;
+    while (k + 1 < n && left > limit)
+        left -= segs_buf[k++].size;
+    cr_assert(k >= 3 && k < n - 1);
+    size_t from = rec_at(&m, segs_buf[k].first_sn);
+    uint64_t rows = m.sn[from];
+
+    struct log *l = open_log(&o);
+    struct log_dropped d = retain(l, limit, 0, m.next_sn);
+    cr_assert_eq(d.segments, k);
+    cr_assert_eq(d.records, from);
+    cr_assert_eq(d.rows, rows);
+    cr_assert_eq(d.bytes, total - left);
+    cr_assert_leq(info(l).bytes, limit);
+    expect_retained(l, &m, from, from);
+    d = retain(l, limit, 0, m.next_sn);
+    cr_assert_eq(d.segments, 0, "within the limit: nothing more goes");
+    cr_assert_eq(d.records + d.rows + d.bytes, 0);
+    expect_retained(l, &m, from, from);
+    log_close(l);
+}
+
+/* The newest segment is never dropped, however small the limit; appends
+ * go on, and what they seal can go next. */
+Test(log, retain_keeps_newest_segment)
+{
+    static struct model m;
+    struct log_opts o;
+    size_t n = small_segments(&m, &o, 60, 4);
+    uint64_t newest = segs_buf[n - 1].first_sn;
+    struct log *l = open_log(&o);
+    retain_to(l, &m, 1, 1, m.next_sn, n - 1, newest);
+    cr_assert_eq(info(l).segments, 1);
+    retain_to(l, &m, 1, 1, m.next_sn, 0, newest); /* the newest segment stays */
+
+    /* appends follow on, and roll */
+    uint64_t segs_before = info(l).segments;
+    for (uint64_t k = 60; info(l).segments < segs_before + 2; k++) {
+        const struct spec sp = {k, (uint32_t)(1 + k % 4), (int64_t)(k * 100), 500, 0};
+        append(l, &m, &sp);
+    }
+    n = list_segs(segs_buf, 4096);
+    retain_to(l, &m, 0, 0, m.next_sn, 0, newest); /* nothing configured */
+    cr_assert_eq(log_retain(l, &(struct log_retention){0, 0}, m.next_sn, NULL), 0);
+    retain_to(l, &m, 1, 0, m.next_sn, 2, segs_buf[n - 1].first_sn);
+    log_close(l);
+}
+
+/* By time, on the fake clock: a segment goes once its newest row is older
+ * than now - ms; from the oldest on, stopping at the first one kept. */
+Test(log, retain_by_time)
+{
+    static struct model m;
+    struct log_opts o;
+    small_segments(&m, &o, 80, 6); /* record k's rows at k * 100 ms on */
+    /* the newest row of segment 2 is the last row of the record before segment 3 */
+    size_t from = rec_at(&m, segs_buf[3].first_sn);
+    const struct spec *last = &m.s[from - 1];
+    int64_t newest2 = last->t0 + 10 * (int64_t)(last->n - 1);
+    const int64_t ms = 60000;
+
+    struct log *l = open_log(&o);
+    clk_fake_set((newest2 + ms) * 1000000); /* segment 2's newest row is exactly ms old */
+    /* segments 0 and 1 are older than now - ms, 2 is not */
+    retain_to(l, &m, 0, ms, m.next_sn, 2, segs_buf[2].first_sn);
+    size_t from2 = rec_at(&m, segs_buf[2].first_sn);
+    clk_fake_advance(1000000); /* 1 ms later segment 2 is older too */
+    struct log_dropped d = retain(l, 0, ms, m.next_sn);
+    cr_assert_eq(d.segments, 1);
+    cr_assert_eq(d.records, from - from2);
+    expect_retained(l, &m, from, from);
+    clk_fake_set(INT64_MAX / 2); /* far future: all sealed segments are old */
+    d = retain(l, 0, ms, m.next_sn);
+    cr_assert_eq(info(l).segments, 1);
+    clk_fake_off();
+    log_close(l);
+}
+
+/* Only a prefix goes: an old segment behind a new one stays. */
+Test(log, retain_by_time_stops_at_first_kept)
+{
+    struct log_opts o = opts(CODEC_LZ4, 16 << 10);
+    struct log *l = open_log(&o);
+    static struct model m;
+    model_init(&m);
+    /* the first segment's rows are new, every later one's are old */
+    for (uint64_t k = 0; info(l).segments < 5; k++) {
+        const struct spec sp = {k, 2, info(l).segments == 1 ? 1000000000 : 0, 500, 0};
+        append(l, &m, &sp);
+    }
+    clk_fake_set(1000000000LL * 1000000);
+    struct log_dropped d = retain(l, 0, 1000, m.next_sn);
+    clk_fake_off();
+    cr_assert_eq(d.segments, 0);
+    expect_retained(l, &m, 0, 0);
+    log_close(l);
+}
+
+/* A segment holding a row at or past safe_below_sn stays, and so does
+ * everything after it; once the mark moves on, they go. */
+Test(log, retain_holds_back_rows_not_safe)
+{
+    static struct model m;
+    struct log_opts o;
+    size_t n = small_segments(&m, &o, 80, 6);
+    struct log *l = open_log(&o);
+    retain_to(l, &m, 1, 0, 0, 0, 0); /* nothing is safe */
+    /* the mark inside segment 3: segments 0..2 hold only rows below it */
+    retain_to(l, &m, 1, 0, segs_buf[3].first_sn + 1, 3, segs_buf[3].first_sn);
+    /* exactly at segment 4's first row: segment 3 is all below it */
+    retain_to(l, &m, 1, 0, segs_buf[4].first_sn, 1, segs_buf[4].first_sn);
+    retain_to(l, &m, 1, 0, m.next_sn, n - 5, segs_buf[n - 1].first_sn);
+    cr_assert_eq(info(l).segments, 1);
+    log_close(l);
+}
+
+/* A log of a single segment: it is the newest, nothing goes. */
+Test(log, retain_single_segment)
+{
+    static struct model m;
+    struct log_opts o = opts(CODEC_LZ4, 0);
+    build_segments(&m, &o, 10);
+    struct log *l = open_log(&o);
+    cr_assert_eq(log_retain(l, &(struct log_retention){1, 1}, m.next_sn, NULL), 0);
+    expect_retained(l, &m, 0, 0);
+    log_close(l);
+}
+
+/* Reopened after retention: the log starts at its first retained row,
+ * numbers records from 0 again, and appends follow on. */
+Test(log, reopen_after_retention)
+{
+    static struct model m;
+    struct log_opts o;
+    size_t n = small_segments(&m, &o, 90, 6);
+    struct log *l = open_log(&o);
+    uint64_t safe = segs_buf[n / 2].first_sn;
+    cr_assert_eq(retain(l, 1, 0, safe).segments, n / 2);
+    log_close(l);
+    size_t from = rec_at(&m, safe);
+    l = open_log(&o);
+    expect_retained(l, &m, from, 0);
+    uint64_t sn = append(l, &m, &(struct spec){900, 3, 5, 100, 0});
+    cr_assert_eq(sn, m.sn[m.n - 1]);
+    cr_assert_eq(info(l).next_sn, m.next_sn, "sequence numbers follow on");
+    expect_retained(l, &m, from, 0);
+    log_close(l);
+    l = open_log(&o);
+    expect_retained(l, &m, from, 0);
+    log_close(l);
+}
+
+/* A crash between removing a segment's .seg and its .sum leaves the .sum:
+ * log_open removes it and starts at the next segment. A crash after
+ * several .seg files went is a log trimmed further. */
+Test(log, crash_between_seg_and_sum)
+{
+    static struct model m;
+    struct log_opts o;
+    small_segments(&m, &o, 80, 5);
+    cr_assert(segs_buf[0].has_sum && segs_buf[1].has_sum);
+    cr_assert_eq(unlink(segs_buf[0].path), 0);
+    struct log *l = open_log(&o);
+    cr_assert_eq(segs_bytes(NULL), info(l).bytes);
+    cr_assert_not(os_exists(sum_of(&segs_buf[0])), "the orphan summary was removed");
+    size_t from = rec_at(&m, segs_buf[1].first_sn);
+    expect_retained(l, &m, from, 0);
+    log_close(l);
+
+    /* two more .seg files gone, their summaries left */
+    cr_assert_eq(unlink(segs_buf[1].path), 0);
+    cr_assert_eq(unlink(segs_buf[2].path), 0);
+    from = rec_at(&m, segs_buf[3].first_sn);
+    l = open_log(&o);
+    expect_retained(l, &m, from, 0);
+    append(l, &m, &(struct spec){500, 2, 1, 10, 0});
+    expect_retained(l, &m, from, 0);
+    log_close(l);
+}
+
+/* The other order (the .sum gone first) leaves a segment without its
+ * summary: it is scanned and kept. */
+Test(log, crash_after_sum_before_seg)
+{
+    static struct model m;
+    struct log_opts o;
+    small_segments(&m, &o, 60, 3);
+    cr_assert_eq(unlink(sum_of(&segs_buf[0])), 0);
+    struct log *l = open_log(&o);
+    expect_retained(l, &m, 0, 0);
+    log_close(l);
+}
+
+/* A failure while removing a segment stops retention there: that segment
+ * stays readable (from its open descriptor), the call says why, and a
+ * later call finishes the job. */
+Test(log, retain_failure_keeps_segment_and_retries)
+{
+    static struct model m;
+    struct log_opts o;
+    size_t n = small_segments(&m, &o, 60, 4);
+    struct log *l = open_log(&o);
+    struct log_retention r = {1, 0};
+    struct log_dropped d;
+    os_fault_set(OS_FAULT_FSYNC, 2, EIO); /* the second segment's directory sync */
+    cr_assert_eq(log_retain(l, &r, m.next_sn, &d), -EIO);
+    os_fault_clear();
+    cr_assert_eq(d.segments, 1, "the first segment went");
+    size_t from1 = rec_at(&m, segs_buf[1].first_sn);
+    cr_assert_eq(info(l).first_record, from1);
+    cr_assert_not(os_exists(segs_buf[1].path), "its file is gone");
+    for (size_t i = from1; i < m.n; i++) /* segment 1 still reads */
+        expect_record(l, i, &m.s[i], m.sn[i]);
+    os_fault_set(OS_FAULT_OPEN, 1, EACCES);
+    cr_assert_eq(log_retain(l, &r, m.next_sn, &d), -EACCES);
+    os_fault_clear();
+    cr_assert_eq(d.segments, 0);
+    d = retain(l, 1, 0, m.next_sn);
+    cr_assert_eq(d.segments, n - 2);
+    size_t from = rec_at(&m, segs_buf[n - 1].first_sn);
+    expect_retained(l, &m, from, from);
+    log_close(l);
+}
+
+/* Appenders, readers of any retained record and retention at once: reads
+ * succeed or say -ENOENT for a dropped record, never anything else; the
+ * records left are whole and dense. (ASan sees the segments readers still
+ * hold.) */
+struct retain_reader {
+    struct log *l;
+    int stop, bad;
+    uint64_t reads, gone;
+};
+
+static void *retain_reader_main(void *arg)
+{
+    struct retain_reader *r = arg;
+    uint64_t x = 12345;
+    while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) && !r->bad) {
+        struct log_info li;
+        log_get_info(r->l, &li);
+        if (li.records == 0)
+            continue;
+        x = mix(x + 1);
+        uint64_t span = li.records - li.first_record + 4;
+        uint64_t idx = li.first_record + x % span;
+        idx = idx >= 4 ? idx - 4 : idx; /* some just below the first record */
+        if (idx >= li.records)
+            idx = li.records - 1;
+        struct blk *b = NULL;
+        uint64_t sn;
+        int rc = log_read(r->l, idx, &b, &sn);
+        if (rc == 0) {
+            r->reads++;
+            if (b->ncols != 9 || b->nrows < 1)
+                r->bad = 2;
+            blk_unref(b);
+        } else if (rc == -ENOENT) {
+            r->gone++;
+        } else {
+            r->bad = rc;
+        }
+    }
+    return NULL;
+}
+
+static void *retainer_main(void *arg)
+{
+    struct retain_reader *r = arg;
+    struct log_retention ret = {64 << 10, 0};
+    while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) && !r->bad) {
+        struct log_info li;
+        log_get_info(r->l, &li);
+        if (log_retain(r->l, &ret, li.next_sn, NULL))
+            r->bad = 1;
+    }
+    return NULL;
+}
+
+Test(log, retain_concurrent_with_appends_and_reads)
+{
+    struct log_opts o = opts(CODEC_LZ4, 16 << 10);
+    struct log *l = open_log(&o);
+    static struct appender a[THREADS];
+    pthread_t th[THREADS], rt[3];
+    struct retain_reader rr = {l, 0, 0, 0, 0};
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(pthread_create(&rt[i], NULL, retain_reader_main, &rr), 0);
+    cr_assert_eq(pthread_create(&rt[2], NULL, retainer_main, &rr), 0);
+    for (int t = 0; t < THREADS; t++) {
+        a[t] = (struct appender){.l = l, .t = t};
+        cr_assert_eq(pthread_create(&th[t], NULL, appender_main, &a[t]), 0);
+    }
+    for (int t = 0; t < THREADS; t++)
+        cr_assert_eq(pthread_join(th[t], NULL), 0);
+    __atomic_store_n(&rr.stop, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(pthread_join(rt[i], NULL), 0);
+    cr_assert_eq(rr.bad, 0, "reader or retainer: %d", rr.bad);
+    for (int t = 0; t < THREADS; t++)
+        cr_assert_eq(a[t].rc, 0);
+    cr_assert_gt(rr.reads, 0);
+    retain(l, 64 << 10, 0, info(l).next_sn); /* in case the retainer ran before the last roll */
+    struct log_info li = info(l);
+    cr_assert_eq(li.records, THREADS * PER_THREAD);
+    cr_assert_gt(li.first_record, 0, "retention dropped records");
+    size_t nsegs;
+    cr_assert_eq(li.bytes, segs_bytes(&nsegs));
+    cr_assert_eq(li.segments, nsegs);
+    /* what is left is dense from first_sn and reads whole */
+    uint64_t next = li.first_sn;
+    for (uint64_t idx = li.first_record; idx < li.records; idx++) {
+        struct blk *b = NULL;
+        uint64_t sn;
+        cr_assert_eq(log_read(l, idx, &b, &sn), 0);
+        uint64_t id = (uint64_t)COL_AT(&b->cols[0], int64_t, 0) / 1000003u;
+        struct spec sp = thread_spec((int)(id / 1000), (int)(id % 1000));
+        cr_assert(matches(b, &sp));
+        cr_assert_eq(sn, next);
+        next += b->nrows;
+        blk_unref(b);
+    }
+    cr_assert_eq(next, li.next_sn);
+    log_close(l);
+    l = open_log(&o);
+    cr_assert_eq(info(l).first_sn, li.first_sn);
+    cr_assert_eq(info(l).next_sn, li.next_sn);
     log_close(l);
 }

@@ -2,7 +2,9 @@
  * schema_test.c — stream schemas (types/schema.h): valid names, defaults,
  * columns and duplicates, the column limit, _tp_time appended by
  * sch_finish (and a user-declared one checked), sch_find, sch_types,
- * sch_clone as a deep copy, and the exact text of sch_render_ddl.
+ * sch_clone as a deep copy, the exact text of sch_render_ddl, and the
+ * amount settings (segment_bytes, retention_bytes, retention_ms): units,
+ * limits, overflow.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -360,5 +362,56 @@ Test(schema, render_ddl_appends)
     cr_assert_eq(buf_cstr(&b), 0);
     cr_assert_str_eq(b.data, "-- CREATE STREAM s (a int32)");
     buf_free(&b);
+    sch_destroy(s);
+}
+
+/* The amounts: defaults 0, rendered as integers after the other settings
+ * when set, in table order. */
+Test(schema, render_ddl_amounts)
+{
+    struct schema *s = create("s");
+    add(s, "a", T_I32);
+    cr_assert_eq(sch_finish(s), 0);
+    cr_assert_eq(s->segment_bytes + s->retention_bytes + s->retention_ms, 0, "no limits by default");
+    s->retention_ms = 3600000;
+    expect_ddl(s, "CREATE STREAM s (a int32) SETTINGS retention_ms=3600000");
+    s->codec = 2;
+    s->retention_bytes = 1ull << 40;
+    s->segment_bytes = 65536;
+    expect_ddl(s, "CREATE STREAM s (a int32) SETTINGS codec='zstd', segment_bytes=65536, "
+                  "retention_bytes=1099511627776, retention_ms=3600000");
+    sch_destroy(s);
+}
+
+Test(schema, amounts_parse_and_limits)
+{
+    struct schema *s = create("s");
+    const struct sch_amount *seg = sch_amount_find("SEGMENT_bytes");
+    const struct sch_amount *rb = sch_amount_find("retention_bytes");
+    const struct sch_amount *rm = sch_amount_find("retention_ms");
+    cr_assert(seg && rb && rm);
+    cr_assert_null(sch_amount_find("retention"));
+    cr_assert_eq(sch_amount_parse(s, rb, "3MiB"), 0);
+    cr_assert_eq(s->retention_bytes, 3ull << 20);
+    cr_assert_eq(sch_amount_get(s, rb), 3ull << 20);
+    cr_assert_eq(sch_amount_parse(s, rb, "18446744073709551615"), 0);
+    cr_assert_eq(s->retention_bytes, UINT64_MAX);
+    cr_assert_eq(sch_amount_parse(s, rb, "16777216TiB"), -EINVAL, "overflow");
+    cr_assert_eq(sch_amount_parse(s, rb, "1ms"), -EINVAL, "a duration is not a size");
+    cr_assert_eq(s->retention_bytes, UINT64_MAX, "unchanged by a failure");
+    cr_assert_eq(sch_amount_parse(s, rm, "2d"), 0);
+    cr_assert_eq(s->retention_ms, 172800000ull);
+    cr_assert_eq(sch_amount_parse(s, rm, "1MiB"), -EINVAL, "a size is not a duration");
+    cr_assert_eq(sch_amount_parse(s, rm, "9223372036854775807"), 0);
+    cr_assert_eq(sch_amount_parse(s, rm, "9223372036854775808"), -EINVAL, "past INT64_MAX ms");
+    cr_assert_eq(sch_amount_set(s, seg, SCH_SEGMENT_MIN - 1), -EINVAL);
+    cr_assert_eq(sch_amount_set(s, seg, SCH_SEGMENT_MAX + 1), -EINVAL);
+    cr_assert_eq(sch_amount_set(s, seg, SCH_SEGMENT_MIN), 0);
+    cr_assert_eq(sch_amount_set(s, seg, SCH_SEGMENT_MAX), 0);
+    cr_assert_eq(sch_amount_set(s, seg, 0), 0, "0: the default");
+    cr_assert_eq(s->segment_bytes, 0);
+    static const char *const junk[] = {"", " 1", "1 ", "+1", "-1", "0x10", "1.5KiB", "KiB", "1KB"};
+    for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
+        cr_assert_eq(sch_amount_parse(s, rb, junk[i]), -EINVAL, "'%s'", junk[i]);
     sch_destroy(s);
 }
