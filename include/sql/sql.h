@@ -37,6 +37,9 @@ int sql_run(struct engine *e, const char *text, size_t len, struct sql_error *er
  */
 int sql_query_start(struct engine *e, const char *text, size_t len, const char *name,
                     char id[64], struct sql_error *err);
+/* Parse and bind one statement without running it (SELECT, INSERT):
+ * 0, or its positioned error. */
+int sql_check(struct engine *e, const char *text, size_t len, struct sql_error *err);
 /* INSERT ... VALUES / INSERT ... SELECT, run to completion (ctl). */
 int sql_exec_insert(struct engine *e, const struct sql_stmt *st, struct sql_error *err,
                     struct buf *outcome);

@@ -351,16 +351,24 @@ static int is_agg_call(const struct sql_expr *x)
                                   (x->distinct && strcasecmp(x->str, "count") == 0));
 }
 
-static int contains_agg(const struct sql_expr *x)
+/* The first aggregate call inside x, or NULL. */
+static const struct sql_expr *find_agg(const struct sql_expr *x)
 {
     if (!x || x->kind != SX_CALL)
-        return 0;
+        return NULL;
     if (is_agg_call(x))
-        return 1;
-    for (uint32_t i = 0; i < x->nargs; i++)
-        if (contains_agg(x->args[i]))
-            return 1;
-    return 0;
+        return x;
+    for (uint32_t i = 0; i < x->nargs; i++) {
+        const struct sql_expr *a = find_agg(x->args[i]);
+        if (a)
+            return a;
+    }
+    return NULL;
+}
+
+static int contains_agg(const struct sql_expr *x)
+{
+    return find_agg(x) != NULL;
 }
 
 static int bind_call(struct binder *bd, const struct sql_expr *x, int post, struct xpr **out)
@@ -1018,7 +1026,7 @@ static int bind_group(struct binder *bd)
             g = s->items[idx].e;
         g = resolve_alias(bd, g);
         if (contains_agg(g))
-            return failx(bd, g, -EINVAL, "aggregate functions are not allowed in GROUP BY");
+            return failx(bd, find_agg(g), -EINVAL, "aggregate functions are not allowed in GROUP BY");
         bd->group[k] = g;
         if ((rc = bind_expr(bd, g, 0, &b->keys[k])))
             return rc;
@@ -1046,7 +1054,7 @@ static int bind_select(struct binder *bd)
     if (s->where) {
         bd->clause = "WHERE";
         if (contains_agg(s->where))
-            return failx(bd, s->where, -EINVAL,
+            return failx(bd, find_agg(s->where), -EINVAL,
                          "aggregate functions are not allowed in WHERE; use HAVING");
         if ((rc = bind_cond(bd, s->where, 0, &b->where)))
             return rc;
@@ -1141,7 +1149,7 @@ int sql_bind_const(struct engine *e, const struct sql_expr *x, struct fn_ctx *fc
     bd.clause = "a constant expression";
     snprintf(bd.in_desc, sizeof bd.in_desc, "a constant expression");
     if (contains_agg(x))
-        return failx(&bd, x, -EINVAL, "aggregate functions are not allowed here");
+        return failx(&bd, find_agg(x), -EINVAL, "aggregate functions are not allowed here");
     int rc = bind_expr(&bd, x, 0, out);
     if (rc)
         return rc;

@@ -566,3 +566,30 @@ out:
     sql_stmt_destroy(st);
     return rc;
 }
+
+int sql_check(struct engine *e, const char *text, size_t len, struct sql_error *err)
+{
+    struct sql_stmt *st = NULL;
+    struct bsel *b = NULL;
+    struct fn_ctx fctx;
+    int rc;
+
+    memset(&fctx, 0, sizeof(fctx));
+    fctx.now_ns = clk_now_ns();
+    if ((rc = sql_parse(text, len, &st, err)))
+        return rc;
+    if (st->kind == SQL_SELECT) {
+        rc = sql_bind_select(e, st->u.select, &fctx, &b, err);
+    } else if (st->kind == SQL_INSERT && st->u.insert.select) {
+        rc = sql_bind_select(e, st->u.insert.select, &fctx, &b, err);
+    } else if (st->kind == SQL_INSERT) {
+        for (uint32_t i = 0; i < st->u.insert.nrows * st->u.insert.nvalues && !rc; i++) {
+            struct xpr *x = NULL;
+            rc = sql_bind_const(e, st->u.insert.values[i], &fctx, &x, err);
+            xpr_destroy(x);
+        }
+    }
+    sql_bsel_destroy(b);
+    sql_stmt_destroy(st);
+    return rc;
+}

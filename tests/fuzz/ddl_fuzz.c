@@ -34,6 +34,15 @@ static void check_stmt(const struct sql_stmt *s)
         check(s->u.drop.name != NULL);
         return;
     }
+    if (s->kind == SQL_SELECT) {
+        check(s->u.select != NULL && s->u.select->nitems > 0);
+        return;
+    }
+    if (s->kind == SQL_INSERT) {
+        check(s->u.insert.target != NULL);
+        check(s->u.insert.select != NULL || s->u.insert.nrows > 0);
+        return;
+    }
     check(s->kind == SQL_CREATE_STREAM && s->u.create.name != NULL);
     check(s->u.create.ncols > 0);
     for (i = 0; i < s->u.create.ncols; i++) {

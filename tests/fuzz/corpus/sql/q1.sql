@@ -1,0 +1,1 @@
+SELECT device, avg(temp), max(temp) FROM table(m) GROUP BY device ORDER BY 2 DESC LIMIT 3

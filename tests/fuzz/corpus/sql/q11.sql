@@ -1,0 +1,1 @@
+SELECT a IN (1, 2, 3), b BETWEEN 1 AND 2, CAST(u AS string), temp::int32 FROM table(m)

@@ -1,0 +1,1 @@
+SELECT json_extract_string(device, 'k'), lower(device), length(device) FROM table(m)

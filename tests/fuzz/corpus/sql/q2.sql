@@ -1,0 +1,1 @@
+SELECT count(), sum(temp) FROM table(m) WHERE ts > now() - 1h AND device LIKE 'd%'

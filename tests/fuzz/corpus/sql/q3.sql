@@ -1,0 +1,1 @@
+SELECT number * 2 AS x, x + 1 FROM numbers(10) WHERE x % 3 = 0

@@ -1,0 +1,1 @@
+WITH 5 AS k, s AS (SELECT number AS v FROM numbers(3)) SELECT v * k FROM s

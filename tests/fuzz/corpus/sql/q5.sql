@@ -1,0 +1,1 @@
+SELECT CASE WHEN n IS NULL THEN 'none' ELSE to_string(n) END FROM table(m)

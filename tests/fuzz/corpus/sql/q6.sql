@@ -1,0 +1,1 @@
+INSERT INTO m (device, temp) VALUES ('a', 1.5), ('b', NULL)

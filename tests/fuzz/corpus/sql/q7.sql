@@ -1,0 +1,1 @@
+INSERT INTO m SELECT 'device_' || to_string(floor(rand_uniform(0, 2400))), 1.0, 1, now64(3), today(), true, 1 FROM numbers(10)

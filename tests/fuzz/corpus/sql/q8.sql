@@ -1,0 +1,1 @@
+SELECT to_start_of_interval(ts, INTERVAL 5 MINUTE) AS w, count() FROM table(m) GROUP BY w HAVING count() > 1

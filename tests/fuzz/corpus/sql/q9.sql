@@ -1,0 +1,1 @@
+SELECT quantile(0.9)(temp), p99(temp), count(DISTINCT device) FROM table(m)

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""diff.py — streamfs's answers checked against an independent SQL engine.
+
+Random rows go into a streamfs stream (in-process engine, tests/sql/sql_exec)
+and into an SQLite table; a set of query templates, written in the subset
+where ClickHouse's semantics and SQLite's agree, is filled with random
+constants and run on both; the answers must be equal (floats to 1e-9
+relative). A seed makes a failure reproducible: diff.py --seed N.
+
+Usage: diff.py --exec tests/sql/sql_exec [--seed N] [--rounds N]
+"""
+import argparse
+import math
+import os
+import random
+import shutil
+import sqlite3
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from slt import InProcess  # noqa: E402
+
+COLS = "g string, s string, a int64, b int32, x float64, n nullable(int64)"
+
+
+def make_rows(rng, count):
+    groups = [f"g{i}" for i in range(rng.randint(1, 12))]
+    rows = []
+    for _ in range(count):
+        rows.append((
+            rng.choice(groups),
+            "".join(rng.choice("abc") for _ in range(rng.randint(0, 4))),
+            rng.randint(-1000, 1000),
+            rng.randint(-50, 50),
+            round(rng.uniform(-100, 100), 3),
+            None if rng.random() < 0.2 else rng.randint(-20, 20),
+        ))
+    return rows
+
+
+def sql_value(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, str):
+        return "'" + v.replace("'", "''") + "'"
+    return repr(v)
+
+
+TEMPLATES = [
+    "SELECT count(*) FROM {t} WHERE a > {i}",
+    "SELECT count(*), sum(a), min(a), max(a) FROM {t} WHERE b < {j}",
+    "SELECT g, count(*), sum(a), min(b), max(b) FROM {t} GROUP BY g ORDER BY g",
+    "SELECT g, avg(x), min(x), max(x) FROM {t} GROUP BY g ORDER BY g",
+    "SELECT a, b FROM {t} WHERE a BETWEEN {i} AND {i2} ORDER BY a, b, g, s LIMIT {k}",
+    "SELECT g, sum(a) FROM {t} WHERE s LIKE '{p}%' GROUP BY g HAVING count(*) > {k0} ORDER BY g",
+    "SELECT a + b, a - b, a * b FROM {t} WHERE b = {j} ORDER BY a, b, g, s",
+    "SELECT count(n), sum(n), min(n), max(n) FROM {t}",
+    "SELECT g, count(n), sum(n) FROM {t} WHERE n IS NOT NULL GROUP BY g ORDER BY g",
+    "SELECT count(*) FROM {t} WHERE n IS NULL",
+    "SELECT DISTINCT g FROM {t} WHERE a < {i} ORDER BY g",
+    "SELECT s, count(*) FROM {t} GROUP BY s ORDER BY s",
+    "SELECT b, count(*) AS c FROM {t} GROUP BY b ORDER BY c DESC, b LIMIT {k}",
+    "SELECT x FROM {t} WHERE x > {f} ORDER BY x LIMIT {k}",
+    "SELECT a % 7, count(*) FROM {t} GROUP BY a % 7 ORDER BY a % 7",
+    "SELECT g, b FROM {t} WHERE g IN ('g0', 'g1') AND b > {j} ORDER BY g, b, a, s",
+    "SELECT count(*) FROM {t} WHERE NOT (a > {i} OR b < {j})",
+    "SELECT n FROM {t} WHERE n > {j2} ORDER BY n NULLS LAST LIMIT {k}",
+    "SELECT a / 4.0 FROM {t} WHERE b = {j} ORDER BY a, g, s",
+    "SELECT length(s), upper(s), count(*) FROM {t} GROUP BY length(s), upper(s) ORDER BY 1, 2",
+    "SELECT abs(a), count(*) FROM {t} WHERE a > {i} GROUP BY abs(a) ORDER BY abs(a) LIMIT {k}",
+    "SELECT sum(x) FROM {t} WHERE a < {i}",
+]
+
+
+def fill(tpl, rng, table):
+    return tpl.format(
+        t=table, i=rng.randint(-1000, 1000), i2=rng.randint(-1000, 1000) + 1000,
+        j=rng.randint(-50, 50), j2=rng.randint(-20, 20), k=rng.randint(1, 30),
+        k0=rng.randint(0, 5), f=round(rng.uniform(-100, 100), 2),
+        p="".join(rng.choice("abc") for _ in range(rng.randint(0, 2))))
+
+
+def same(a, b):
+    if a == b:
+        return True
+    try:
+        fa, fb = float(a), float(b)
+    except (TypeError, ValueError):
+        return False
+    if math.isnan(fa) and math.isnan(fb):
+        return True
+    return abs(fa - fb) <= 1e-9 * max(1.0, abs(fa), abs(fb))
+
+
+def sqlite_rows(db, q):
+    out = []
+    for row in db.execute(q):
+        vals = []
+        for v in row:
+            if v is None:
+                vals.append("\\N")
+            elif isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+                vals.append(str(int(v)))
+            else:
+                vals.append(str(v))
+        out.append(vals)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--exec", dest="exe", required=True)
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--rounds", type=int, default=4)
+    a = ap.parse_args()
+    seed = a.seed if a.seed is not None else random.SystemRandom().randint(1, 10**9)
+    rng = random.Random(seed)
+    tmp = tempfile.mkdtemp(prefix="sfs-diff-")
+    os.environ["ASAN_OPTIONS"] = f"log_path={tmp}/asan:detect_leaks=1"
+    eng = InProcess(a.exe, os.path.join(tmp, "data"))
+    db = sqlite3.connect(":memory:")
+    checked, failures = 0, []
+    try:
+        for r in range(a.rounds):
+            t = f"t{r}"
+            err, _ = eng.statement(f"CREATE STREAM {t} ({COLS})")
+            if err:
+                raise SystemExit(f"create failed: {err}")
+            db.execute(f"CREATE TABLE {t} (g TEXT, s TEXT, a INTEGER, b INTEGER, x REAL, n INTEGER)")
+            rows = make_rows(rng, rng.randint(0, 400))
+            for i in range(0, len(rows), 100):
+                chunk = rows[i:i + 100]
+                if not chunk:
+                    continue
+                values = ", ".join("(" + ", ".join(sql_value(v) for v in row) + ")" for row in chunk)
+                err, _ = eng.statement(f"INSERT INTO {t} (g, s, a, b, x, n) VALUES {values}")
+                if err:
+                    raise SystemExit(f"insert failed: {err}")
+                db.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?, ?, ?)", chunk)
+            for tpl in TEMPLATES:
+                q = fill(tpl, rng, t)
+                want = sqlite_rows(db, q)
+                err, body = eng.query(q.replace(f"FROM {t}", f"FROM table({t})") + " FORMAT TSV")
+                checked += 1
+                if err is not None:
+                    failures.append(f"{q}\n  streamfs failed: {err}")
+                    continue
+                got = [line.split("\t") for line in body.split("\n") if line != ""]
+                ok = len(got) == len(want) and all(
+                    len(g) == len(w) and all(same(x, y) for x, y in zip(g, w))
+                    for g, w in zip(got, want))
+                if not ok:
+                    failures.append(f"{q}\n  sqlite:   {want[:8]}\n  streamfs: {got[:8]}")
+    finally:
+        eng.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    for f in failures:
+        print("FAIL", f)
+    print(f"differential (seed {seed}): {checked - len(failures)} passed, {len(failures)} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
