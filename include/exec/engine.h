@@ -8,6 +8,8 @@
  *   catalog                   streams and their schemas (store/catalog.h)
  *   streams/<id>/log          the stream's log (store/log.h)
  *   streams/<id>/errors       rejected rows, one line each
+ *   queries/<id>/             a query's statement, result, status, error
+ *                             (exec/query.h)
  *
  * Ownership and threads: the engine owns its streams. eng_stream_get*
  * return a counted reference the caller gives back with eng_stream_put; a
@@ -57,6 +59,9 @@ void eng_close(struct engine *e);
 const char *eng_datadir(const struct engine *e);
 /* When the engine was opened (ns since the epoch): the namespace's times. */
 int64_t eng_start_ns(const struct engine *e);
+/* The engine's query registry (exec/query.h; borrowed). */
+struct qry_reg;
+struct qry_reg *eng_queries(struct engine *e);
 
 /*
  * Create a stream from a finished schema (takes s, also on failure).

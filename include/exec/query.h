@@ -7,8 +7,8 @@
  * (historical, streaming, insert), a result file in DATADIR/queries/<id>/
  * that grows as the sink appends rendered rows, a status, and an error.
  * Queries run as tasks on a small pool of worker threads (as many as
- * cores); FUSE threads never wait on a query except a reader that asked
- * to block for result bytes.
+ * cores, started with the first query); FUSE threads never wait on a
+ * query except a reader that asked to block for result bytes.
  *
  * Life: the SQL layer parses and binds, then qry_create registers the
  * query (it is then listed, `last` points at it); the planner builds the
@@ -17,8 +17,20 @@
  * creates no query. Finished queries are kept until removed (rmdir) or
  * until more than `max_finished_queries` are kept (oldest dropped).
  *
+ * Numbers: every query, named or not, takes the next number of one
+ * counter persisted in DATADIR/queries/.next_id, so numbers are never
+ * reused, not even after a restart. An unnamed query's id is its number;
+ * the FUSE layer derives inode numbers from it (qry_num).
+ *
+ * DATADIR/queries/<id>/: sql (the statement), result, status (written
+ * when the query ends: the status text at that moment), error (why it
+ * failed), num (named queries: their number). A query that was running
+ * when the daemon stopped (unmount or crash) comes back as failed, its
+ * error saying so; its result keeps what was produced.
+ *
  * Ownership: the registry (inside the engine) holds one reference per
- * listed query; qry_get/qry_put bracket every other use.
+ * listed query; qry_get/qry_put bracket every other use. All functions
+ * are thread-safe.
  */
 #ifndef SFS_EXEC_QUERY_H
 #define SFS_EXEC_QUERY_H
@@ -36,11 +48,16 @@
 #include "util/buf.h"
 
 #define QRY_ID_MAX 64
+#define QRY_DEFAULT_MAX_RESULT_BYTES (1ull << 30)
+#define QRY_DEFAULT_MAX_FINISHED 100
+/* The error of a query the daemon stopped under (unmount, crash). */
+#define QRY_STOPPED_ERROR "the daemon stopped while the query was running"
 
 enum qry_kind { QRY_HISTORICAL = 1, QRY_STREAMING, QRY_INSERT };
 enum qry_state { QRY_PENDING = 0, QRY_RUNNING, QRY_FINISHED, QRY_FAILED, QRY_CANCELLED };
 
 struct qry;
+struct qry_reg;
 
 struct qry_spec {
     const char *name;            /* NULL: the next number */
@@ -52,13 +69,23 @@ struct qry_spec {
     const char *const *names;
     const struct ty *types;
     uint64_t max_result_bytes;   /* 0: the default (1 GiB) */
-    uint64_t max_memory_usage;   /* 0: the engine default */
+    uint64_t max_memory_usage;   /* 0: no limit */
 };
+
+/* The engine's side (eng_open / eng_close): load DATADIR/queries, marking
+ * queries left running as failed; close cancels what runs, stops the
+ * pool and frees every query. */
+int qry_registry_open(const char *datadir, struct qry_reg **out);
+void qry_registry_close(struct qry_reg *r);
+/* Keep at most n finished queries (default QRY_DEFAULT_MAX_FINISHED). */
+void qry_set_max_finished(struct engine *e, uint32_t n);
 
 /*
  * Register a query (state running, not yet scheduled) and create its
  * files; *out gets a reference. -EEXIST when name is taken by a query
  * that has a statement; a name reserved by qry_reserve is taken over.
+ * -EINVAL for an invalid name ([A-Za-z_][A-Za-z0-9_]*, shorter than
+ * QRY_ID_MAX; `new` and `last` are taken).
  */
 int qry_create(struct engine *e, const struct qry_spec *spec, struct qry **out);
 /* mkdir queries/NAME: a pending query without a statement. -EEXIST, -EINVAL (bad name). */
@@ -68,14 +95,18 @@ struct op *qry_sink(struct qry *q);
 /* The context the query's operators share (now(), memory, cancel, errors). */
 struct op_ctx *qry_ctx(struct qry *q);
 /* Schedule: pull src, push into head (whose chain ends at qry_sink),
- * finish; ownership of src and head passes to q, also on failure. */
+ * finish; ownership of src and head passes to q, also on failure. A query
+ * cancelled before it runs just drops them. */
 int qry_run(struct qry *q, struct src *src, struct op *head);
 /* Fail a created query before it runs (e.g. planning ran out of memory). */
 void qry_abort(struct qry *q, const char *why);
 
 int qry_get(struct engine *e, const char *id, struct qry **out); /* -ENOENT */
+/* The listed query numbered num (inode numbers); -ENOENT. */
+int qry_get_num(struct engine *e, uint64_t num, struct qry **out);
 void qry_put(struct qry *q);
 const char *qry_id(const struct qry *q);
+uint64_t qry_num(const struct qry *q);
 /* Ids of listed queries, oldest first (caller frees the array and strings). */
 int qry_list(struct engine *e, char ***ids, uint32_t *n);
 /* The newest started query's id into out; -ENOENT when there is none. */
@@ -84,19 +115,32 @@ int qry_last(struct engine *e, char out[QRY_ID_MAX]);
 int qry_remove(struct engine *e, const char *id);
 /* Cancel without removing. */
 void qry_cancel(struct qry *q);
+/* Wait until q has ended and its task has stopped (INSERT ... SELECT
+ * through ctl returns then); its final state. A pending query returns at
+ * once. */
+enum qry_state qry_wait(struct qry *q);
 
 enum qry_state qry_get_state(struct qry *q);
+/* Historical until a statement says otherwise (a reserved query). */
+enum qry_kind qry_get_kind(struct qry *q);
 /* Bytes of result produced so far (st_size). */
 uint64_t qry_result_size(struct qry *q);
+/* When the result last grew (ns since the epoch; creation before that). */
+int64_t qry_mtime_ns(struct qry *q);
 /*
  * Read result bytes at off. When block is set and the query is still
  * running, waits until the bytes exist or the query ends (a bounded
  * query's reader). Returns bytes read (0 at the end), -EIO when the query
  * failed and off is at or past what it produced (SPEC rule 4), -EINTR when
- * interrupted (interrupt_flag set by the FUSE layer).
+ * interrupted (interrupt_flag set by the FUSE layer, which then calls
+ * qry_result_wake).
  */
 ssize_t qry_result_read(struct qry *q, uint64_t off, size_t n, int block, char *dst,
                         const atomic_int *interrupt_flag);
+/* Wake q's blocked readers so they look at their interrupt flags. */
+void qry_result_wake(struct qry *q);
+/* Readers blocked in qry_result_read now (tests, diagnostics). */
+unsigned qry_result_waiters(struct qry *q);
 /* status, error, sql file contents. */
 int qry_status_render(struct qry *q, struct buf *out);
 int qry_error_render(struct qry *q, struct buf *out);

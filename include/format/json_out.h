@@ -25,6 +25,14 @@ int fmt_json_out_rows(const char *const *names, const struct blk *b, uint32_t fr
 size_t fmt_double(double v, char out[32]);
 /* Same for float32 (shortest that reads back as the same float). */
 size_t fmt_float(float v, char out[32]);
+/*
+ * The text form of row r of a fixed-width column (every kind but string),
+ * as ClickHouse's text formats write it: integers, floats (fmt_double /
+ * fmt_float: nan, inf, -inf), true/false, datetimes unquoted. No NUL is
+ * written; returns the length (0 for a kind without a text form).
+ */
+#define FMT_FIXED_MAX 48
+size_t fmt_fixed_text(const struct col *c, uint32_t r, char out[FMT_FIXED_MAX]);
 /* Append s as a JSON string literal with quotes. */
 int fmt_json_string(const char *s, size_t n, struct buf *out);
 

@@ -5,6 +5,12 @@
  * remounts and need no table: the root is 1, ctl is 2, and a stream with
  * id N has its directory at N << 8 and its files at (N << 8) | kind.
  * Stream ids are never reused, so an inode number never names two things.
+ *
+ * Queries have their own range, bit 56 set (stream numbers stay below
+ * 2^40): `queries/` is 3, `queries/new` 4, `queries/last` 5, and query
+ * number N (exec/query.h: numbers are never reused, named queries have
+ * one too) has its directory at FS_QINO_BASE | N << 4 and its files at
+ * FS_QINO_BASE | N << 4 | kind.
  */
 #ifndef SFS_FS_FS_H
 #define SFS_FS_FS_H
@@ -34,6 +40,22 @@ static inline uint64_t fs_ino(uint32_t stream_id, enum fs_kind kind)
 }
 static inline uint32_t fs_ino_stream(uint64_t ino) { return (uint32_t)(ino >> 8); }
 static inline enum fs_kind fs_ino_kind(uint64_t ino) { return (enum fs_kind)(ino & 0xff); }
+
+#define FS_INO_QUERIES 3
+#define FS_INO_QNEW 4
+#define FS_INO_QLAST 5
+
+enum fs_qkind { FS_Q_DIR = 0, FS_Q_SQL, FS_Q_RESULT, FS_Q_STATUS, FS_Q_ERROR, FS_Q_KIND_END };
+
+#define FS_QINO_BASE (1ull << 56)
+
+static inline uint64_t fs_qino(uint64_t num, enum fs_qkind kind)
+{
+    return FS_QINO_BASE | (num << 4) | (uint64_t)kind;
+}
+static inline int fs_ino_is_query(uint64_t ino) { return (ino & FS_QINO_BASE) != 0; }
+static inline uint64_t fs_qino_num(uint64_t ino) { return (ino & ~FS_QINO_BASE) >> 4; }
+static inline enum fs_qkind fs_qino_kind(uint64_t ino) { return (enum fs_qkind)(ino & 0xf); }
 
 /* The name of a stream directory's file of this kind ("ingest", ...). */
 const char *fs_kind_name(enum fs_kind kind);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "exec/dump.h"
+#include "exec/query.h"
 #include "os/os.h"
 #include "store/catalog.h"
 #include "types/datetime.h"
@@ -35,6 +36,7 @@ struct engine {
     pthread_t syncer;            /* fsync='interval' streams; started on first use */
     int syncer_on, stopping;
     pthread_cond_t syncer_cv;
+    struct qry_reg *queries;     /* its own locks; threads start with the first query */
 };
 
 const char *eng_datadir(const struct engine *e)
@@ -45,6 +47,11 @@ const char *eng_datadir(const struct engine *e)
 int64_t eng_start_ns(const struct engine *e)
 {
     return e->start_ns;
+}
+
+struct qry_reg *eng_queries(struct engine *e)
+{
+    return e->queries;
 }
 
 static void stream_free(struct eng_stream *s)
@@ -153,6 +160,11 @@ int eng_open(const char *datadir, struct engine **out)
         }
         e->nstreams++;
     }
+    rc = qry_registry_open(datadir, &e->queries);
+    if (rc) {
+        msg_error("queries: %s", err_str(rc));
+        goto fail;
+    }
     *out = e;
     return 0;
 fail:
@@ -164,6 +176,7 @@ void eng_close(struct engine *e)
 {
     if (!e)
         return;
+    qry_registry_close(e->queries); /* queries may hold streams */
     pthread_mutex_lock(&e->mu);
     int joined = e->syncer_on;
     e->stopping = 1;

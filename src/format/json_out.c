@@ -319,55 +319,62 @@ int fmt_json_string(const char *s, size_t n, struct buf *out)
     return 0;
 }
 
-/* A fixed-width value: bool, integer, float or datetime. Room: 48 bytes. */
-static char *put_fixed(char *p, const struct col *c, uint32_t r)
+size_t fmt_fixed_text(const struct col *c, uint32_t r, char out[FMT_FIXED_MAX])
 {
+    char *p = out;
     switch (c->ty.kind) {
     case TY_BOOL:
         if (COL_AT(c, uint8_t, r)) {
             memcpy(p, "true", 4);
-            return p + 4;
+            return 4;
         }
         memcpy(p, "false", 5);
-        return p + 5;
-    case TY_INT8: return put_i64(p, COL_AT(c, int8_t, r));
-    case TY_INT16: return put_i64(p, COL_AT(c, int16_t, r));
-    case TY_INT32: return put_i64(p, COL_AT(c, int32_t, r));
-    case TY_INT64: return put_i64(p, COL_AT(c, int64_t, r));
-    case TY_UINT8: return put_u64(p, COL_AT(c, uint8_t, r));
-    case TY_UINT16: return put_u64(p, COL_AT(c, uint16_t, r));
-    case TY_UINT32: return put_u64(p, COL_AT(c, uint32_t, r));
-    case TY_UINT64: return put_u64(p, COL_AT(c, uint64_t, r));
-    case TY_FLOAT32: {
-        float v = COL_AT(c, float, r);
-        if (!isfinite(v))
-            break;
-        return p + fmt_float(v, p);
+        return 5;
+    case TY_INT8: p = put_i64(p, COL_AT(c, int8_t, r)); break;
+    case TY_INT16: p = put_i64(p, COL_AT(c, int16_t, r)); break;
+    case TY_INT32: p = put_i64(p, COL_AT(c, int32_t, r)); break;
+    case TY_INT64: p = put_i64(p, COL_AT(c, int64_t, r)); break;
+    case TY_UINT8: p = put_u64(p, COL_AT(c, uint8_t, r)); break;
+    case TY_UINT16: p = put_u64(p, COL_AT(c, uint16_t, r)); break;
+    case TY_UINT32: p = put_u64(p, COL_AT(c, uint32_t, r)); break;
+    case TY_UINT64: p = put_u64(p, COL_AT(c, uint64_t, r)); break;
+    case TY_FLOAT32: return fmt_float(COL_AT(c, float, r), out);
+    case TY_FLOAT64: return fmt_double(COL_AT(c, double, r), out);
+    case TY_DATETIME: return dt_format((int64_t)COL_AT(c, uint32_t, r), 0, out);
+    case TY_DATETIME64: return dt_format(COL_AT(c, int64_t, r), c->ty.prec, out);
+    case TY_DATE: /* the date part of midnight */
+        return dt_format((int64_t)COL_AT(c, uint16_t, r) * 86400, 0, out) - 9;
+    default: return 0;
     }
-    case TY_FLOAT64: {
-        double v = COL_AT(c, double, r);
-        if (!isfinite(v))
-            break;
-        return p + fmt_double(v, p);
-    }
+    return (size_t)(p - out);
+}
+
+/* A fixed-width value as JSON: the text form, with datetimes quoted and
+ * NaN and infinities (JSON has none) as null. Room: 48 bytes. */
+static char *put_fixed(char *p, const struct col *c, uint32_t r)
+{
+    switch (c->ty.kind) {
+    case TY_FLOAT32:
+        if (!isfinite(COL_AT(c, float, r)))
+            goto null;
+        break;
+    case TY_FLOAT64:
+        if (!isfinite(COL_AT(c, double, r)))
+            goto null;
+        break;
     case TY_DATETIME:
-    case TY_DATETIME64: {
-        int64_t t = c->ty.kind == TY_DATETIME ? (int64_t)COL_AT(c, uint32_t, r)
-                                                : COL_AT(c, int64_t, r);
-        int prec = c->ty.kind == TY_DATETIME ? 0 : c->ty.prec;
+    case TY_DATETIME64:
+    case TY_DATE:
         *p++ = '"';
-        p += dt_format(t, prec, p);
+        p += fmt_fixed_text(c, r, p);
         *p++ = '"';
         return p;
     }
-    case TY_DATE: {
-        *p++ = '"';
-        p += dt_format((int64_t)COL_AT(c, uint16_t, r) * 86400, 0, p) - 9; /* date part */
-        *p++ = '"';
-        return p;
-    }
-    }
-    memcpy(p, "null", 4); /* NaN, infinities (JSON has none), unknown kinds */
+    size_t n = fmt_fixed_text(c, r, p);
+    if (n)
+        return p + n;
+null: /* also unknown kinds */
+    memcpy(p, "null", 4);
     return p + 4;
 }
 

@@ -1,8 +1,10 @@
 /*
  * fs.c — open files of the namespace: ctl, ingest, data, schema, stats,
- * errors (fs/fs.h). Each open gets a handle (fi->fh) holding what that
- * descriptor needs: an SQL session for ctl, an ingest handle, a render
- * cursor for data, or a per-open snapshot for generated text files.
+ * errors, and the dispatch of queries/ files (fs/fs.h; the query files
+ * themselves are in queries.c). Each open gets a handle (fi->fh) holding
+ * what that descriptor needs: an SQL session for ctl and queries/new, an
+ * ingest handle, a render cursor for data, a query, or a per-open
+ * snapshot for generated text files.
  *
  * Every file is opened with direct_io: each write(2) arrives as one WRITE
  * (never the write-back cache), and reads reach the daemon, so growing
@@ -18,20 +20,6 @@
 #include "internal.h"
 #include "sql/sql.h"
 #include "types/schema.h"
-
-struct handle {
-    int kind;                  /* enum fs_kind, or -1 for ctl */
-    struct eng_stream *s;      /* counted; NULL for ctl */
-    struct ing_handle *ing;    /* ingest */
-    struct dump_cursor *dump;  /* data */
-    struct sql_session *ss;    /* ctl: created on first write */
-    struct buf text;           /* schema/stats snapshot; ctl's read snapshot */
-    uint64_t cursor;           /* ctl: bytes of outcomes delivered */
-    int snapped;               /* ctl: text holds the shared outcomes */
-    pthread_mutex_t mu;        /* ctl: guards ss, text, cursor */
-};
-
-#define KIND_CTL (-1)
 
 int fs_render(struct eng_stream *s, enum fs_kind kind, struct buf *out)
 {
@@ -51,6 +39,7 @@ static void handle_free(struct handle *h)
     dump_cursor_destroy(h->dump);
     sql_session_destroy(h->ss);
     eng_stream_put(h->s);
+    qry_put(h->q);
     buf_free(&h->text);
     pthread_mutex_destroy(&h->mu);
     free(h);
@@ -97,8 +86,14 @@ void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     int rc = 0;
     if (ino == FS_INO_CTL)
         h->kind = KIND_CTL;
-    else if (ino == FS_INO_ROOT)
+    else if (ino == FS_INO_QNEW)
+        h->kind = KIND_QNEW;
+    else if (ino == FS_INO_ROOT || ino == FS_INO_QUERIES)
         rc = -EISDIR;
+    else if (ino == FS_INO_QLAST)
+        rc = -ELOOP; /* the kernel follows the link; a symlink is never opened */
+    else if (fs_ino_is_query(ino))
+        rc = fs_q_open(e, ino, fi, h);
     else
         rc = open_stream_file(e, ino, fi, h);
     if (rc) {
@@ -118,9 +113,17 @@ static struct handle *handle_of(struct fuse_file_info *fi)
     return (struct handle *)(uintptr_t)fi->fh;
 }
 
-/* ctl reads follow the descriptor, not the offset: the writer's own
- * outcomes, or (for a descriptor that never wrote) a snapshot of the
- * newest shared outcomes taken at its first read. */
+/* ctl, queries/new and a query's sql: writes are statements (SPEC rule 1). */
+static int frames_statements(const struct handle *h)
+{
+    return h->kind == KIND_CTL || h->kind == KIND_QNEW || h->kind == KIND_QSQL;
+}
+
+/* ctl and queries/new reads follow the descriptor, not the offset: the
+ * writer's own outcomes (for queries/new, the ids of the queries it
+ * started and its errors), or for a ctl descriptor that never wrote a
+ * snapshot of the newest shared outcomes taken at its first read (for
+ * queries/new, nothing). */
 static void read_ctl(fuse_req_t req, struct engine *e, struct handle *h, size_t size)
 {
     pthread_mutex_lock(&h->mu);
@@ -128,7 +131,7 @@ static void read_ctl(fuse_req_t req, struct engine *e, struct handle *h, size_t 
     if (h->ss) {
         src = sql_session_outcomes(h->ss);
     } else {
-        if (!h->snapped) {
+        if (!h->snapped && h->kind == KIND_CTL) {
             eng_outcomes_render(e, &h->text);
             h->snapped = 1;
         }
@@ -149,7 +152,11 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct buf out = BUF_INIT;
     int rc = 0;
     switch (h->kind) {
-    case KIND_CTL: read_ctl(req, e, h, size); return;
+    case KIND_CTL:
+    case KIND_QNEW: read_ctl(req, e, h, size); return;
+    case KIND_QSQL:
+    case KIND_QRESULT:
+    case KIND_QTEXT: fs_q_read(req, h, size, off); return;
     case FS_DATA: rc = dump_read(h->s, h->dump, (uint64_t)off, size, &out); break;
     case FS_ERRORS: rc = eng_errors_read(h->s, (uint64_t)off, size, &out); break;
     case FS_SCHEMA:
@@ -174,8 +181,10 @@ static int write_ctl(struct engine *e, struct handle *h, const char *p, size_t n
 {
     pthread_mutex_lock(&h->mu);
     int rc = 0;
-    if (!h->ss)
+    if (!h->ss && h->kind == KIND_CTL)
         rc = sql_session_create(e, &h->ss);
+    else if (!h->ss) /* queries/new: numbered; a query's sql: its name */
+        rc = sql_session_create_query(e, h->q ? qry_id(h->q) : NULL, &h->ss);
     if (!rc)
         rc = sql_session_write(h->ss, p, n);
     pthread_mutex_unlock(&h->mu);
@@ -188,7 +197,7 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
     struct engine *e = fuse_req_userdata(req);
     struct handle *h = handle_of(fi);
     int rc;
-    if (h->kind == KIND_CTL)
+    if (frames_statements(h))
         rc = write_ctl(e, h, buf, size);
     else if (h->kind == FS_INGEST)
         rc = ing_write(h->ing, buf, size);
@@ -214,7 +223,7 @@ void fs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     int rc = 0;
     if (h->kind == FS_INGEST)
         rc = ing_flush(h->ing);
-    else if (h->kind == KIND_CTL)
+    else if (frames_statements(h))
         rc = finish_ctl(h); /* an unterminated last statement runs at close */
     fuse_reply_err(req, err_to_errno(rc));
 }
@@ -229,7 +238,7 @@ void fs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_
 void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     struct handle *h = handle_of(fi);
-    if (h->kind == KIND_CTL)
+    if (frames_statements(h))
         finish_ctl(h);
     if (h->ing) {
         ing_close(h->ing); /* errors of the final line are in `errors` */

@@ -1,8 +1,10 @@
 /*
  * nodes.c — the namespace's shape: lookup, getattr, readdir, mkdir, rmdir
  * (fs/fs.h). Nothing here keeps per-inode state: every inode number maps
- * back to a catalog id, so forget has nothing to free and an inode can be
- * resolved at any time, as NFS export will need.
+ * back to a catalog id or a query number, so forget has nothing to free
+ * and an inode can be resolved at any time, as NFS export will need.
+ * Everything under `queries/` is handed to queries.c first: query inode
+ * numbers must never be read as stream ones.
  */
 #include <errno.h>
 #include <fuse_lowlevel.h>
@@ -45,11 +47,17 @@ static int stream_file_size(struct eng_stream *s, enum fs_kind kind, uint64_t *s
     }
 }
 
-static void set_times(struct stat *st, int64_t ns)
+void fs_set_times(struct stat *st, int64_t ns)
 {
     st->st_mtim.tv_sec = ns / 1000000000;
     st->st_mtim.tv_nsec = ns % 1000000000;
     st->st_atim = st->st_ctim = st->st_mtim;
+}
+
+static int is_queries_ino(fuse_ino_t ino)
+{
+    return ino == FS_INO_QUERIES || ino == FS_INO_QNEW || ino == FS_INO_QLAST ||
+           fs_ino_is_query(ino);
 }
 
 int fs_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double *timeout)
@@ -60,7 +68,9 @@ int fs_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double *timeout)
     st->st_gid = getgid();
     st->st_nlink = 1;
     *timeout = 1.0;
-    set_times(st, eng_start_ns(e));
+    fs_set_times(st, eng_start_ns(e));
+    if (is_queries_ino(ino))
+        return fs_q_stat(e, ino, st, timeout);
     if (ino == FS_INO_ROOT) {
         st->st_mode = S_IFDIR | 0755;
         st->st_nlink = 2;
@@ -79,7 +89,7 @@ int fs_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double *timeout)
     pthread_mutex_lock(&s->mu);
     int64_t mtime = s->mtime_ns;
     pthread_mutex_unlock(&s->mu);
-    set_times(st, mtime);
+    fs_set_times(st, mtime);
     switch (kind) {
     case FS_STREAM_DIR:
         st->st_mode = S_IFDIR | 0755;
@@ -98,7 +108,7 @@ int fs_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double *timeout)
     return rc;
 }
 
-static void reply_entry(fuse_req_t req, struct engine *e, fuse_ino_t ino, double entry_timeout)
+void fs_reply_entry(fuse_req_t req, struct engine *e, fuse_ino_t ino, double entry_timeout)
 {
     struct fuse_entry_param ep;
     memset(&ep, 0, sizeof(ep));
@@ -123,15 +133,23 @@ static void reply_stream_entry(fuse_req_t req, struct engine *e, const char *nam
     uint32_t id = s->id;
     eng_stream_put(s);
     /* names can be dropped and re-created: do not cache the dentry */
-    reply_entry(req, e, fs_ino(id, FS_STREAM_DIR), 0.0);
+    fs_reply_entry(req, e, fs_ino(id, FS_STREAM_DIR), 0.0);
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct engine *e = fuse_req_userdata(req);
+    if (is_queries_ino(parent)) {
+        fs_q_lookup(req, parent, name);
+        return;
+    }
     if (parent == FS_INO_ROOT) {
         if (!strcmp(name, "ctl")) {
-            reply_entry(req, e, FS_INO_CTL, 60.0);
+            fs_reply_entry(req, e, FS_INO_CTL, 60.0);
+            return;
+        }
+        if (!strcmp(name, "queries")) {
+            fs_reply_entry(req, e, FS_INO_QUERIES, 60.0);
             return;
         }
         reply_stream_entry(req, e, name);
@@ -140,7 +158,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
     if (fs_ino_kind(parent) == FS_STREAM_DIR && parent != FS_INO_ROOT) {
         for (int k = FS_INGEST; k < FS_KIND_END; k++)
             if (!strcmp(name, kind_names[k])) {
-                reply_entry(req, e, fs_ino(fs_ino_stream(parent), (enum fs_kind)k), 60.0);
+                fs_reply_entry(req, e, fs_ino(fs_ino_stream(parent), (enum fs_kind)k), 60.0);
                 return;
             }
     }
@@ -161,10 +179,14 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
                        struct fuse_file_info *fi)
 {
-    /* Truncating ingest or ctl (`>`) is accepted and drops nothing; other
-     * files cannot be truncated. Modes and owners are the namespace's own;
-     * times follow the data, so `touch` is a harmless no-op. */
-    int size = (to_set & FUSE_SET_ATTR_SIZE) && ino != FS_INO_CTL && fs_ino_kind(ino) != FS_INGEST;
+    /* Truncating ingest, ctl, queries/new or a query's sql (`>`) is
+     * accepted and drops nothing; other files cannot be truncated. Modes
+     * and owners are the namespace's own; times follow the data, so
+     * `touch` is a harmless no-op. */
+    int appendable = ino == FS_INO_CTL || ino == FS_INO_QNEW ||
+                     (fs_ino_is_query(ino) ? fs_qino_kind(ino) == FS_Q_SQL
+                                           : fs_ino_kind(ino) == FS_INGEST);
+    int size = (to_set & FUSE_SET_ATTR_SIZE) && !appendable;
     if (size || (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))) {
         fuse_reply_err(req, EPERM);
         return;
@@ -193,8 +215,8 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
  * offset (cookie) stays meaningful across separate opens. */
 #define ROOT_FIXED 16
 
-static int add_dirent(fuse_req_t req, char *buf, size_t size, size_t *used, const char *name,
-                      fuse_ino_t ino, mode_t mode, off_t next)
+int fs_add_dirent(fuse_req_t req, char *buf, size_t size, size_t *used, const char *name,
+                  fuse_ino_t ino, mode_t mode, off_t next)
 {
     struct stat st = {.st_ino = ino, .st_mode = mode};
     size_t need = fuse_add_direntry(req, buf + *used, size - *used, name, &st, next);
@@ -202,6 +224,16 @@ static int add_dirent(fuse_req_t req, char *buf, size_t size, size_t *used, cons
         return 0;
     *used += need;
     return 1;
+}
+
+int fs_add_fixed(fuse_req_t req, char *buf, size_t size, size_t *used, off_t off,
+                 const struct fs_dirent *d, int n)
+{
+    int more = 1;
+    for (int i = 0; i < n && more; i++)
+        if (off < i + 1)
+            more = fs_add_dirent(req, buf, size, used, d[i].name, d[i].ino, d[i].mode, i + 1);
+    return more;
 }
 
 static void read_root(fuse_req_t req, struct engine *e, size_t size, off_t off)
@@ -214,19 +246,17 @@ static void read_root(fuse_req_t req, struct engine *e, size_t size, off_t off)
         fuse_reply_err(req, ENOMEM);
         return;
     }
-    int more = 1;
-    if (off < 1)
-        more = add_dirent(req, buf, size, &used, ".", FS_INO_ROOT, S_IFDIR, 1);
-    if (more && off < 2)
-        more = add_dirent(req, buf, size, &used, "..", FS_INO_ROOT, S_IFDIR, 2);
-    if (more && off < 3)
-        more = add_dirent(req, buf, size, &used, "ctl", FS_INO_CTL, S_IFREG, 3);
+    const struct fs_dirent fixed[] = {{".", FS_INO_ROOT, S_IFDIR},
+                                      {"..", FS_INO_ROOT, S_IFDIR},
+                                      {"ctl", FS_INO_CTL, S_IFREG},
+                                      {"queries", FS_INO_QUERIES, S_IFDIR}};
+    int more = fs_add_fixed(req, buf, size, &used, off, fixed, 4);
     for (uint32_t i = 0; i < n && more; i++) {
         off_t cookie = ROOT_FIXED + (off_t)ids[i];
         struct eng_stream *s;
         if (cookie <= off || eng_stream_get_id(e, ids[i], &s))
             continue;
-        more = add_dirent(req, buf, size, &used, s->schema->name, fs_ino(ids[i], FS_STREAM_DIR),
+        more = fs_add_dirent(req, buf, size, &used, s->schema->name, fs_ino(ids[i], FS_STREAM_DIR),
                           S_IFDIR, cookie);
         eng_stream_put(s);
     }
@@ -243,6 +273,10 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         read_root(req, e, size, off);
         return;
     }
+    if (is_queries_ino(ino)) {
+        fs_q_readdir(req, ino, size, off);
+        return;
+    }
     struct eng_stream *s;
     if (fs_ino_kind(ino) != FS_STREAM_DIR || eng_stream_get_id(e, fs_ino_stream(ino), &s)) {
         fuse_reply_err(req, ENOTDIR);
@@ -255,15 +289,11 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         fuse_reply_err(req, ENOMEM);
         return;
     }
-    int more = 1;
-    if (off < 1)
-        more = add_dirent(req, buf, size, &used, ".", ino, S_IFDIR, 1);
-    if (more && off < 2)
-        more = add_dirent(req, buf, size, &used, "..", FS_INO_ROOT, S_IFDIR, 2);
-    for (int k = FS_INGEST; k < FS_KIND_END && more; k++)
-        if (off < 2 + k)
-            more = add_dirent(req, buf, size, &used, kind_names[k],
-                              fs_ino(fs_ino_stream(ino), (enum fs_kind)k), S_IFREG, 2 + k);
+    struct fs_dirent fixed[FS_KIND_END + 1] = {{".", ino, S_IFDIR}, {"..", FS_INO_ROOT, S_IFDIR}};
+    for (int k = FS_INGEST; k < FS_KIND_END; k++)
+        fixed[1 + k] = (struct fs_dirent){kind_names[k],
+                                          fs_ino(fs_ino_stream(ino), (enum fs_kind)k), S_IFREG};
+    fs_add_fixed(req, buf, size, &used, off, fixed, FS_KIND_END + 1);
     fuse_reply_buf(req, buf, used);
     free(buf);
 }
@@ -271,8 +301,16 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
     struct engine *e = fuse_req_userdata(req);
+    if (parent == FS_INO_QUERIES) {
+        fs_q_mkdir(req, name);
+        return;
+    }
     if (parent != FS_INO_ROOT) {
         fuse_reply_err(req, EPERM);
+        return;
+    }
+    if (!strcmp(name, "ctl") || !strcmp(name, "queries")) {
+        fuse_reply_err(req, EEXIST);
         return;
     }
     if (strlen(name) >= SCH_MAX_NAME) {
@@ -291,6 +329,14 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct engine *e = fuse_req_userdata(req);
     struct eng_stream *s;
+    if (parent == FS_INO_QUERIES) {
+        fs_q_rmdir(req, name);
+        return;
+    }
+    if (parent == FS_INO_ROOT && !strcmp(name, "queries")) {
+        fuse_reply_err(req, ENOTEMPTY); /* queries/new is always there */
+        return;
+    }
     if (parent == FS_INO_ROOT && eng_stream_get(e, name, &s) == 0) {
         /* a stream directory is never empty: only DROP STREAM drops data */
         eng_stream_put(s);
@@ -345,6 +391,7 @@ static const struct fuse_lowlevel_ops ops = {
     .readdir = op_readdir,
     .mkdir = op_mkdir,
     .rmdir = op_rmdir,
+    .readlink = fs_q_readlink,
     .unlink = op_unlink,
     .create = op_create,
     .mknod = op_mknod,

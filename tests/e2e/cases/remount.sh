@@ -14,7 +14,7 @@ sfs_stop
 mountpoint -q "$MNT" && fail "still mounted after fusermount3 -u"
 sfs_start
 
-expect_eq "$(ls "$MNT" | tr '\n' ' ')" "ctl raw s " "streams after remount"
+expect_eq "$(ls "$MNT" | tr '\n' ' ')" "ctl queries raw s " "streams after remount"
 cmp -s "$MNT/s/data" "$SFS_T/before.s" || fail "typed rows changed across remount"
 cmp -s "$MNT/raw/data" "$SFS_T/before.raw" || fail "raw rows changed across remount"
 cmp -s "$MNT/s/schema" "$SFS_T/before.schema" || fail "schema changed across remount"

@@ -1,0 +1,1234 @@
+/*
+ * query.c — the query registry, the result sink and the query task
+ * (exec/query.h).
+ *
+ * The registry lists queries in number order (creation order) under its
+ * mutex; creating a query holds it across the few small file operations
+ * that make the query's directory, so a name is never half taken. Each
+ * query has its own mutex and condition variable: the task appends to the
+ * result file, then publishes the new size under the mutex and wakes the
+ * readers blocked at the end of the result; a state change wakes them too.
+ * Lock order: registry, then query.
+ *
+ * The task (one per query, on the pool) pulls blocks from the source and
+ * pushes them down the operator chain to the sink; between blocks it
+ * checks the cancel flag. When the query ends its status and error are
+ * written to its directory, so a restarted daemon shows them as they were;
+ * a directory with a statement but no status belonged to a query the
+ * daemon stopped under, and is loaded as failed.
+ */
+#include "exec/query.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/qpool.h"
+#include "os/os.h"
+#include "types/schema.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/msg.h"
+
+enum task_state { TASK_NONE = 0, TASK_ON, TASK_DONE };
+
+struct qry {
+    atomic_int refs;
+    struct qry_reg *reg;
+    char id[QRY_ID_MAX];
+    uint64_t num;
+    char *dir;                   /* DATADIR/queries/<id> */
+    uint64_t start_seq;          /* order of starts (`last`); under the registry's mutex */
+
+    /* fixed once the statement is set (qry_create) */
+    char *sql;
+    size_t sql_len;
+    enum qry_kind kind;
+    enum fmt_kind format;
+    uint32_t ncols;
+    char **names;
+    struct ty *types;
+    uint64_t max_result_bytes;
+
+    struct op_ctx ctx;
+    struct op sink;
+    struct qpool_task task;
+    /* the task's own (one thread at a time) */
+    struct src *src;
+    struct op *head;
+    struct buf render;
+    int fd;                      /* result, open for appends while the task runs */
+
+    pthread_mutex_t mu;          /* guards everything below */
+    pthread_cond_t cv;           /* result grew, state changed, task done */
+    enum qry_state state;
+    int has_sql;                 /* 0: reserved by mkdir, no statement yet */
+    enum task_state task_state;
+    int removed;
+    char *error;                 /* why it failed */
+    uint64_t result_size, rows_out, rows_read, total_rows;
+    int64_t start_mono;
+    int64_t elapsed_ms;          /* fixed once ended */
+    double progress;             /* fixed once ended; < 0: none */
+    int64_t mtime_ns;
+    unsigned waiters;
+    int read_fd;                 /* result, opened by the first read */
+};
+
+struct qry_reg {
+    char *dir;                   /* DATADIR/queries */
+    struct qpool *pool;
+    pthread_mutex_t mu;          /* guards everything below */
+    struct qry **q;              /* listed, by number */
+    uint32_t n, cap;
+    uint64_t next_num;           /* persisted in .next_id */
+    uint64_t next_start;         /* start_seq of the next start; loaded queries have their number */
+    uint32_t max_finished;
+    int stopping;
+};
+
+static const char *const state_names[] = {"pending", "running", "finished", "failed", "cancelled"};
+static const char *const kind_names[] = {"", "historical", "streaming", "insert"};
+
+static struct qry_reg *reg_of(struct engine *e)
+{
+    return eng_queries(e);
+}
+
+/* --- queries: life ------------------------------------------------------- */
+
+static void qry_free(struct qry *q)
+{
+    src_destroy(q->src);
+    op_destroy(q->head);
+    if (q->fd >= 0)
+        os_close(q->fd);
+    if (q->read_fd >= 0)
+        os_close(q->read_fd);
+    for (uint32_t i = 0; q->names && i < q->ncols; i++)
+        free(q->names[i]);
+    free(q->names);
+    free(q->types);
+    free(q->sql);
+    free(q->error);
+    free(q->dir);
+    buf_free(&q->render);
+    pthread_cond_destroy(&q->cv);
+    pthread_mutex_destroy(&q->mu);
+    free(q);
+}
+
+void qry_put(struct qry *q)
+{
+    if (q && atomic_fetch_sub(&q->refs, 1) == 1)
+        qry_free(q);
+}
+
+static int sink_push(struct op *o, struct blk *b);
+static int sink_finish(struct op *o);
+static void sink_destroy(struct op *o);
+static const struct op_vt sink_vt = {sink_push, sink_finish, sink_destroy};
+static void task_run(struct qpool_task *t);
+
+static int qry_alloc(struct qry_reg *r, const char *id, uint64_t num, struct qry **out)
+{
+    struct qry *q = calloc(1, sizeof(*q));
+    if (!q)
+        return -ENOMEM;
+    atomic_init(&q->refs, 1);
+    q->reg = r;
+    q->num = num;
+    q->fd = q->read_fd = -1;
+    q->progress = -1;
+    q->mtime_ns = clk_now_ns();
+    snprintf(q->id, sizeof(q->id), "%s", id);
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    q->sink.vt = &sink_vt;
+    q->sink.ctx = &q->ctx;
+    q->task.run = task_run;
+    size_t n = strlen(r->dir) + strlen(id) + 2;
+    q->dir = malloc(n);
+    if (!q->dir) {
+        qry_free(q);
+        return -ENOMEM;
+    }
+    snprintf(q->dir, n, "%s/%s", r->dir, id);
+    *out = q;
+    return 0;
+}
+
+static void file_path(const struct qry *q, const char *name, char out[PATH_MAX])
+{
+    snprintf(out, PATH_MAX, "%s/%s", q->dir, name);
+}
+
+static int write_file(const struct qry *q, const char *name, const char *p, size_t n)
+{
+    char path[PATH_MAX];
+    file_path(q, name, path);
+    return os_write_file_atomic(path, p, n);
+}
+
+/* --- the registry --------------------------------------------------------- */
+
+/* 1 for an id a query may have: a number, or a name (not new or last). */
+static int valid_name(const char *name)
+{
+    return sch_valid_name(name, strlen(name)) && strlen(name) < QRY_ID_MAX;
+}
+
+static int taken_name(const char *name)
+{
+    return !strcmp(name, "new") || !strcmp(name, "last");
+}
+
+/* Under r->mu. */
+static struct qry *find(struct qry_reg *r, const char *id)
+{
+    for (uint32_t i = 0; i < r->n; i++)
+        if (!strcmp(r->q[i]->id, id))
+            return r->q[i];
+    return NULL;
+}
+
+/* Insert keeping number order (under r->mu; loading inserts out of order). */
+static int list_add(struct qry_reg *r, struct qry *q)
+{
+    if (r->n == r->cap) {
+        uint32_t cap = r->cap ? 2 * r->cap : 16;
+        struct qry **grown = realloc(r->q, cap * sizeof(*grown));
+        if (!grown)
+            return -ENOMEM;
+        r->q = grown;
+        r->cap = cap;
+    }
+    uint32_t i = r->n;
+    while (i > 0 && r->q[i - 1]->num > q->num) {
+        r->q[i] = r->q[i - 1];
+        i--;
+    }
+    r->q[i] = q;
+    r->n++;
+    return 0;
+}
+
+static void list_del(struct qry_reg *r, struct qry *q)
+{
+    for (uint32_t i = 0; i < r->n; i++)
+        if (r->q[i] == q) {
+            memmove(&r->q[i], &r->q[i + 1], (r->n - i - 1) * sizeof(*r->q));
+            r->n--;
+            return;
+        }
+}
+
+/*
+ * Unlist q for good (under r->mu) and move its directory out of the way,
+ * so a new query may take its name at once; trash gets the path to
+ * remove (outside the lock).
+ */
+static void retire(struct qry_reg *r, struct qry *q, char trash[PATH_MAX])
+{
+    char path[PATH_MAX];
+    list_del(r, q);
+    pthread_mutex_lock(&q->mu);
+    q->removed = 1;
+    file_path(q, "result", path);
+    if (q->has_sql && q->read_fd < 0) /* readers it has keep reading */
+        os_open(path, O_RDONLY, 0, &q->read_fd);
+    pthread_mutex_unlock(&q->mu);
+    snprintf(trash, PATH_MAX, "%s/.gone.%llu", r->dir, (unsigned long long)q->num);
+    if (os_rename(q->dir, trash))
+        snprintf(trash, PATH_MAX, "%s", q->dir);
+}
+
+static void remove_trash(const struct qry *q, const char *trash)
+{
+    int rc = os_rmtree(trash);
+    if (rc)
+        msg_warn("query %s: removing %s: %s", q->id, trash, err_str(rc));
+}
+
+/* Take the next number, persisted before it is used (under r->mu). */
+static int take_num(struct qry_reg *r, uint64_t *num)
+{
+    char path[PATH_MAX], text[32];
+    snprintf(path, sizeof(path), "%s/.next_id", r->dir);
+    int len = snprintf(text, sizeof(text), "%llu\n", (unsigned long long)(r->next_num + 1));
+    int rc = os_write_file_atomic(path, text, (size_t)len);
+    if (rc)
+        return rc;
+    *num = r->next_num++;
+    return 0;
+}
+
+static int64_t elapsed_now(const struct qry *q)
+{
+    return (clk_mono_ns() - q->start_mono) / 1000000;
+}
+
+/* The status text (under q->mu). */
+static int render_status(struct qry *q, struct buf *out)
+{
+    if (!q->has_sql)
+        return 0; /* reserved by mkdir: nothing applies yet */
+    int running = q->state == QRY_RUNNING;
+    double progress = q->progress;
+    if (running && q->kind == QRY_HISTORICAL)
+        progress = q->total_rows ? (double)q->rows_read / (double)q->total_rows : 0;
+    if (progress > 1)
+        progress = 1;
+    int rc = buf_printf(out,
+                        "state: %s\nkind: %s\nrows_read: %llu\nrows_out: %llu\nbytes_out: %llu\n"
+                        "elapsed_ms: %lld\n",
+                        state_names[q->state], kind_names[q->kind],
+                        (unsigned long long)q->rows_read, (unsigned long long)q->rows_out,
+                        (unsigned long long)q->result_size,
+                        (long long)(running ? elapsed_now(q) : q->elapsed_ms));
+    if (!rc && progress >= 0)
+        rc = buf_printf(out, "progress: %.3f\n", progress);
+    if (!rc && running)
+        rc = buf_printf(out, "memory_bytes: %llu\n",
+                        (unsigned long long)atomic_load(&q->ctx.mem_used));
+    return rc;
+}
+
+/* Write the status and error files of an ended query. */
+static void persist_end(struct qry *q)
+{
+    struct buf st = BUF_INIT;
+    pthread_mutex_lock(&q->mu);
+    int rc = render_status(q, &st);
+    char *error = q->error ? strdup(q->error) : NULL;
+    pthread_mutex_unlock(&q->mu);
+    if (!rc && error)
+        rc = write_file(q, "error", error, strlen(error));
+    if (!rc)
+        rc = write_file(q, "status", st.data ? st.data : "", st.len);
+    if (rc)
+        msg_warn("query %s: cannot record its end: %s", q->id, err_str(rc));
+    free(error);
+    buf_free(&st);
+}
+
+/* --- loading -------------------------------------------------------------- */
+
+static uint64_t status_u64(const char *text, const char *key)
+{
+    size_t kl = strlen(key);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, key, kl) && p[kl] == ':')
+            return strtoull(p + kl + 1, NULL, 10);
+    return 0;
+}
+
+static const char *status_str(const char *text, const char *key, char *out, size_t n)
+{
+    size_t kl = strlen(key);
+    out[0] = '\0';
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, key, kl) && p[kl] == ':') {
+            p += kl + 1;
+            while (*p == ' ')
+                p++;
+            size_t len = strcspn(p, "\n");
+            snprintf(out, n, "%.*s", (int)len, p);
+            break;
+        }
+    return out;
+}
+
+static int lookup_name(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], s))
+            return i;
+    return -1;
+}
+
+/* Restore what a status file says (an ended query). */
+static void load_status(struct qry *q, const char *text)
+{
+    char word[32];
+    int st = lookup_name(state_names, 5, status_str(text, "state", word, sizeof(word)));
+    q->state = st >= QRY_FINISHED ? (enum qry_state)st : QRY_FAILED;
+    int k = lookup_name(kind_names, 4, status_str(text, "kind", word, sizeof(word)));
+    q->kind = k > 0 ? (enum qry_kind)k : QRY_HISTORICAL;
+    q->rows_read = status_u64(text, "rows_read");
+    q->rows_out = status_u64(text, "rows_out");
+    q->elapsed_ms = (int64_t)status_u64(text, "elapsed_ms");
+    if (*status_str(text, "progress", word, sizeof(word)))
+        q->progress = strtod(word, NULL);
+}
+
+/* One directory of DATADIR/queries; *q NULL when it holds no query. */
+static int load_one(struct qry_reg *r, const char *name, struct qry **out)
+{
+    char path[PATH_MAX];
+    struct buf b = BUF_INIT;
+    uint64_t num;
+    int rc;
+    *out = NULL;
+    if (name[0] >= '0' && name[0] <= '9') {
+        char *end;
+        char canon[32];
+        num = strtoull(name, &end, 10);
+        snprintf(canon, sizeof(canon), "%llu", (unsigned long long)num);
+        if (*end || num == 0 || strcmp(canon, name))
+            return 0;
+    } else {
+        if (!valid_name(name) || taken_name(name))
+            return 0;
+        snprintf(path, sizeof(path), "%s/%s/num", r->dir, name);
+        if (os_read_file(path, &b) || buf_cstr(&b)) {
+            buf_free(&b);
+            return 0; /* not a query's directory */
+        }
+        num = strtoull(b.data, NULL, 10);
+        buf_free(&b);
+        if (!num)
+            return 0;
+    }
+    struct qry *q;
+    rc = qry_alloc(r, name, num, &q);
+    if (rc)
+        return rc;
+    q->state = QRY_PENDING;
+    file_path(q, "sql", path);
+    rc = os_read_file(path, &b);
+    if (rc == -ENOENT) {
+        *out = q; /* reserved by mkdir */
+        return 0;
+    }
+    if (rc || (rc = buf_cstr(&b)))
+        goto fail;
+    q->has_sql = 1;
+    q->sql_len = b.len && b.data[b.len - 1] == '\n' ? b.len - 1 : b.len;
+    q->sql = b.data;
+    b = (struct buf)BUF_INIT;
+    int fd = -1;
+    file_path(q, "result", path);
+    if (os_open(path, O_RDONLY, 0, &fd) == 0) {
+        off_t size = 0;
+        os_fsize(fd, &size);
+        q->result_size = (uint64_t)size;
+        os_close(fd);
+    }
+    file_path(q, "status", path);
+    if (os_read_file(path, &b) == 0 && buf_cstr(&b) == 0) {
+        load_status(q, b.data);
+        file_path(q, "error", path);
+        buf_reset(&b);
+        if (os_read_file(path, &b) == 0 && b.len && buf_cstr(&b) == 0) {
+            q->error = b.data;
+            b = (struct buf)BUF_INIT;
+        }
+    } else {
+        q->state = QRY_FAILED;
+        q->kind = QRY_HISTORICAL;
+        q->error = strdup(QRY_STOPPED_ERROR);
+        persist_end(q);
+    }
+    buf_free(&b);
+    *out = q;
+    return 0;
+fail:
+    buf_free(&b);
+    qry_free(q);
+    return rc;
+}
+
+static int load(struct qry_reg *r)
+{
+    char path[PATH_MAX], *names = NULL;
+    size_t n = 0;
+    struct buf b = BUF_INIT;
+    snprintf(path, sizeof(path), "%s/.next_id", r->dir);
+    r->next_num = 1;
+    if (os_read_file(path, &b) == 0 && buf_cstr(&b) == 0)
+        r->next_num = strtoull(b.data, NULL, 10);
+    buf_free(&b);
+    if (r->next_num == 0)
+        r->next_num = 1;
+    int rc = os_list_dir(r->dir, &names, &n);
+    if (rc)
+        return rc;
+    const char *name = names;
+    for (size_t i = 0; i < n && !rc; i++, name += strlen(name) + 1) {
+        struct qry *q;
+        if (!strncmp(name, ".gone.", 6)) { /* a removal the daemon stopped under */
+            snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+            os_rmtree(path);
+            continue;
+        }
+        rc = load_one(r, name, &q);
+        if (rc || !q)
+            continue;
+        if (q->num >= r->next_num)
+            r->next_num = q->num + 1;
+        q->start_seq = q->num;
+        rc = list_add(r, q);
+        if (rc)
+            qry_put(q);
+    }
+    free(names);
+    r->next_start = r->next_num;
+    return rc;
+}
+
+static void trim(struct qry_reg *r);
+
+int qry_registry_open(const char *datadir, struct qry_reg **out)
+{
+    struct qry_reg *r = calloc(1, sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    pthread_mutex_init(&r->mu, NULL);
+    r->max_finished = QRY_DEFAULT_MAX_FINISHED;
+    size_t n = strlen(datadir) + sizeof("/queries");
+    int rc = -ENOMEM;
+    r->dir = malloc(n);
+    if (!r->dir)
+        goto fail;
+    snprintf(r->dir, n, "%s/queries", datadir);
+    rc = os_mkdir(r->dir, 0755);
+    if (!rc)
+        rc = qpool_create(0, &r->pool);
+    if (!rc)
+        rc = load(r);
+    if (rc)
+        goto fail;
+    trim(r);
+    *out = r;
+    return 0;
+fail:
+    qry_registry_close(r);
+    return rc;
+}
+
+void qry_registry_close(struct qry_reg *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->stopping = 1;
+    for (uint32_t i = 0; i < r->n; i++)
+        atomic_store(&r->q[i]->ctx.cancelled, 1);
+    pthread_mutex_unlock(&r->mu);
+    qpool_destroy(r->pool); /* queued tasks run, see the flag and end */
+    for (uint32_t i = 0; i < r->n; i++)
+        qry_put(r->q[i]);
+    free(r->q);
+    free(r->dir);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
+}
+
+void qry_set_max_finished(struct engine *e, uint32_t n)
+{
+    struct qry_reg *r = reg_of(e);
+    pthread_mutex_lock(&r->mu);
+    r->max_finished = n;
+    pthread_mutex_unlock(&r->mu);
+    trim(r);
+}
+
+static int ended(enum qry_state s)
+{
+    return s == QRY_FINISHED || s == QRY_FAILED || s == QRY_CANCELLED;
+}
+
+/* Drop the oldest ended queries beyond max_finished. */
+static void trim(struct qry_reg *r)
+{
+    struct qry **victims = NULL;
+    char (*trash)[PATH_MAX] = NULL;
+    uint32_t nv = 0;
+    pthread_mutex_lock(&r->mu);
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < r->n; i++) {
+        pthread_mutex_lock(&r->q[i]->mu);
+        count += ended(r->q[i]->state);
+        pthread_mutex_unlock(&r->q[i]->mu);
+    }
+    if (count > r->max_finished) {
+        victims = malloc((count - r->max_finished) * sizeof(*victims));
+        trash = malloc((count - r->max_finished) * sizeof(*trash));
+    }
+    for (uint32_t i = 0; victims && trash && i < r->n && count - nv > r->max_finished;) {
+        struct qry *q = r->q[i];
+        pthread_mutex_lock(&q->mu);
+        int drop = ended(q->state) && q->task_state != TASK_ON;
+        pthread_mutex_unlock(&q->mu);
+        if (drop) {
+            retire(r, q, trash[nv]);
+            victims[nv++] = q;
+        } else {
+            i++; /* running, or its task still finishing: it stays, and counts */
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    for (uint32_t i = 0; i < nv; i++) {
+        remove_trash(victims[i], trash[i]);
+        qry_put(victims[i]);
+    }
+    free(victims);
+    free(trash);
+}
+
+/* --- creating ------------------------------------------------------------- */
+
+static int set_spec(struct qry *q, const struct qry_spec *spec)
+{
+    size_t len = spec->sql_len;
+    const char *s = spec->sql;
+    while (len && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r'))
+        s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' ||
+                   s[len - 1] == '\r'))
+        len--;
+    q->sql = malloc(len + 2);
+    q->names = calloc(spec->ncols ? spec->ncols : 1, sizeof(*q->names));
+    q->types = calloc(spec->ncols ? spec->ncols : 1, sizeof(*q->types));
+    if (!q->sql || !q->names || !q->types)
+        return -ENOMEM;
+    memcpy(q->sql, s, len);
+    q->sql[len] = '\n';
+    q->sql[len + 1] = '\0';
+    q->sql_len = len;
+    q->ncols = spec->ncols;
+    for (uint32_t i = 0; i < spec->ncols; i++) {
+        q->types[i] = spec->types[i];
+        if (!(q->names[i] = strdup(spec->names[i])))
+            return -ENOMEM;
+    }
+    q->kind = spec->kind ? spec->kind : QRY_HISTORICAL;
+    q->format = spec->format;
+    q->max_result_bytes = spec->max_result_bytes ? spec->max_result_bytes
+                                                 : QRY_DEFAULT_MAX_RESULT_BYTES;
+    q->ctx.mem_limit = spec->max_memory_usage;
+    q->ctx.fn.now_ns = clk_now_ns();
+    if (os_random(&q->ctx.fn.rand_state, sizeof(q->ctx.fn.rand_state)))
+        q->ctx.fn.rand_state = (uint64_t)q->ctx.fn.now_ns ^ q->num;
+    return 0;
+}
+
+/* Undo set_spec and create_files on a reserved query whose start failed. */
+static void clear_spec(struct qry *q)
+{
+    char path[PATH_MAX];
+    for (uint32_t i = 0; q->names && i < q->ncols; i++)
+        free(q->names[i]);
+    free(q->names);
+    free(q->types);
+    free(q->sql);
+    q->names = NULL;
+    q->types = NULL;
+    q->sql = NULL;
+    q->ncols = 0;
+    file_path(q, "sql", path);
+    os_unlink(path);
+    file_path(q, "result", path);
+    os_unlink(path);
+}
+
+/* The statement's files: sql and an empty result. */
+static int create_files(struct qry *q)
+{
+    char path[PATH_MAX];
+    int fd = -1;
+    int rc = write_file(q, "sql", q->sql, q->sql_len + 1);
+    file_path(q, "result", path);
+    if (!rc)
+        rc = os_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644, &fd);
+    if (!rc)
+        os_close(fd);
+    return rc;
+}
+
+/* A new query directory (under r->mu); named ones record their number. */
+static int make_query(struct qry_reg *r, const char *name, struct qry **out)
+{
+    char id[QRY_ID_MAX], text[32];
+    uint64_t num;
+    int rc = take_num(r, &num);
+    if (rc)
+        return rc;
+    if (name)
+        snprintf(id, sizeof(id), "%s", name);
+    else
+        snprintf(id, sizeof(id), "%llu", (unsigned long long)num);
+    struct qry *q;
+    rc = qry_alloc(r, id, num, &q);
+    if (rc)
+        return rc;
+    rc = os_mkdir(q->dir, 0755);
+    if (!rc && name) {
+        int len = snprintf(text, sizeof(text), "%llu\n", (unsigned long long)num);
+        rc = write_file(q, "num", text, (size_t)len);
+    }
+    if (rc) {
+        os_rmtree(q->dir);
+        qry_free(q);
+        return rc;
+    }
+    *out = q;
+    return 0;
+}
+
+int qry_reserve(struct engine *e, const char *name)
+{
+    struct qry_reg *r = reg_of(e);
+    if (!valid_name(name))
+        return -EINVAL;
+    if (taken_name(name))
+        return -EEXIST;
+    pthread_mutex_lock(&r->mu);
+    struct qry *q = NULL;
+    int rc = find(r, name) ? -EEXIST : make_query(r, name, &q);
+    if (!rc) {
+        q->state = QRY_PENDING;
+        rc = list_add(r, q);
+        if (rc) {
+            os_rmtree(q->dir);
+            qry_put(q);
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    return rc;
+}
+
+int qry_create(struct engine *e, const struct qry_spec *spec, struct qry **out)
+{
+    struct qry_reg *r = reg_of(e);
+    pthread_mutex_lock(&r->mu);
+    int rc = 0, fresh = 0;
+    struct qry *q = spec->name ? find(r, spec->name) : NULL;
+    if (!q && spec->name && !valid_name(spec->name))
+        rc = -EINVAL;
+    else if (!q && spec->name && taken_name(spec->name))
+        rc = -EEXIST;
+    else if (q) { /* (a numbered id is found here too: taken) */
+        pthread_mutex_lock(&q->mu);
+        if (q->has_sql || q->removed)
+            rc = -EEXIST;
+        pthread_mutex_unlock(&q->mu);
+    } else {
+        rc = make_query(r, spec->name, &q);
+        fresh = 1;
+    }
+    if (rc)
+        goto out;
+    /* a reserved query is listed already, so its fields change under q->mu */
+    pthread_mutex_lock(&q->mu);
+    rc = set_spec(q, spec);
+    if (!rc)
+        rc = create_files(q);
+    if (!rc) {
+        q->has_sql = 1;
+        q->state = QRY_RUNNING;
+        q->start_mono = clk_mono_ns();
+        q->mtime_ns = clk_now_ns();
+    } else if (!fresh) {
+        clear_spec(q);
+    }
+    pthread_mutex_unlock(&q->mu);
+    if (!rc && fresh)
+        rc = list_add(r, q);
+    if (rc) {
+        if (fresh) {
+            os_rmtree(q->dir);
+            qry_put(q);
+        }
+        goto out;
+    }
+    q->start_seq = r->next_start++;
+    atomic_fetch_add(&q->refs, 1);
+    *out = q;
+out:
+    pthread_mutex_unlock(&r->mu);
+    return rc;
+}
+
+/* --- lookups -------------------------------------------------------------- */
+
+int qry_get(struct engine *e, const char *id, struct qry **out)
+{
+    struct qry_reg *r = reg_of(e);
+    pthread_mutex_lock(&r->mu);
+    struct qry *q = find(r, id);
+    if (q)
+        atomic_fetch_add(&q->refs, 1);
+    pthread_mutex_unlock(&r->mu);
+    *out = q;
+    return q ? 0 : -ENOENT;
+}
+
+int qry_get_num(struct engine *e, uint64_t num, struct qry **out)
+{
+    struct qry_reg *r = reg_of(e);
+    struct qry *q = NULL;
+    pthread_mutex_lock(&r->mu);
+    uint32_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (r->q[mid]->num < num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < r->n && r->q[lo]->num == num) {
+        q = r->q[lo];
+        atomic_fetch_add(&q->refs, 1);
+    }
+    pthread_mutex_unlock(&r->mu);
+    *out = q;
+    return q ? 0 : -ENOENT;
+}
+
+const char *qry_id(const struct qry *q)
+{
+    return q->id;
+}
+
+uint64_t qry_num(const struct qry *q)
+{
+    return q->num;
+}
+
+int qry_list(struct engine *e, char ***ids, uint32_t *n)
+{
+    struct qry_reg *r = reg_of(e);
+    pthread_mutex_lock(&r->mu);
+    char **a = calloc(r->n ? r->n : 1, sizeof(*a));
+    int rc = a ? 0 : -ENOMEM;
+    for (uint32_t i = 0; !rc && i < r->n; i++)
+        if (!(a[i] = strdup(r->q[i]->id)))
+            rc = -ENOMEM;
+    uint32_t count = r->n;
+    pthread_mutex_unlock(&r->mu);
+    if (rc) {
+        for (uint32_t i = 0; a && i < count; i++)
+            free(a[i]);
+        free(a);
+        return rc;
+    }
+    *ids = a;
+    *n = count;
+    return 0;
+}
+
+int qry_last(struct engine *e, char out[QRY_ID_MAX])
+{
+    struct qry_reg *r = reg_of(e);
+    struct qry *newest = NULL;
+    pthread_mutex_lock(&r->mu);
+    for (uint32_t i = 0; i < r->n; i++) {
+        struct qry *q = r->q[i];
+        pthread_mutex_lock(&q->mu);
+        if (q->has_sql && (!newest || q->start_seq > newest->start_seq))
+            newest = q;
+        pthread_mutex_unlock(&q->mu);
+    }
+    if (newest)
+        memcpy(out, newest->id, QRY_ID_MAX);
+    pthread_mutex_unlock(&r->mu);
+    return newest ? 0 : -ENOENT;
+}
+
+/* --- running -------------------------------------------------------------- */
+
+struct op *qry_sink(struct qry *q)
+{
+    return &q->sink;
+}
+
+struct op_ctx *qry_ctx(struct qry *q)
+{
+    return &q->ctx;
+}
+
+/* End q (under q->mu): the state, why, and the fixed figures. */
+static void set_end(struct qry *q, enum qry_state st, const char *why)
+{
+    q->state = st;
+    q->elapsed_ms = elapsed_now(q);
+    if (q->kind == QRY_HISTORICAL)
+        q->progress = st == QRY_FINISHED ? 1
+                      : q->total_rows ? (double)q->rows_read / (double)q->total_rows
+                                      : 0;
+    if (why && !q->error)
+        q->error = strdup(why);
+    pthread_cond_broadcast(&q->cv);
+}
+
+/* Append rendered bytes to the result and tell the readers. */
+static int append(struct qry *q, const char *p, size_t n, uint32_t rows)
+{
+    if (!n)
+        return 0;
+    if (q->result_size + n > q->max_result_bytes)
+        return op_ctx_fail(&q->ctx, -EFBIG, "result exceeds max_result_bytes (%llu)",
+                           (unsigned long long)q->max_result_bytes);
+    int rc = os_write(q->fd, p, n);
+    if (rc)
+        return op_ctx_fail(&q->ctx, rc, "writing the result: %s", err_str(rc));
+    pthread_mutex_lock(&q->mu);
+    q->result_size += n;
+    q->rows_out += rows;
+    q->mtime_ns = clk_now_ns();
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    return 0;
+}
+
+static int sink_push(struct op *o, struct blk *b)
+{
+    struct qry *q = (struct qry *)((char *)o - offsetof(struct qry, sink));
+    buf_reset(&q->render);
+    int rc = fmt_out_rows(q->format, (const char *const *)q->names, b, 0, b->nrows, &q->render);
+    if (rc)
+        return op_ctx_fail(&q->ctx, rc, "rendering the result: %s", err_str(rc));
+    return append(q, q->render.data, q->render.len, b->nrows);
+}
+
+static int sink_finish(struct op *o)
+{
+    return 0;
+}
+
+static void sink_destroy(struct op *o)
+{
+    /* part of the query: freed with it */
+}
+
+/* Pull every block of the source through the chain; 0, or why it stopped. */
+static int drive(struct qry *q)
+{
+    char path[PATH_MAX];
+    if (atomic_load(&q->ctx.cancelled))
+        return -ECANCELED;
+    file_path(q, "result", path);
+    int rc = os_open(path, O_WRONLY | O_APPEND, 0, &q->fd);
+    if (rc)
+        return op_ctx_fail(&q->ctx, rc, "opening the result: %s", err_str(rc));
+    buf_reset(&q->render);
+    rc = fmt_out_header(q->format, (const char *const *)q->names, q->ncols, &q->render);
+    if (!rc)
+        rc = append(q, q->render.data, q->render.len, 0);
+    while (!rc) {
+        if (atomic_load(&q->ctx.cancelled))
+            return -ECANCELED;
+        struct blk *b = NULL;
+        rc = src_next(q->src, &b);
+        if (rc || !b)
+            break;
+        q->ctx.rows_read += b->nrows;
+        pthread_mutex_lock(&q->mu);
+        q->rows_read = q->ctx.rows_read;
+        pthread_mutex_unlock(&q->mu);
+        rc = op_push(q->head, b);
+        blk_unref(b);
+        if (rc == OP_DONE) {
+            rc = 0;
+            break;
+        }
+    }
+    if (!rc)
+        rc = op_finish(q->head);
+    return rc;
+}
+
+/* Why a query failed, in words. */
+static void failure_text(struct qry *q, int rc, char *out, size_t n)
+{
+    if (q->ctx.err[0])
+        snprintf(out, n, "%s", q->ctx.err);
+    else if (q->ctx.fn.err[0])
+        snprintf(out, n, "%s", q->ctx.fn.err);
+    else
+        snprintf(out, n, "%s", err_str(rc));
+}
+
+static void task_run(struct qpool_task *t)
+{
+    struct qry *q = (struct qry *)((char *)t - offsetof(struct qry, task));
+    struct qry_reg *r = q->reg;
+    int rc = drive(q);
+    src_destroy(q->src);
+    op_destroy(q->head);
+    q->src = NULL;
+    q->head = NULL;
+    if (q->fd >= 0)
+        os_close(q->fd);
+    q->fd = -1;
+    buf_free(&q->render);
+
+    pthread_mutex_lock(&r->mu);
+    int stopping = r->stopping;
+    pthread_mutex_unlock(&r->mu);
+    char why[OP_ERR_MAX];
+    enum qry_state st = QRY_FINISHED;
+    why[0] = '\0';
+    if (rc && atomic_load(&q->ctx.cancelled) && stopping) {
+        st = QRY_FAILED;
+        snprintf(why, sizeof(why), "%s", QRY_STOPPED_ERROR);
+    } else if (rc == -ECANCELED && atomic_load(&q->ctx.cancelled)) {
+        st = QRY_CANCELLED;
+    } else if (rc) {
+        st = QRY_FAILED;
+        failure_text(q, rc, why, sizeof(why));
+    }
+    pthread_mutex_lock(&q->mu);
+    set_end(q, st, why[0] ? why : NULL);
+    int removed = q->removed;
+    pthread_mutex_unlock(&q->mu);
+    if (!removed)
+        persist_end(q);
+    if (!stopping)
+        trim(r); /* (never this query: its task is still on) */
+    pthread_mutex_lock(&q->mu);
+    q->task_state = TASK_DONE;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    qry_put(q); /* the task's reference */
+}
+
+int qry_run(struct qry *q, struct src *src, struct op *head)
+{
+    pthread_mutex_lock(&q->mu);
+    int rc = 0;
+    if (!q->has_sql || q->task_state != TASK_NONE)
+        rc = -EINVAL;
+    else if (q->state != QRY_RUNNING)
+        rc = 1; /* cancelled or aborted before it ran */
+    if (rc) {
+        pthread_mutex_unlock(&q->mu);
+        src_destroy(src);
+        op_destroy(head);
+        return rc < 0 ? rc : 0;
+    }
+    q->src = src;
+    q->head = head;
+    q->total_rows = src->total_rows;
+    q->task_state = TASK_ON;
+    atomic_fetch_add(&q->refs, 1);
+    pthread_mutex_unlock(&q->mu);
+    rc = qpool_submit(q->reg->pool, &q->task);
+    if (rc) {
+        pthread_mutex_lock(&q->mu);
+        src_destroy(q->src);
+        op_destroy(q->head);
+        q->src = NULL;
+        q->head = NULL;
+        q->task_state = TASK_DONE;
+        set_end(q, QRY_FAILED, "cannot start the query's task");
+        pthread_mutex_unlock(&q->mu);
+        persist_end(q);
+        qry_put(q);
+    }
+    return rc;
+}
+
+/* End a query that has no task (under q->mu); 1 when it did. */
+static int end_without_task(struct qry *q, enum qry_state st, const char *why)
+{
+    if (q->state != QRY_RUNNING || q->task_state != TASK_NONE)
+        return 0;
+    set_end(q, st, why);
+    return 1;
+}
+
+/* Take a cancelled query's task off the pool's queue if it has not
+ * started, and end the query here; 1 when it did. */
+static int unqueue(struct qry *q)
+{
+    if (!qpool_cancel(q->reg->pool, &q->task))
+        return 0;
+    src_destroy(q->src); /* the task never ran: nobody else has them */
+    op_destroy(q->head);
+    q->src = NULL;
+    q->head = NULL;
+    pthread_mutex_lock(&q->mu);
+    set_end(q, QRY_CANCELLED, NULL);
+    q->task_state = TASK_DONE;
+    int removed = q->removed;
+    pthread_mutex_unlock(&q->mu);
+    if (!removed)
+        persist_end(q);
+    qry_put(q); /* the task's reference */
+    return 1;
+}
+
+void qry_abort(struct qry *q, const char *why)
+{
+    pthread_mutex_lock(&q->mu);
+    int done = end_without_task(q, QRY_FAILED, why);
+    int removed = q->removed;
+    pthread_mutex_unlock(&q->mu);
+    if (done && !removed) {
+        persist_end(q);
+        trim(q->reg);
+    }
+}
+
+void qry_cancel(struct qry *q)
+{
+    atomic_store(&q->ctx.cancelled, 1);
+    pthread_mutex_lock(&q->mu);
+    int done = end_without_task(q, QRY_CANCELLED, NULL);
+    int removed = q->removed;
+    pthread_mutex_unlock(&q->mu);
+    if (done && !removed)
+        persist_end(q);
+    if (done || unqueue(q))
+        trim(q->reg);
+}
+
+int qry_remove(struct engine *e, const char *id)
+{
+    struct qry_reg *r = reg_of(e);
+    char trash[PATH_MAX];
+    pthread_mutex_lock(&r->mu);
+    struct qry *q = find(r, id);
+    if (q) {
+        atomic_store(&q->ctx.cancelled, 1);
+        retire(r, q, trash);
+    }
+    pthread_mutex_unlock(&r->mu);
+    if (!q)
+        return -ENOENT;
+    pthread_mutex_lock(&q->mu);
+    end_without_task(q, QRY_CANCELLED, NULL);
+    pthread_mutex_unlock(&q->mu);
+    unqueue(q);
+    pthread_mutex_lock(&q->mu);
+    while (q->task_state == TASK_ON)
+        pthread_cond_wait(&q->cv, &q->mu);
+    pthread_mutex_unlock(&q->mu);
+    remove_trash(q, trash);
+    qry_put(q); /* the registry's reference */
+    return 0;
+}
+
+enum qry_state qry_wait(struct qry *q)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->state == QRY_RUNNING || q->task_state == TASK_ON)
+        pthread_cond_wait(&q->cv, &q->mu);
+    enum qry_state st = q->state;
+    pthread_mutex_unlock(&q->mu);
+    return st;
+}
+
+/* --- reading -------------------------------------------------------------- */
+
+enum qry_state qry_get_state(struct qry *q)
+{
+    pthread_mutex_lock(&q->mu);
+    enum qry_state st = q->state;
+    pthread_mutex_unlock(&q->mu);
+    return st;
+}
+
+enum qry_kind qry_get_kind(struct qry *q)
+{
+    pthread_mutex_lock(&q->mu);
+    enum qry_kind k = q->kind ? q->kind : QRY_HISTORICAL;
+    pthread_mutex_unlock(&q->mu);
+    return k;
+}
+
+uint64_t qry_result_size(struct qry *q)
+{
+    pthread_mutex_lock(&q->mu);
+    uint64_t n = q->result_size;
+    pthread_mutex_unlock(&q->mu);
+    return n;
+}
+
+int64_t qry_mtime_ns(struct qry *q)
+{
+    pthread_mutex_lock(&q->mu);
+    int64_t t = q->mtime_ns;
+    pthread_mutex_unlock(&q->mu);
+    return t;
+}
+
+ssize_t qry_result_read(struct qry *q, uint64_t off, size_t n, int block, char *dst,
+                        const atomic_int *interrupt_flag)
+{
+    pthread_mutex_lock(&q->mu);
+    while (off >= q->result_size && block && q->state == QRY_RUNNING) {
+        if (interrupt_flag && atomic_load(interrupt_flag)) {
+            pthread_mutex_unlock(&q->mu);
+            return -EINTR;
+        }
+        q->waiters++;
+        pthread_cond_wait(&q->cv, &q->mu);
+        q->waiters--;
+    }
+    uint64_t size = q->result_size;
+    enum qry_state st = q->state;
+    int rc = 0;
+    if (off < size && q->read_fd < 0) {
+        char path[PATH_MAX];
+        file_path(q, "result", path);
+        rc = os_open(path, O_RDONLY, 0, &q->read_fd);
+    }
+    int fd = q->read_fd;
+    pthread_mutex_unlock(&q->mu);
+    if (off >= size)
+        return st == QRY_FAILED ? -EIO : 0;
+    if (rc)
+        return rc;
+    size_t want = size - off < n ? (size_t)(size - off) : n;
+    size_t got = 0;
+    rc = os_pread(fd, dst, want, (off_t)off, &got);
+    return rc ? rc : (ssize_t)got;
+}
+
+void qry_result_wake(struct qry *q)
+{
+    pthread_mutex_lock(&q->mu);
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+unsigned qry_result_waiters(struct qry *q)
+{
+    pthread_mutex_lock(&q->mu);
+    unsigned n = q->waiters;
+    pthread_mutex_unlock(&q->mu);
+    return n;
+}
+
+int qry_status_render(struct qry *q, struct buf *out)
+{
+    pthread_mutex_lock(&q->mu);
+    int rc = render_status(q, out);
+    pthread_mutex_unlock(&q->mu);
+    return rc;
+}
+
+int qry_error_render(struct qry *q, struct buf *out)
+{
+    pthread_mutex_lock(&q->mu);
+    int rc = q->error ? buf_printf(out, "%s\n", q->error) : 0;
+    pthread_mutex_unlock(&q->mu);
+    return rc;
+}
+
+int qry_sql_render(struct qry *q, struct buf *out)
+{
+    pthread_mutex_lock(&q->mu);
+    int rc = q->has_sql ? buf_append(out, q->sql, q->sql_len) : 0;
+    if (!rc && q->has_sql)
+        rc = buf_putc(out, '\n');
+    pthread_mutex_unlock(&q->mu);
+    return rc;
+}

@@ -1,0 +1,56 @@
+# mkdir queries/NAME, then writing its sql starts a query with that name;
+# rmdir removes a query; names are checked.
+. "$(dirname "$0")/../lib/common.sh"
+sfs_start
+
+mkdir "$MNT/queries/daily"
+[ -d "$MNT/queries/daily" ] || fail "mkdir"
+expect_eq "$(ls "$MNT/queries" | tr '\n' ' ')" "daily new " "listing"
+expect_eq "$(cat "$MNT/queries/daily/sql")" "" "no statement yet"
+expect_eq "$(cat "$MNT/queries/daily/status")" "" "no status yet"
+expect_eq "$(cat "$MNT/queries/daily/result")" "" "no result yet"
+[ -L "$MNT/queries/last" ] && fail "a reserved query is not started"
+
+echo "SELECT number FROM numbers(4) FORMAT TSV" > "$MNT/queries/daily/sql"
+expect_eq "$(cat "$MNT/queries/daily/result" | tr '\n' ' ')" "0 1 2 3 " "named query's rows"
+expect_eq "$(readlink "$MNT/queries/last")" daily "last"
+grep -qx 'state: finished' "$MNT/queries/daily/status" || fail "status"
+expect_eq "$(cat "$MNT/queries/daily/sql")" "SELECT number FROM numbers(4) FORMAT TSV" "sql"
+expect_fail sh -c "echo 'SELECT number FROM numbers(1)' | cat > '$MNT/queries/daily/sql'"
+echo "$ERR" | grep -q "File exists" || fail "second statement: $ERR"
+tail -1 "$MNT/ctl" | grep -q "query 'daily' already exists" || fail "ctl: $(tail -1 "$MNT/ctl")"
+
+# a name takes a number too, so numbered ids skip it
+echo "SELECT number FROM numbers(1)" > "$MNT/queries/new"
+expect_eq "$(readlink "$MNT/queries/last")" 2 "numbered after a named one"
+expect_fail sh -c "echo 'SELECT number FROM numbers(1)' | cat > '$MNT/queries/2/sql'"
+echo "$ERR" | grep -q "File exists" || fail "a started query's sql: $ERR"
+
+expect_fail mkdir "$MNT/queries/daily"
+echo "$ERR" | grep -q "exists" || fail "duplicate: $ERR"
+expect_fail mkdir "$MNT/queries/new"
+expect_fail mkdir "$MNT/queries/last"
+expect_fail mkdir "$MNT/queries/bad-name"
+echo "$ERR" | grep -q "Invalid argument" || fail "bad name: $ERR"
+expect_fail mkdir "$MNT/queries/9"
+expect_fail mkdir "$MNT/queries/$(printf 'n%.0s' $(seq 1 100))"
+echo "$ERR" | grep -q "File name too long" || fail "long name: $ERR"
+expect_fail mkdir "$MNT/queries/daily/x"
+expect_fail rmdir "$MNT/queries"
+expect_fail rmdir "$MNT/queries/new"
+
+rmdir "$MNT/queries/daily" || fail "rmdir"
+[ -e "$MNT/queries/daily" ] && fail "still there after rmdir"
+[ -e "$DATA/queries/daily" ] && fail "its files are still in DATADIR"
+expect_eq "$(ls "$MNT/queries" | tr '\n' ' ')" "2 last new " "after rmdir"
+expect_fail rmdir "$MNT/queries/daily"
+echo "$ERR" | grep -q "No such file" || fail "rmdir twice: $ERR"
+# the name can be used again
+mkdir "$MNT/queries/daily"
+echo "SELECT number FROM numbers(2)" > "$MNT/queries/daily/sql"
+expect_eq "$(wc -l < "$MNT/queries/daily/result")" 2 "the name again"
+rmdir "$MNT/queries/2"
+expect_eq "$(readlink "$MNT/queries/last")" daily "last after removing the newest numbered"
+rmdir "$MNT/queries/daily"
+[ -L "$MNT/queries/last" ] && fail "last with no query left"
+expect_eq "$(ls "$MNT/queries" | tr '\n' ' ')" "new " "all gone"
