@@ -21,8 +21,31 @@
  * those rows NULL in out. FN_OWN_NULLS functions (is_null, coalesce, if,
  * multi_if, and, or) see the null maps in the columns and set their own.
  *
+ * Intervals. `INTERVAL 5 MINUTE` and `5m` are calls of to_interval_minute(5)
+ * (to_interval_<unit> for nanosecond ... year), whose type is TY_INTERVAL
+ * with the unit in ty.prec (enum ty_unit) and whose value is the count
+ * (int64). Calendar units stay calendar units: datetime + INTERVAL 1 MONTH
+ * adds a month (keeping the day, or the month's last), not 30 days. Time
+ * arithmetic: datetime/date/datetime64 +- interval or integer (seconds;
+ * days for dates) keeps the time's type (date + hours gives datetime,
+ * anything + milliseconds datetime64(3)); interval +- interval of one
+ * unit, interval * integer and negate stay intervals; datetime - datetime
+ * is int64 seconds. to_start_of_interval(t, interval) aligns to multiples
+ * of the interval since the epoch (months and years since year 0, as
+ * ClickHouse). Windows turn an interval into ticks with fn_interval_ticks.
+ *
+ * Constants. xpr_call folds arguments that are calls on constants (not
+ * rand(), not now()) before binding, so a binding sees the value of
+ * to_interval_minute(5) or of a CAST of a literal in arg_const, and a
+ * constant that fails to compute (1 / 0 in int_div, '?' as int32) is a
+ * bind error. FN_PER_STATEMENT functions (now, now64, today) are the
+ * binder's to fold, with the statement's fn_ctx.
+ *
  * Ownership: the registry is static; fn_bind.state belongs to the bound
- * call and is freed with state_free.
+ * call and is freed with state_free (state may also point at static data,
+ * with state_free NULL). A bound call's kernel may keep scratch in its
+ * state (compiled patterns, token arrays), so a tree is evaluated by one
+ * thread at a time (exec/expr.h).
  */
 #ifndef SFS_EXEC_FUNC_H
 #define SFS_EXEC_FUNC_H
@@ -107,5 +130,10 @@ int fn_can_convert_implicitly(struct ty from, struct ty to);
  * int16, int64 + uint64 -> error, int + float -> float64, datetime +
  * datetime64 -> datetime64); -EINVAL when there is none. */
 int fn_common_type(struct ty a, struct ty b, struct ty *out);
+
+/* count units of interval type t as ticks of 10^-prec seconds (a window's
+ * size); -EINVAL for month, quarter and year (no fixed length) and
+ * -ERANGE when the ticks overflow int64. */
+int fn_interval_ticks(struct ty t, int64_t count, int prec, int64_t *ticks);
 
 #endif

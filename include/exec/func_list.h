@@ -21,6 +21,28 @@ struct fn_agg_list {
     const size_t *n;
 };
 
+/* The scalar arrays (func_*.c). */
+extern const struct fn_scalar fn_conv_fns[];
+extern const size_t fn_conv_fns_n;
+extern const struct fn_scalar fn_arith_fns[];
+extern const size_t fn_arith_fns_n;
+extern const struct fn_scalar fn_cmp_fns[];
+extern const size_t fn_cmp_fns_n;
+extern const struct fn_scalar fn_logic_fns[];
+extern const size_t fn_logic_fns_n;
+extern const struct fn_scalar fn_math_fns[];
+extern const size_t fn_math_fns_n;
+extern const struct fn_scalar fn_str_fns[];
+extern const size_t fn_str_fns_n;
+extern const struct fn_scalar fn_like_fns[];
+extern const size_t fn_like_fns_n;
+extern const struct fn_scalar fn_time_fns[];
+extern const size_t fn_time_fns_n;
+extern const struct fn_scalar fn_json_fns[];
+extern const size_t fn_json_fns_n;
+extern const struct fn_scalar fn_rand_fns[];
+extern const size_t fn_rand_fns_n;
+
 extern const struct fn_scalar_list fn_scalar_lists[];
 extern const size_t FN_SCALAR_LISTS_N;
 extern const struct fn_agg_list fn_agg_lists[];

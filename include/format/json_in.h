@@ -22,6 +22,7 @@
 
 #include "types/block.h"
 #include "types/schema.h"
+#include "util/buf.h"
 
 struct fmt_json_in;
 
@@ -36,6 +37,12 @@ void fmt_json_in_destroy(struct fmt_json_in *p);
  */
 int fmt_json_in_row(struct fmt_json_in *p, const char *line, size_t n, int64_t now_ms,
                     struct blk *b, char *why, size_t why_len);
+
+/* A JSON string's body (the bytes between its quotes) unescaped and
+ * appended to out (json_extract_string and friends); 0, or ERR_MALFORMED
+ * for a bad escape, a control byte or invalid UTF-8 (out then unchanged
+ * in length). */
+int fmt_json_unescape(const char *s, size_t n, struct buf *out);
 
 /* A raw stream's row: the whole line into column 0, now_ms into _tp_time. */
 int fmt_raw_in_row(const char *line, size_t n, int64_t now_ms, struct blk *b);

@@ -81,6 +81,9 @@ int col_reserve(struct col *c, uint32_t rows);
 int col_push_null(struct col *c); /* NULL for nullable, the zero value otherwise */
 int col_push_fixed(struct col *c, const void *value); /* ty_width bytes */
 int col_push_str(struct col *c, const char *s, size_t n);
+/* Room for n more bytes of string data (a loop of col_put_str then never
+ * reallocates); -E2BIG past the 4 GiB a column's offsets can address. */
+int col_reserve_chars(struct col *c, size_t n);
 /* Start a string value to be filled by col_str_grow/col_str_append, then end it. */
 int col_str_append(struct col *c, const char *s, size_t n);
 int col_str_end(struct col *c);

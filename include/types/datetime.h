@@ -25,4 +25,10 @@ int64_t dt_rescale(int64_t ticks, int from_prec, int to_prec);
 /* 10^p for p in 0..18. */
 int64_t dt_pow10(int p);
 
+/* Calendar arithmetic (proleptic Gregorian): days since 1970-01-01 of a
+ * date and back, and division rounding toward minus infinity. */
+int64_t dt_days_from_civil(int64_t y, int m, int d);
+void dt_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+int64_t dt_floor_div(int64_t a, int64_t b);
+
 #endif

@@ -6,8 +6,13 @@
  * float32/64 as float/double; datetime as uint32_t seconds since the epoch
  * (UTC); datetime64(p) as int64_t ticks of 10^-p seconds; string as offsets
  * plus bytes (see block.h); date as uint16_t days since the epoch;
- * nothing (the NULL literal's type) as one zero byte. Nullable is a flag
- * on any kind.
+ * nothing (the NULL literal's type) as one zero byte; interval as int64_t
+ * units (the unit in prec, enum ty_unit). Nullable is a flag on any kind.
+ *
+ * Intervals are the type of `INTERVAL 5 MINUTE` and `5m` (ClickHouse's
+ * IntervalMinute): a count of one calendar or clock unit, so that
+ * `ts + INTERVAL 1 MONTH` can add a month and `to_start_of_interval` knows
+ * its grid. They exist in expressions only, never as a stream's column.
  */
 #ifndef SFS_TYPES_TYPE_H
 #define SFS_TYPES_TYPE_H
@@ -25,13 +30,22 @@ enum ty_kind {
     TY_DATETIME64,
     TY_DATE,     /* uint16_t days since 1970-01-01 */
     TY_NOTHING,  /* the type of a bare NULL literal: always nullable, 1 byte */
+    TY_INTERVAL, /* int64_t count of the unit in prec (enum ty_unit); not a column type */
     TY_KIND_END
 };
 
 struct ty {
     uint8_t kind;     /* enum ty_kind */
     uint8_t nullable; /* 0 or 1 */
-    uint8_t prec;     /* datetime64 precision 0..9 */
+    uint8_t prec;     /* datetime64 precision 0..9; interval: enum ty_unit */
+};
+
+/* Interval units, finest first (names: "second", ...; types "interval_second"). */
+enum ty_unit {
+    TY_UNIT_NANOSECOND, TY_UNIT_MICROSECOND, TY_UNIT_MILLISECOND, TY_UNIT_SECOND,
+    TY_UNIT_MINUTE, TY_UNIT_HOUR, TY_UNIT_DAY, TY_UNIT_WEEK,
+    TY_UNIT_MONTH, TY_UNIT_QUARTER, TY_UNIT_YEAR,
+    TY_UNIT_END
 };
 
 #define TY_MAX_NAME 48 /* longest rendered type name, with NUL */
@@ -54,6 +68,13 @@ int ty_from_name(const char *name, size_t name_len, const int64_t *params, int n
 
 /* Parse a rendered type name such as "nullable(datetime64(3))". */
 int ty_parse(const char *s, struct ty *out);
+
+/* A unit by name: "second", "seconds", "SECOND" (case-insensitive), or a
+ * short form of Proton's interval literals, case-sensitive: ns us ms s m
+ * h d w M (month) q y. 0 or -EINVAL. */
+int ty_unit_from_name(const char *name, size_t len, uint8_t *unit);
+/* "second" for TY_UNIT_SECOND ("unknown" outside the enum). */
+const char *ty_unit_name(uint8_t unit);
 
 /* Render the canonical name ("nullable(datetime64(3))") into out. */
 void ty_name(struct ty t, char out[TY_MAX_NAME]);

@@ -3,10 +3,10 @@
  * arguments, settings.
  *
  * A value has a type and a payload in the widest C type of its family:
- * signed kinds and datetimes in i (datetime: seconds, datetime64: ticks,
- * date: days), unsigned kinds and bool in u, floats in f, strings as a
- * borrowed (p, n) that the value's creator keeps alive (an AST arena, a
- * column). is_null is set only for nullable types.
+ * signed kinds, datetimes and intervals in i (datetime: seconds,
+ * datetime64: ticks, date: days, interval: units), unsigned kinds and
+ * bool in u, floats in f, strings as a borrowed (p, n) that the value's
+ * creator keeps alive (an AST arena, a column). is_null is set only for nullable types.
  */
 #ifndef SFS_TYPES_VALUE_H
 #define SFS_TYPES_VALUE_H

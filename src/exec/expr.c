@@ -8,6 +8,12 @@
  * Constants are materialized once per tree into a cached column and
  * extended as blocks grow, so `x * 2` costs one pass over x. Conversions
  * a binding asks for are ordinary calls of the registry's `cast`.
+ *
+ * Constant arguments are folded when a call is built: a call on constants
+ * only (not rand(), not now(), which the binder folds with the statement's
+ * clock) becomes its value, and so does a conversion of a constant, so
+ * bindings see constant values (to_start_of_interval's interval) and a
+ * constant that does not compute is a bind error, as in ClickHouse.
  */
 #include "exec/expr.h"
 
@@ -80,12 +86,15 @@ void xpr_destroy(struct xpr *x)
     free(x);
 }
 
-int xpr_cast(struct xpr *x, struct ty to, struct xpr **out)
+/* A call of the registry's cast of x to type to; on a bind error the
+ * reason is in errbuf. Takes x, also on failure. */
+static int cast_call(struct xpr *x, struct ty to, struct xpr **out, char errbuf[FN_ERR_MAX],
+                     int *err_arg)
 {
-    char name[TY_MAX_NAME], err[FN_ERR_MAX];
+    char name[TY_MAX_NAME];
     const struct fn_scalar *f = fn_find("cast", 4);
     struct xpr **args = calloc(2, sizeof(*args));
-    int rc, err_arg;
+    int rc;
 
     if (!f || !args) {
         free(args);
@@ -99,7 +108,54 @@ int xpr_cast(struct xpr *x, struct ty to, struct xpr **out)
         free_args(args, 1);
         return rc;
     }
-    return xpr_call(f, args, 2, out, err, &err_arg);
+    return xpr_call(f, args, 2, out, errbuf, err_arg);
+}
+
+int xpr_cast(struct xpr *x, struct ty to, struct xpr **out)
+{
+    char err[FN_ERR_MAX];
+    int err_arg;
+    return cast_call(x, to, out, err, &err_arg);
+}
+
+/* Replace the constant cast *x (a call on a constant) by its value, so a
+ * literal is converted once, not once per block. A value that does not
+ * convert is a bind error, as in ClickHouse ("cannot parse 'abc' as
+ * datetime"). */
+static int fold_const(struct xpr **x, char errbuf[FN_ERR_MAX])
+{
+    struct fn_ctx ctx = {0};
+    struct val v;
+    char *str;
+    struct xpr *k;
+    int rc = xpr_fold(*x, &ctx, &v, &str);
+    if (rc) {
+        snprintf(errbuf, FN_ERR_MAX, "%s", ctx.err[0] ? ctx.err : "cannot convert a constant");
+        return rc;
+    }
+    rc = xpr_const(&v, &k);
+    free(str);
+    if (rc)
+        return rc;
+    k->ty = (*x)->ty;
+    k->cval.ty = (*x)->ty;
+    xpr_destroy(*x);
+    *x = k;
+    return 0;
+}
+
+/* 1 when x reads the statement's clock (now(): folded by the binder with
+ * the statement's context, not here). */
+static int per_statement(const struct xpr *x)
+{
+    if (x->kind != XPR_CALL)
+        return 0;
+    if (x->bind && (x->bind->flags & FN_PER_STATEMENT))
+        return 1;
+    for (uint32_t i = 0; i < x->nargs; i++)
+        if (per_statement(x->args[i]))
+            return 1;
+    return 0;
 }
 
 static int any_nothing(struct xpr **args, uint32_t n)
@@ -135,6 +191,16 @@ int xpr_call(const struct fn_scalar *f, struct xpr **args, uint32_t nargs, struc
     b->nargs = nargs;
     b->err_arg = -1;
     for (uint32_t i = 0; i < nargs; i++) {
+        /* constant calls become values: bindings see them (an interval
+         * literal is to_interval_minute(5)) and they are computed once */
+        struct xpr *a = x->args[i];
+        if (a->kind == XPR_CALL && a->ty.kind != TY_NOTHING && xpr_is_const(a) &&
+            !per_statement(a) && (rc = fold_const(&x->args[i], errbuf))) {
+            *err_arg = (int)i;
+            goto fail;
+        }
+    }
+    for (uint32_t i = 0; i < nargs; i++) {
         b->arg_ty[i] = x->args[i]->ty;
         b->arg_const[i] = x->args[i]->kind == XPR_CONST ? &x->args[i]->cval : NULL;
     }
@@ -156,13 +222,21 @@ int xpr_call(const struct fn_scalar *f, struct xpr **args, uint32_t nargs, struc
             struct ty to = b->cast_to[i];
             if (!(b->flags & FN_OWN_NULLS))
                 to.nullable = x->args[i]->ty.nullable;
-            if ((rc = xpr_cast(x->args[i], to, &x->args[i]))) {
-                x->args[i] = NULL;
-                snprintf(errbuf, FN_ERR_MAX, "cannot convert argument %u of %s", i + 1, f->name);
+            int was_const = x->args[i]->kind == XPR_CONST, cast_arg;
+            if ((rc = cast_call(x->args[i], to, &x->args[i], errbuf, &cast_arg)))
+                x->args[i] = NULL; /* cast_call took it */
+            else if (was_const)
+                rc = fold_const(&x->args[i], errbuf);
+            if (rc) {
+                if (!errbuf[0])
+                    snprintf(errbuf, FN_ERR_MAX, "cannot convert argument %u of %s", i + 1,
+                             f->name);
                 *err_arg = (int)i;
                 goto fail;
             }
         }
+        /* bindings read constants only while binding; keep them current */
+        b->arg_const[i] = x->args[i]->kind == XPR_CONST ? &x->args[i]->cval : NULL;
         any_nullable |= x->args[i]->ty.nullable;
     }
     x->ty = b->ret;

@@ -31,17 +31,29 @@ static int name_eq(const char *a, const char *b, size_t blen)
     return strlen(a) == blen && strncasecmp(a, b, blen) == 0;
 }
 
-/* camelCase to snake_case ("toStartOfMinute" -> "to_start_of_minute"). */
+/* camelCase to snake_case ("toStartOfMinute" -> "to_start_of_minute"): a
+ * '_' before a capital that follows a lower-case letter or digit, or that
+ * ends a run of capitals ("JSONExtract" -> "json_extract"); ClickHouse's
+ * "DateTime" is one word in Proton's names ("toDateTime" -> "to_datetime"). */
 static size_t snake(const char *s, size_t n, char *out, size_t cap)
 {
     size_t k = 0;
     for (size_t i = 0; i < n && k + 2 < cap; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (isupper(ch) && i > 0 && (islower((unsigned char)s[i - 1]) || isdigit((unsigned char)s[i - 1])))
-            out[k++] = '_';
+        if (isupper(ch) && i > 0) {
+            unsigned char prev = (unsigned char)s[i - 1];
+            int run_end = isupper(prev) && i >= 2 && isupper((unsigned char)s[i - 2]) &&
+                          i + 1 < n && islower((unsigned char)s[i + 1]);
+            if (islower(prev) || isdigit(prev) || run_end)
+                out[k++] = '_';
+        }
         out[k++] = (char)tolower(ch);
     }
     out[k] = 0;
+    for (char *p = out; (p = strstr(p, "date_time")) != NULL;) {
+        memmove(p + 4, p + 5, strlen(p + 5) + 1);
+        k--;
+    }
     return k;
 }
 

@@ -5,9 +5,18 @@
 #include "exec/func_list.h"
 
 const struct fn_scalar_list fn_scalar_lists[] = {
-    {NULL, NULL},
+    {fn_conv_fns, &fn_conv_fns_n},
+    {fn_arith_fns, &fn_arith_fns_n},
+    {fn_cmp_fns, &fn_cmp_fns_n},
+    {fn_logic_fns, &fn_logic_fns_n},
+    {fn_math_fns, &fn_math_fns_n},
+    {fn_str_fns, &fn_str_fns_n},
+    {fn_like_fns, &fn_like_fns_n},
+    {fn_time_fns, &fn_time_fns_n},
+    {fn_json_fns, &fn_json_fns_n},
+    {fn_rand_fns, &fn_rand_fns_n},
 };
-const size_t FN_SCALAR_LISTS_N = 0;
+const size_t FN_SCALAR_LISTS_N = sizeof(fn_scalar_lists) / sizeof(fn_scalar_lists[0]);
 
 const struct fn_agg_list fn_agg_lists[] = {
     {NULL, NULL},

@@ -233,17 +233,12 @@ static int bad_string_byte(struct fmt_json_in *p, const char *s)
     return fmt_json_fail(p, "invalid UTF-8 in string at byte %zu", at);
 }
 
-/* The unescaped string from the slow path: u[i] is the first backslash. */
-static int decode_rest(struct fmt_json_in *p, const char *s, size_t n, size_t i,
-                       const char **out, size_t *out_n)
+/* Unescape s[i..n) into o (room for n - i bytes: unescaping never
+ * lengthens); returns the end of the output, or NULL with *bad at the
+ * offending byte (a bad escape, a control byte, invalid UTF-8). */
+static char *unescape_from(const char *s, size_t n, size_t i, char *o, size_t *bad)
 {
     const unsigned char *u = (const unsigned char *)s;
-    buf_reset(&p->scratch);
-    int rc = buf_reserve(&p->scratch, n); /* unescaping never lengthens */
-    if (rc)
-        return rc;
-    char *base = p->scratch.data, *o = base + i;
-    memcpy(base, s, i);
     while (i < n) {
         size_t used = 1;
         if (u[i] == '\\') {
@@ -257,12 +252,44 @@ static int decode_rest(struct fmt_json_in *p, const char *s, size_t n, size_t i,
         } else {
             used = 0;
         }
-        if (!used)
-            return bad_string_byte(p, s + i);
+        if (!used) {
+            *bad = i;
+            return NULL;
+        }
         i += used;
     }
+    return o;
+}
+
+/* The unescaped string from the slow path: u[i] is the first backslash. */
+static int decode_rest(struct fmt_json_in *p, const char *s, size_t n, size_t i,
+                       const char **out, size_t *out_n)
+{
+    size_t bad;
+    buf_reset(&p->scratch);
+    int rc = buf_reserve(&p->scratch, n);
+    if (rc)
+        return rc;
+    char *base = p->scratch.data;
+    memcpy(base, s, i);
+    char *end = unescape_from(s, n, i, base + i, &bad);
+    if (!end)
+        return bad_string_byte(p, s + bad);
     *out = base;
-    *out_n = (size_t)(o - base);
+    *out_n = (size_t)(end - base);
+    return 0;
+}
+
+int fmt_json_unescape(const char *s, size_t n, struct buf *out)
+{
+    size_t bad;
+    int rc = buf_reserve(out, n);
+    if (rc)
+        return rc;
+    char *end = unescape_from(s, n, 0, out->data + out->len, &bad);
+    if (!end)
+        return ERR_MALFORMED;
+    out->len = (size_t)(end - out->data);
     return 0;
 }
 

@@ -333,7 +333,8 @@ size_t fmt_fixed_text(const struct col *c, uint32_t r, char out[FMT_FIXED_MAX])
     case TY_INT8: p = put_i64(p, COL_AT(c, int8_t, r)); break;
     case TY_INT16: p = put_i64(p, COL_AT(c, int16_t, r)); break;
     case TY_INT32: p = put_i64(p, COL_AT(c, int32_t, r)); break;
-    case TY_INT64: p = put_i64(p, COL_AT(c, int64_t, r)); break;
+    case TY_INT64:
+    case TY_INTERVAL: p = put_i64(p, COL_AT(c, int64_t, r)); break;
     case TY_UINT8: p = put_u64(p, COL_AT(c, uint8_t, r)); break;
     case TY_UINT16: p = put_u64(p, COL_AT(c, uint16_t, r)); break;
     case TY_UINT32: p = put_u64(p, COL_AT(c, uint32_t, r)); break;

@@ -192,11 +192,8 @@ int col_push_fixed(struct col *c, const void *value)
     return 0;
 }
 
-int col_str_append(struct col *c, const char *s, size_t n)
+int col_reserve_chars(struct col *c, size_t n)
 {
-    int rc = grow_one(c);
-    if (rc)
-        return rc;
     if (c->chars_len + n > UINT32_MAX)
         return -E2BIG;
     if (c->chars_cap - c->chars_len < n) {
@@ -209,6 +206,14 @@ int col_str_append(struct col *c, const char *s, size_t n)
         c->chars = p;
         c->chars_cap = cap;
     }
+    return 0;
+}
+
+int col_str_append(struct col *c, const char *s, size_t n)
+{
+    int rc = grow_one(c);
+    if (rc || (rc = col_reserve_chars(c, n)))
+        return rc;
     if (n)
         memcpy(c->chars + c->chars_len, s, n);
     c->chars_len += n;
@@ -386,7 +391,8 @@ int blk_deserialize(const void *p, size_t n, struct blk **out)
     for (uint32_t i = 0; i < ncols; i++) {
         const uint8_t *ch = take(&r, 4);
         rc = ERR_CORRUPT;
-        if (!ch || ch[0] < TY_BOOL || ch[0] >= TY_KIND_END || ch[1] > 1 || ch[2] > 9)
+        if (!ch || ch[0] < TY_BOOL || ch[0] >= TY_KIND_END || ch[1] > 1 ||
+            ch[2] > (ch[0] == TY_INTERVAL ? TY_UNIT_END - 1 : 9))
             goto fail;
         b->cols[i].ty = (struct ty){ch[0], ch[1], ch[2]};
         rc = read_col(&r, &b->cols[i], nrows);

@@ -34,7 +34,7 @@ int64_t dt_pow10(int p)
     return pow10_tab[p];
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
+int64_t dt_floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
@@ -48,7 +48,7 @@ static int is_leap(int64_t y)
 /* Leap years in [0, y): multiples of k in [0, y) number ceil(y / k). */
 static int64_t leaps_before(int64_t y)
 {
-    return floor_div(y + 3, 4) - floor_div(y + 99, 100) + floor_div(y + 399, 400);
+    return dt_floor_div(y + 3, 4) - dt_floor_div(y + 99, 100) + dt_floor_div(y + 399, 400);
 }
 
 /* Days from 1970-01-01 to January 1st of year y. */
@@ -63,15 +63,15 @@ static int days_in_month(int64_t y, int m)
     return m == 2 && is_leap(y) ? 29 : dim[m];
 }
 
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t dt_days_from_civil(int64_t y, int m, int d)
 {
     return days_before_year(y) + days_before_month[m] + (m > 2 && is_leap(y)) + d - 1;
 }
 
 /* Inverse of days_from_civil: estimate the year, then correct by one or two. */
-static void civil_from_days(int64_t days, int64_t *y, int *m, int *d)
+void dt_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
 {
-    int64_t year = 1970 + floor_div(days * 400, 146097);
+    int64_t year = 1970 + dt_floor_div(days * 400, 146097);
     while (days_before_year(year) > days)
         year--;
     while (days_before_year(year + 1) <= days)
@@ -109,7 +109,7 @@ static int parse_date(const char *s, int64_t *days)
         return -EINVAL;
     if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
         return -EINVAL;
-    *days = days_from_civil(y, m, d);
+    *days = dt_days_from_civil(y, m, d);
     return 0;
 }
 
@@ -185,7 +185,7 @@ int64_t dt_rescale(int64_t ticks, int from_prec, int to_prec)
             return ticks < 0 ? INT64_MIN : INT64_MAX;
         return r;
     }
-    return floor_div(ticks, dt_pow10(from_prec - to_prec));
+    return dt_floor_div(ticks, dt_pow10(from_prec - to_prec));
 }
 
 static char *put2(char *p, int v)
@@ -220,8 +220,8 @@ size_t dt_format(int64_t ticks, int prec, char out[DT_MAX_TEXT])
     int64_t secs, frac, y;
     int m, d;
     split_ticks(ticks, pow10_tab[prec], &secs, &frac);
-    int64_t days = floor_div(secs, 86400), sod = secs - days * 86400;
-    civil_from_days(days, &y, &m, &d);
+    int64_t days = dt_floor_div(secs, 86400), sod = secs - days * 86400;
+    dt_civil_from_days(days, &y, &m, &d);
     char *p = out;
     p = put2(p, (int)(y / 100));
     p = put2(p, (int)(y % 100));

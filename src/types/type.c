@@ -3,6 +3,8 @@
  *
  * The name table here is the one place that maps SQL type names to kinds;
  * the SQL parser (via ty_from_name) and the catalog (via ty_parse) share it.
+ * Interval types are named by their unit ("interval_minute"), the unit
+ * table also serving interval literals and date_diff's unit argument.
  */
 #include "types/type.h"
 
@@ -41,7 +43,47 @@ static const uint8_t widths[TY_KIND_END] = {
     [TY_INT64] = 8,   [TY_UINT8] = 1,    [TY_UINT16] = 2,   [TY_UINT32] = 4,
     [TY_UINT64] = 8,  [TY_FLOAT32] = 4,  [TY_FLOAT64] = 8,  [TY_STRING] = 0,
     [TY_DATETIME] = 4, [TY_DATETIME64] = 8, [TY_DATE] = 2, [TY_NOTHING] = 1,
+    [TY_INTERVAL] = 8,
 };
+
+/* Interval units: the names ("interval_" + name is the type's name) and
+ * the short forms of Proton's literals (5s, 1M). */
+static const struct {
+    const char *name;
+    const char *abbr;
+} units[TY_UNIT_END] = {
+    [TY_UNIT_NANOSECOND] = {"nanosecond", "ns"}, [TY_UNIT_MICROSECOND] = {"microsecond", "us"},
+    [TY_UNIT_MILLISECOND] = {"millisecond", "ms"}, [TY_UNIT_SECOND] = {"second", "s"},
+    [TY_UNIT_MINUTE] = {"minute", "m"},          [TY_UNIT_HOUR] = {"hour", "h"},
+    [TY_UNIT_DAY] = {"day", "d"},                [TY_UNIT_WEEK] = {"week", "w"},
+    [TY_UNIT_MONTH] = {"month", "M"},            [TY_UNIT_QUARTER] = {"quarter", "q"},
+    [TY_UNIT_YEAR] = {"year", "y"},
+};
+#define INTERVAL_PREFIX "interval_"
+
+int ty_unit_from_name(const char *name, size_t len, uint8_t *unit)
+{
+    for (uint8_t u = 0; u < TY_UNIT_END; u++) {
+        size_t n = strlen(units[u].name);
+        if ((len == n || (len == n + 1 && (name[n] == 's' || name[n] == 'S'))) &&
+            strncasecmp(name, units[u].name, n) == 0) {
+            *unit = u;
+            return 0;
+        }
+    }
+    for (uint8_t u = 0; u < TY_UNIT_END; u++) {
+        if (strlen(units[u].abbr) == len && memcmp(name, units[u].abbr, len) == 0) {
+            *unit = u;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+const char *ty_unit_name(uint8_t unit)
+{
+    return unit < TY_UNIT_END ? units[unit].name : "unknown";
+}
 
 size_t ty_width(struct ty t)
 {
@@ -66,7 +108,7 @@ int ty_is_float(struct ty t)
 int ty_equal(struct ty a, struct ty b)
 {
     return a.kind == b.kind && a.nullable == b.nullable &&
-           (a.kind != TY_DATETIME64 || a.prec == b.prec);
+           ((a.kind != TY_DATETIME64 && a.kind != TY_INTERVAL) || a.prec == b.prec);
 }
 
 static int name_is(const char *name, size_t len, const char *want)
@@ -78,6 +120,16 @@ int ty_from_name(const char *name, size_t name_len, const int64_t *params, int n
                  struct ty *out)
 {
     struct ty t = {0, 0, 0};
+    size_t np = strlen(INTERVAL_PREFIX);
+    if (name_len > np && strncasecmp(name, INTERVAL_PREFIX, np) == 0) {
+        for (uint8_t u = 0; u < TY_UNIT_END && !t.kind; u++)
+            if (name_is(name + np, name_len - np, units[u].name))
+                t = (struct ty){TY_INTERVAL, 0, u};
+        if (!t.kind || nparams)
+            return -EINVAL;
+        *out = t;
+        return 0;
+    }
     for (size_t i = 0; i < NKINDS && !t.kind; i++)
         if (name_is(name, name_len, kinds[i].name))
             t.kind = kinds[i].kind;
@@ -141,6 +193,8 @@ void ty_name(struct ty t, char out[TY_MAX_NAME])
     const char *close = t.nullable ? ")" : "";
     if (t.kind == TY_DATETIME64)
         snprintf(out, TY_MAX_NAME, "%s%s(%d)%s", open, base, t.prec, close);
+    else if (t.kind == TY_INTERVAL)
+        snprintf(out, TY_MAX_NAME, "%s" INTERVAL_PREFIX "%s%s", open, ty_unit_name(t.prec), close);
     else
         snprintf(out, TY_MAX_NAME, "%s%s%s", open, base, close);
 }

@@ -22,7 +22,8 @@
 
 static struct ty kind_ty(int k, int nullable)
 {
-    return (struct ty){(uint8_t)k, (uint8_t)nullable, (uint8_t)(k == TY_DATETIME64 ? 6 : 0)};
+    uint8_t prec = k == TY_DATETIME64 ? 6 : k == TY_INTERVAL ? TY_UNIT_YEAR : 0;
+    return (struct ty){(uint8_t)k, (uint8_t)nullable, prec};
 }
 
 static struct blk *make(const struct ty *types, uint32_t ncols)
@@ -184,8 +185,9 @@ Test(block, push_every_kind)
     int64_t dt64 = 1720569600123456;
     uint16_t date = 19914; /* 2024-07-10 */
     uint8_t nothing = 0;
+    int64_t interval = -5;
     const void *vals[NK] = {&bl, &i8, &i16, &i32, &i64, &u8, &u16, &u32, &u64,
-                            &f32, &f64, NULL, &dt, &dt64, &date, &nothing};
+                            &f32, &f64, NULL, &dt, &dt64, &date, &nothing, &interval};
     for (int k = 1; k <= NK; k++) {
         struct col *c = &b->cols[k - 1];
         if (k == TY_STRING)
@@ -210,6 +212,7 @@ Test(block, push_every_kind)
     cr_assert_eq(COL_AT(&b->cols[TY_FLOAT64 - 1], double, 0), -2.25);
     cr_assert_eq(COL_AT(&b->cols[TY_DATETIME - 1], uint32_t, 0), 1720569600u);
     cr_assert_eq(COL_AT(&b->cols[TY_DATETIME64 - 1], int64_t, 0), 1720569600123456);
+    cr_assert_eq(COL_AT(&b->cols[TY_INTERVAL - 1], int64_t, 0), -5);
     size_t len;
     const char *s = col_str(&b->cols[TY_STRING - 1], 0, &len);
     cr_assert_eq(len, 5);
@@ -785,7 +788,8 @@ Test(block, bad_type_bytes_rejected)
         expect_corrupt(s.data, s.len, "nullable byte 2");
         s.data[h + 1] = saved;
         saved = s.data[h + 2];
-        s.data[h + 2] = 10; /* precision must be 0..9 */
+        /* precision must be 0..9, an interval's unit below TY_UNIT_END */
+        s.data[h + 2] = b->cols[col].ty.kind == TY_INTERVAL ? TY_UNIT_END : 10;
         expect_corrupt(s.data, s.len, "precision 10");
         s.data[h + 2] = saved;
     }

@@ -23,7 +23,7 @@ static const struct kind_case kinds[] = {
     {"uint16", TY_UINT16, 2},   {"uint32", TY_UINT32, 4},    {"uint64", TY_UINT64, 8},
     {"float32", TY_FLOAT32, 4}, {"float64", TY_FLOAT64, 8},  {"string", TY_STRING, 0},
     {"datetime", TY_DATETIME, 4}, {"datetime64", TY_DATETIME64, 8}, {"date", TY_DATE, 2},
-    {"nothing", TY_NOTHING, 1},
+    {"nothing", TY_NOTHING, 1}, {"interval_second", TY_INTERVAL, 8},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -73,7 +73,11 @@ Test(type, every_kind_by_name)
         struct ty t = from_name_ok(kinds[i].name);
         cr_assert_eq(t.kind, kinds[i].kind, "%s", kinds[i].name);
         cr_assert_eq(t.nullable, 0, "%s", kinds[i].name);
-        cr_assert_eq(t.prec, kinds[i].kind == TY_DATETIME64 ? 3 : 0, "%s", kinds[i].name);
+        cr_assert_eq(t.prec,
+                     kinds[i].kind == TY_DATETIME64  ? 3
+                     : kinds[i].kind == TY_INTERVAL ? TY_UNIT_SECOND
+                                                    : 0,
+                     "%s", kinds[i].name);
         cr_assert_eq(ty_width(t), kinds[i].width, "width of %s", kinds[i].name);
     }
 }
@@ -223,7 +227,9 @@ Test(type, parse_name_round_trip_every_kind)
 {
     for (size_t i = 0; i < NKINDS; i++)
         for (int nullable = 0; nullable <= 1; nullable++) {
-            int maxp = kinds[i].kind == TY_DATETIME64 ? 9 : 0;
+            int maxp = kinds[i].kind == TY_DATETIME64 ? 9
+                       : kinds[i].kind == TY_INTERVAL ? TY_UNIT_END - 1
+                                                      : 0;
             for (int p = 0; p <= maxp; p++) {
                 struct ty t = {kinds[i].kind, (uint8_t)nullable, (uint8_t)p};
                 char name[TY_MAX_NAME];
@@ -282,4 +288,36 @@ Test(type, parse_rejects_empty_params)
 {
     parse_bad("datetime64()");
     parse_bad("nullable(datetime64())");
+}
+
+Test(type, interval_units)
+{
+    static const struct {
+        const char *name;
+        uint8_t unit;
+    } ok[] = {
+        {"second", TY_UNIT_SECOND}, {"SECONDS", TY_UNIT_SECOND}, {"s", TY_UNIT_SECOND},
+        {"m", TY_UNIT_MINUTE},      {"Minute", TY_UNIT_MINUTE},  {"M", TY_UNIT_MONTH},
+        {"ms", TY_UNIT_MILLISECOND}, {"us", TY_UNIT_MICROSECOND}, {"ns", TY_UNIT_NANOSECOND},
+        {"h", TY_UNIT_HOUR},        {"day", TY_UNIT_DAY},        {"w", TY_UNIT_WEEK},
+        {"quarters", TY_UNIT_QUARTER}, {"y", TY_UNIT_YEAR},      {"YEAR", TY_UNIT_YEAR},
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        uint8_t u = 0xee;
+        cr_assert_eq(ty_unit_from_name(ok[i].name, strlen(ok[i].name), &u), 0, "%s", ok[i].name);
+        cr_assert_eq(u, ok[i].unit, "%s", ok[i].name);
+    }
+    uint8_t u;
+    cr_assert_eq(ty_unit_from_name("S", 1, &u), -EINVAL, "short forms are case-sensitive");
+    cr_assert_eq(ty_unit_from_name("fortnight", 9, &u), -EINVAL);
+    cr_assert_eq(ty_unit_from_name("secondss", 8, &u), -EINVAL);
+    cr_assert_str_eq(ty_unit_name(TY_UNIT_HOUR), "hour");
+    struct ty t = parse_ok("Interval_Minute");
+    cr_assert_eq(t.kind, TY_INTERVAL);
+    cr_assert_eq(t.prec, TY_UNIT_MINUTE);
+    expect_name(t, "interval_minute");
+    cr_assert_not(ty_equal(t, (struct ty){TY_INTERVAL, 0, TY_UNIT_HOUR}), "units differ");
+    parse_bad("interval_");
+    parse_bad("interval_fortnight");
+    parse_bad("interval_second(3)");
 }
