@@ -472,7 +472,8 @@ static int plain_type(struct parser *p, const struct sql_tok *name, struct ty *t
     int rc, n;
 
     if (!canon) { /* a name types/ learnt after this table was written */
-        if (ty_from_name(name->p, name->len, NULL, 0, ty) != 0 || ty->kind == TY_NOTHING)
+        if (ty_from_name(name->p, name->len, NULL, 0, ty) != 0 || ty->kind == TY_NOTHING ||
+            ty->kind == TY_INTERVAL)
             return sql_p_unknown_word(p, name, -EINVAL, "unknown type", "", type_names, N_TYPE_NAMES);
         canon = name->p;
     }
