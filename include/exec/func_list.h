@@ -21,6 +21,18 @@ struct fn_agg_list {
     const size_t *n;
 };
 
+/* Aggregates (agg_*.c). */
+extern const struct agg_fn agg_basic_fns[];
+extern const size_t agg_basic_fns_n;
+extern const struct agg_fn agg_minmax_fns[];
+extern const size_t agg_minmax_fns_n;
+extern const struct agg_fn agg_distinct_fns[];
+extern const size_t agg_distinct_fns_n;
+extern const struct agg_fn agg_quantile_fns[];
+extern const size_t agg_quantile_fns_n;
+extern const struct agg_fn agg_collect_fns[];
+extern const size_t agg_collect_fns_n;
+
 extern const struct fn_scalar_list fn_scalar_lists[];
 extern const size_t FN_SCALAR_LISTS_N;
 extern const struct fn_agg_list fn_agg_lists[];
