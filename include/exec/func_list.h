@@ -42,6 +42,17 @@ extern const struct fn_scalar fn_json_fns[];
 extern const size_t fn_json_fns_n;
 extern const struct fn_scalar fn_rand_fns[];
 extern const size_t fn_rand_fns_n;
+/* Aggregates (agg_*.c). */
+extern const struct agg_fn agg_basic_fns[];
+extern const size_t agg_basic_fns_n;
+extern const struct agg_fn agg_minmax_fns[];
+extern const size_t agg_minmax_fns_n;
+extern const struct agg_fn agg_distinct_fns[];
+extern const size_t agg_distinct_fns_n;
+extern const struct agg_fn agg_quantile_fns[];
+extern const size_t agg_quantile_fns_n;
+extern const struct agg_fn agg_collect_fns[];
+extern const size_t agg_collect_fns_n;
 
 extern const struct fn_scalar_list fn_scalar_lists[];
 extern const size_t FN_SCALAR_LISTS_N;

@@ -20,6 +20,9 @@
 int fmt_json_out_rows(const char *const *names, const struct blk *b, uint32_t from, uint32_t to,
                       struct buf *out);
 
+/* Append row r of c as one JSON value (as in a row object). */
+int fmt_json_value(const struct col *c, uint32_t r, struct buf *out);
+
 /* Shortest round-trip text of a double (ClickHouse style); returns length.
  * NaN and infinities give "nan", "inf", "-inf" (fmt_json_out_rows writes null). */
 size_t fmt_double(double v, char out[32]);

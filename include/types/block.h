@@ -53,11 +53,12 @@ void blk_ref(struct blk *b);
 void blk_unref(struct blk *b);
 /* Empty every column, keeping capacity (for reuse by the builder). */
 void blk_clear(struct blk *b);
-/* Set nrows from the columns after filling them; -EINVAL if they differ. */
+/* Set nrows from the columns after filling them; -EINVAL if they differ.
+ * A block without columns keeps the nrows set by hand. */
 int blk_seal(struct blk *b);
 /* Drop rows from n on (n <= nrows), e.g. to roll back a half-added row. */
 void blk_truncate(struct blk *b, uint32_t n);
-/* Append rows [from, to) of src (same types) to dst. */
+/* Append rows [from, to) of src (same types) to dst (and seal it). */
 int blk_append_rows(struct blk *dst, const struct blk *src, uint32_t from, uint32_t to);
 
 /*

@@ -19,6 +19,10 @@ const struct fn_scalar_list fn_scalar_lists[] = {
 const size_t FN_SCALAR_LISTS_N = sizeof(fn_scalar_lists) / sizeof(fn_scalar_lists[0]);
 
 const struct fn_agg_list fn_agg_lists[] = {
-    {NULL, NULL},
+    {agg_basic_fns, &agg_basic_fns_n},
+    {agg_minmax_fns, &agg_minmax_fns_n},
+    {agg_distinct_fns, &agg_distinct_fns_n},
+    {agg_quantile_fns, &agg_quantile_fns_n},
+    {agg_collect_fns, &agg_collect_fns_n},
 };
-const size_t FN_AGG_LISTS_N = 0;
+const size_t FN_AGG_LISTS_N = sizeof(fn_agg_lists) / sizeof(fn_agg_lists[0]);

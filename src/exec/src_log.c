@@ -99,10 +99,6 @@ static int log_next(struct src *base, struct blk **out)
             }
         }
         rc = blk_append_rows(l->gather, b, 0, b->nrows);
-        if (!rc && l->gather->ncols)
-            rc = blk_seal(l->gather);
-        else if (!rc) /* count(): rows without columns */
-            l->gather->nrows += b->nrows;
         base->rows += b->nrows;
         blk_unref(b);
         if (rc)

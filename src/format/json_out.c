@@ -379,7 +379,7 @@ null: /* also unknown kinds */
     return p + 4;
 }
 
-static int put_value(const struct col *c, uint32_t r, struct buf *out)
+int fmt_json_value(const struct col *c, uint32_t r, struct buf *out)
 {
     if (col_is_null(c, r))
         return buf_append(out, "null", 4);
@@ -428,7 +428,7 @@ int fmt_json_out_rows(const char *const *names, const struct blk *b, uint32_t fr
             goto fail;
         for (uint32_t i = 0; i < b->ncols; i++) {
             rc = buf_append(out, keys.data + off[i], off[i + 1] - off[i]);
-            if (rc || (rc = put_value(&b->cols[i], r, out)))
+            if (rc || (rc = fmt_json_value(&b->cols[i], r, out)))
                 goto fail;
         }
         if ((rc = buf_append(out, "}\n", 2)))

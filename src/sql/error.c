@@ -41,29 +41,37 @@ static int lower(int c)
     return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-/* Edit distance between a and b (both at most CLOSEST_MAX bytes). */
+/* Edit distance between a and b (both at most CLOSEST_MAX bytes), where
+ * swapping two neighbours counts as one edit ('tmep' is one from 'temp'):
+ * the optimal string alignment distance, over three rolling rows. */
 static size_t distance(const char *a, size_t na, const char *b, size_t nb)
 {
-    size_t row[CLOSEST_MAX + 1];
+    size_t rows[3][CLOSEST_MAX + 1];
+    size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
     size_t i, j;
 
     for (j = 0; j <= nb; j++)
-        row[j] = j;
+        prev[j] = j;
     for (i = 1; i <= na; i++) {
-        size_t diag = row[0]; /* row[i-1][j-1] */
-        row[0] = i;
+        cur[0] = i;
         for (j = 1; j <= nb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (lower((unsigned char)a[i - 1]) != lower((unsigned char)b[j - 1]));
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            diag = up;
-            row[j] = best;
+            int ca = lower((unsigned char)a[i - 1]), cb = lower((unsigned char)b[j - 1]);
+            size_t best = prev[j - 1] + (ca != cb);
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && ca == lower((unsigned char)b[j - 2]) &&
+                lower((unsigned char)a[i - 2]) == cb && prev2[j - 2] + 1 < best)
+                best = prev2[j - 2] + 1;
+            cur[j] = best;
         }
+        size_t *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
     }
-    return row[nb];
+    return prev[nb];
 }
 
 const char *sql_closest(const char *word, const char *const *candidates, int n)

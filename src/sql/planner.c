@@ -26,28 +26,8 @@
 #include "util/clock.h"
 #include "util/err.h"
 
-/* Operators created so far, destroyed one by one if planning fails (the
- * chain's last stage belongs to the caller). */
-struct built {
-    struct op *ops[16];
-    int n;
-};
-
-static void built_undo(struct built *bl)
-{
-    for (int i = bl->n - 1; i >= 0; i--)
-        bl->ops[i]->vt->destroy(bl->ops[i]);
-    bl->n = 0;
-}
-
-static int keep(struct built *bl, int rc, struct op *o)
-{
-    if (!rc)
-        bl->ops[bl->n++] = o;
-    return rc;
-}
-
-/* A projection keeping columns [0, n) of types. */
+/* A projection keeping columns [0, n) of types. Like every operator
+ * constructor, it owns next from the call on, also when it fails. */
 static int take_first(struct op_ctx *ctx, const struct ty *types, uint32_t n, struct op *next,
                       struct op **out)
 {
@@ -55,77 +35,79 @@ static int take_first(struct op_ctx *ctx, const struct ty *types, uint32_t n, st
     int rc = cols ? 0 : -ENOMEM;
     for (uint32_t i = 0; i < n && !rc; i++)
         rc = xpr_col(i, types[i], &cols[i]);
-    if (!rc)
-        rc = op_project_create(ctx, cols, n, next, out);
     if (rc) {
         for (uint32_t i = 0; cols && i < n; i++)
             xpr_destroy(cols[i]);
+        free(cols);
+        op_destroy(next);
+        return rc;
     }
-    free(cols);
-    return rc;
+    return op_project_create(ctx, cols, n, next, out);
 }
 
+/*
+ * The chain of b in front of next, and its source. Operator constructors
+ * own what they are given (expressions and the chain after them) from the
+ * call on, also when they fail; so on failure everything built here, next
+ * included, is gone, and b no longer holds what it handed over.
+ */
 static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, struct src **src,
-                       struct op **head, struct built *bl)
+                       struct op **head)
 {
-    struct op *cur = next, *o = NULL;
+    struct op *cur = next;
     int rc = 0;
 
-    if (b->nproj > b->nout) {
-        if ((rc = keep(bl, take_first(ctx, b->types, b->nout, cur, &o), o)))
-            return rc;
-        cur = o;
-    }
+    if (b->nproj > b->nout && (rc = take_first(ctx, b->types, b->nout, cur, &cur)))
+        return rc;
     if (b->norder && !(b->has_limit && b->limit == 0)) {
         uint64_t lim = b->has_limit ? b->limit : 0;
-        if ((rc = keep(bl, op_sort_create(ctx, b->order, b->norder, lim, b->offset, cur, &o), o)))
+        if ((rc = op_sort_create(ctx, b->order, b->norder, lim, b->offset, cur, &cur)))
             return rc;
-        cur = o;
     } else if (b->has_limit || b->offset) {
-        if ((rc = keep(bl, op_limit_create(ctx, b->has_limit ? b->limit : UINT64_MAX, b->offset,
-                                           cur, &o), o)))
+        if ((rc = op_limit_create(ctx, b->has_limit ? b->limit : UINT64_MAX, b->offset, cur, &cur)))
             return rc;
-        cur = o;
     }
-    if (b->distinct) {
-        if ((rc = keep(bl, op_distinct_create(ctx, cur, &o), o)))
-            return rc;
-        cur = o;
-    }
-    if ((rc = keep(bl, op_project_create(ctx, b->proj, b->nproj, cur, &o), o)))
+    if (b->distinct && (rc = op_distinct_create(ctx, cur, &cur)))
         return rc;
+    struct xpr **proj = b->proj;
+    uint32_t nproj = b->nproj;
     b->proj = NULL; /* the operator owns them now */
     b->nproj = 0;
-    cur = o;
+    if ((rc = op_project_create(ctx, proj, nproj, cur, &cur)))
+        return rc;
     if (b->having) {
-        if ((rc = keep(bl, op_filter_create(ctx, b->having, cur, &o), o)))
-            return rc;
+        struct xpr *h = b->having;
         b->having = NULL;
-        cur = o;
+        if ((rc = op_filter_create(ctx, h, cur, &cur)))
+            return rc;
     }
     if (b->aggregating) {
-        if ((rc = keep(bl, op_aggregate_create(ctx, b->keys, b->nkeys, b->aggs, b->naggs, cur, &o), o)))
-            return rc;
+        struct xpr **keys = b->keys;
+        struct op_agg_call *aggs = b->aggs;
+        uint32_t nkeys = b->nkeys, naggs = b->naggs;
         b->keys = NULL;
         b->nkeys = 0;
         b->aggs = NULL;
         b->naggs = 0;
-        cur = o;
+        if ((rc = op_aggregate_create(ctx, keys, nkeys, aggs, naggs, cur, &cur)))
+            return rc;
     }
     if (b->where) {
-        if ((rc = keep(bl, op_filter_create(ctx, b->where, cur, &o), o)))
-            return rc;
+        struct xpr *w = b->where;
         b->where = NULL;
-        cur = o;
+        if ((rc = op_filter_create(ctx, w, cur, &cur)))
+            return rc;
     }
     switch (b->src_kind) {
     case BS_ONE: rc = src_numbers_create(0, 1, src); break;
     case BS_NUMBERS: rc = src_numbers_create(b->num_offset, b->num_count, src); break;
     case BS_TABLE: rc = src_log_create(b->stream, b->scan_cols, b->nscan, b->with_sn, src); break;
-    case BS_SUBQUERY: return plan_select(b->sub, ctx, cur, src, head, bl);
+    case BS_SUBQUERY: return plan_select(b->sub, ctx, cur, src, head);
     }
-    if (rc)
+    if (rc) {
+        op_destroy(cur);
         return rc;
+    }
     *head = cur;
     return 0;
 }
@@ -399,8 +381,7 @@ static int plan_insert_select(struct engine *e, const struct sql_stmt *st, struc
     int src_of[SCH_MAX_COLS + 1];
     struct bsel *b = NULL;
     struct xpr **conv = NULL;
-    struct op *ins = NULL, *proj = NULL, *ins_op;
-    struct built bl = {.n = 0};
+    struct op *ins = NULL, *proj = NULL;
     int rc;
 
     if ((rc = sql_bind_select(e, st->u.insert.select, &ctx->fn, &b, err)))
@@ -417,24 +398,18 @@ static int plan_insert_select(struct engine *e, const struct sql_stmt *st, struc
     if ((rc = op_insert_create(ctx, s, rows, &ins)))
         goto oom;
     ins->next = after;
-    if ((rc = op_project_create(ctx, conv, sc->ncols, ins, &proj)))
+    struct xpr **cv = conv;
+    conv = NULL; /* the projection owns them, and the insert sink, from here */
+    if ((rc = op_project_create(ctx, cv, sc->ncols, ins, &proj)))
         goto oom;
-    free(conv);
-    conv = NULL;
-    ins_op = ins;
-    ins = NULL; /* in the chain now */
-    if ((rc = plan_select(b, ctx, proj, src, head, &bl))) {
-        built_undo(&bl);
-        proj->vt->destroy(proj);
-        ins_op->vt->destroy(ins_op);
+    if ((rc = plan_select(b, ctx, proj, src, head)))
         goto oom;
-    }
     goto out;
 oom:
     rc = sql_fail(err, rc, st->pos.line, st->pos.col, "cannot plan the insert: %s", err_str(rc));
 out:
-    if (ins)
-        ins->vt->destroy(ins);
+    if (ins && conv) /* failed before the projection took it */
+        op_destroy(ins);
     free_exprs(conv, conv ? sc->ncols : 0);
     sql_bsel_destroy(b);
     return rc;
@@ -539,13 +514,11 @@ int sql_query_start(struct engine *e, const char *text, size_t len, const char *
     ctx->fn.rand_state = (uint64_t)now_ns ^ 0x9E3779B97F4A7C15ull;
     struct src *src = NULL;
     struct op *head = NULL;
-    struct built bl = {.n = 0};
     if (target) {
         rc = plan_insert_select(e, st, target, ctx, qry_sink(q), NULL, &src, &head, err);
     } else {
-        rc = plan_select(b, ctx, qry_sink(q), &src, &head, &bl);
+        rc = plan_select(b, ctx, qry_sink(q), &src, &head);
         if (rc) {
-            built_undo(&bl);
             rc = sql_fail(err, rc, st->pos.line, st->pos.col, "cannot plan the query: %s", err_str(rc));
         }
     }

@@ -113,7 +113,9 @@ void blk_clear(struct blk *b)
 
 int blk_seal(struct blk *b)
 {
-    uint32_t n = b->ncols ? b->cols[0].n : 0;
+    if (b->ncols == 0) /* rows without columns (count()): nrows is set by hand */
+        return 0;
+    uint32_t n = b->cols[0].n;
     for (uint32_t i = 1; i < b->ncols; i++)
         if (b->cols[i].n != n)
             return -EINVAL;
@@ -251,6 +253,10 @@ int blk_append_rows(struct blk *dst, const struct blk *src, uint32_t from, uint3
 {
     if (dst->ncols != src->ncols || from > to || to > src->nrows)
         return -EINVAL;
+    if (dst->ncols == 0) {
+        dst->nrows += to - from;
+        return 0;
+    }
     for (uint32_t i = 0; i < src->ncols; i++) {
         const struct col *s = &src->cols[i];
         struct col *d = &dst->cols[i];

@@ -73,6 +73,7 @@ static void run_query(struct engine *e, const char *sql, size_t n)
         return;
     }
     char chunk[65536];
+    qry_wait(q); /* the query ended and its task stopped */
     for (;;) {
         ssize_t got = qry_result_read(q, res.len, sizeof chunk, 1, chunk, NULL);
         if (got <= 0) {

@@ -498,7 +498,8 @@ Test(parser, unknown_statements)
               "line 2, column 3: unknown statement 'CRATE', expected SELECT, INSERT, CREATE or DROP, "
               "did you mean 'CREATE'?");
     check_err("drpo stream s", ERR_SYNTAX,
-              "line 1, column 1: unknown statement 'drpo', expected SELECT, INSERT, CREATE or DROP");
+              "line 1, column 1: unknown statement 'drpo', expected SELECT, INSERT, CREATE or DROP, "
+              "did you mean 'DROP'?");
     check_err("dro stream s", ERR_SYNTAX,
               "line 1, column 1: unknown statement 'dro', expected SELECT, INSERT, CREATE or DROP, "
               "did you mean 'DROP'?");

@@ -245,7 +245,8 @@ Test(op_ctx, charge_and_fail)
     cr_expect_eq(op_ctx_charge(&ctx, 40), 0);
     cr_expect_eq(op_ctx_charge(&ctx, 1), -ENOMEM);
     cr_expect_eq(atomic_load(&ctx.mem_used), 100, "a refused charge is not kept");
-    cr_expect_str_eq(ctx.err, "memory limit exceeded: would use 101 bytes, max_memory_usage is 100");
+    cr_expect_str_eq(ctx.err, "memory limit exceeded: would use 101 bytes (attempt to allocate 1 more), maximum: 100 "
+                     "bytes; raise max_memory_usage or make the query hold less");
     cr_expect_eq(op_ctx_charge(&ctx, -50), 0);
     cr_expect_eq(op_ctx_charge(&ctx, 50), 0);
     cr_expect_eq(atomic_load(&ctx.mem_used), 100);

@@ -1,0 +1,453 @@
+/*
+ * op_aggregate.c — GROUP BY: a hash table of groups, each with one state
+ * per aggregate call; the groups come out at finish.
+ *
+ * Per block: the key expressions are evaluated, the key table
+ * (exec/keytab.h: one fixed-width key as its 64 bits, any other tuple
+ * encoded) maps every row to its group id, new groups get their states,
+ * and each aggregate's add() runs once over the whole block with a state
+ * pointer per row. Without keys every row belongs to group 0, made at
+ * creation, so an empty input still gives its one row (count() = 0).
+ *
+ * A group's states sit side by side in one stride of an arena (chunks
+ * that are never moved), followed by one byte per aggregate that needs
+ * to know whether any row reached it: a nullable argument whose NULL rows
+ * are skipped here (ClickHouse: the result is NULL when none was left).
+ *
+ * Memory: the key table, the arena, the group index and what the states
+ * hold beyond their size (agg_held) are charged to the query after each
+ * block; over max_memory_usage the push fails with the limit's message.
+ *
+ * Output at finish: key columns then one column per aggregate, groups in
+ * order of first appearance, in blocks of OP_BLOCK_ROWS rows.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/agg_impl.h"
+#include "exec/keytab.h"
+#include "exec/op.h"
+#include "exec/op_impl.h"
+
+#define CHUNK_MAX (1u << 20)
+
+struct aggregate {
+    struct op op;
+    struct xpr **keys;
+    uint32_t nkeys;
+    struct op_agg_call *aggs;
+    uint32_t naggs;
+    struct ty *out_ty;         /* keys, then aggregates */
+    uint32_t *state_off;       /* per aggregate, within a stride */
+    uint32_t *flag_off;        /* per aggregate: its byte, or UINT32_MAX */
+    size_t stride;
+
+    struct keytab groups;
+    uint32_t ngroups;
+    char **gstate;             /* per group: its stride */
+    uint32_t gcap;
+    char **chunks;
+    uint32_t nchunks;
+    char *chunk_at;
+    size_t chunk_left, chunk_next, arena_bytes;
+
+    size_t charged;
+    int emitted;
+
+    /* per block scratch */
+    uint32_t rows_cap;
+    uint32_t *gids;
+    uint32_t *sel;
+    void **states;
+};
+
+static void *arena_take(struct aggregate *a)
+{
+    if (a->chunk_left < a->stride) {
+        size_t size = a->chunk_next > a->stride ? a->chunk_next : a->stride;
+        char **cs = realloc(a->chunks, (a->nchunks + 1) * sizeof(*cs));
+        if (!cs)
+            return NULL;
+        a->chunks = cs;
+        if (!(cs[a->nchunks] = malloc(size)))
+            return NULL;
+        a->chunk_at = cs[a->nchunks++];
+        a->chunk_left = size;
+        a->arena_bytes += size;
+        if (a->chunk_next < CHUNK_MAX)
+            a->chunk_next *= 2;
+    }
+    void *p = a->chunk_at;
+    a->chunk_at += a->stride;
+    a->chunk_left -= a->stride;
+    return p;
+}
+
+/* Give the groups [ngroups, n) their states. */
+static int new_groups(struct aggregate *a, uint32_t n)
+{
+    if (n > a->gcap) {
+        uint32_t cap = a->gcap ? a->gcap : 16;
+        while (cap < n)
+            cap *= 2;
+        char **g = realloc(a->gstate, (size_t)cap * sizeof(*g));
+        if (!g)
+            return -ENOMEM;
+        a->gstate = g;
+        a->gcap = cap;
+    }
+    for (; a->ngroups < n; a->ngroups++) {
+        char *s = arena_take(a);
+        if (!s)
+            return -ENOMEM;
+        memset(s, 0, a->stride);
+        for (uint32_t i = 0; i < a->naggs; i++)
+            a->aggs[i].bind.ops.init(&a->aggs[i].bind, s + a->state_off[i]);
+        a->gstate[a->ngroups] = s;
+    }
+    return 0;
+}
+
+static size_t held_now(const struct aggregate *a)
+{
+    int64_t held = 0;
+    for (uint32_t i = 0; i < a->naggs; i++)
+        held += agg_held(&a->aggs[i].bind);
+    return a->groups.mem + a->arena_bytes + (size_t)a->gcap * sizeof(char *) +
+           (size_t)(held > 0 ? held : 0);
+}
+
+static int charge(struct aggregate *a)
+{
+    size_t now = held_now(a);
+    int rc = op_ctx_charge(a->op.ctx, (int64_t)now - (int64_t)a->charged);
+    if (!rc)
+        a->charged = now;
+    return rc;
+}
+
+static int scratch(struct aggregate *a, uint32_t n)
+{
+    if (n <= a->rows_cap)
+        return 0;
+    free(a->gids);
+    free(a->sel);
+    free(a->states);
+    a->gids = malloc((size_t)n * sizeof(*a->gids));
+    a->sel = malloc((size_t)n * sizeof(*a->sel));
+    a->states = malloc((size_t)n * sizeof(*a->states));
+    a->rows_cap = a->gids && a->sel && a->states ? n : 0;
+    return a->rows_cap ? 0 : -ENOMEM;
+}
+
+/* Rows of the block where no argument is NULL into a->sel; *all when
+ * every row is. */
+static uint32_t select_non_null(struct aggregate *a, const struct col *const *args, uint32_t nargs,
+                                uint32_t n, int *all)
+{
+    int any = 0;
+    for (uint32_t i = 0; i < nargs; i++)
+        any |= args[i]->nulls != NULL;
+    *all = !any;
+    if (!any)
+        return n;
+    uint32_t k = 0;
+    for (uint32_t r = 0; r < n; r++) {
+        int null = 0;
+        for (uint32_t i = 0; i < nargs; i++)
+            null |= col_is_null(args[i], r);
+        a->sel[k] = r;
+        k += !null;
+    }
+    *all = k == n;
+    return k;
+}
+
+static int add_call(struct aggregate *a, uint32_t ai, const struct blk *b)
+{
+    struct op_agg_call *c = &a->aggs[ai];
+    const struct col *args[FN_MAX_ARGS];
+    struct col *cols[FN_MAX_ARGS];
+    int owned[FN_MAX_ARGS], all = 1, rc = 0;
+    uint32_t done = 0, n = b->nrows, off = a->state_off[ai];
+
+    for (; done < c->nargs; done++) {
+        if ((rc = xpr_eval(c->args[done], &a->op.ctx->fn, b, &cols[done], &owned[done]))) {
+            rc = op_eval_failed(a->op.ctx, rc);
+            goto done;
+        }
+        args[done] = cols[done];
+    }
+    if (!(c->bind.flags & AGG_OWN_NULLS))
+        n = select_non_null(a, args, c->nargs, n, &all);
+    const uint32_t *rows = all ? NULL : a->sel;
+    for (uint32_t k = 0; k < n; k++)
+        a->states[k] = a->gstate[a->gids[rows ? rows[k] : k]] + off;
+    if (n && (rc = c->bind.ops.add(&c->bind, a->states, args, rows, n))) {
+        if (!a->op.ctx->err[0])
+            op_ctx_fail(a->op.ctx, rc, "aggregate function %s failed",
+                        c->fn ? c->fn->name : "call");
+        goto done;
+    }
+    if (a->flag_off[ai] != UINT32_MAX)
+        for (uint32_t k = 0; k < n; k++)
+            a->gstate[a->gids[rows ? rows[k] : k]][a->flag_off[ai]] = 1;
+done:
+    for (uint32_t i = 0; i < done; i++)
+        if (owned[i])
+            col_delete(cols[i]);
+    return rc;
+}
+
+static int aggregate_push(struct op *o, struct blk *b)
+{
+    struct aggregate *a = (struct aggregate *)o;
+    const struct col *keys[FN_MAX_ARGS];
+    struct col *kcols[FN_MAX_ARGS];
+    int owned[FN_MAX_ARGS], rc = 0;
+    uint32_t done = 0;
+
+    if (!b->nrows)
+        return 0;
+    if ((rc = scratch(a, b->nrows)))
+        return rc;
+    for (; done < a->nkeys; done++) {
+        if ((rc = xpr_eval(a->keys[done], &o->ctx->fn, b, &kcols[done], &owned[done]))) {
+            rc = op_eval_failed(o->ctx, rc);
+            goto done;
+        }
+        keys[done] = kcols[done];
+    }
+    if (a->nkeys)
+        rc = keytab_rows(&a->groups, keys, b->nrows, a->gids);
+    else
+        memset(a->gids, 0, (size_t)b->nrows * sizeof(*a->gids));
+    if (!rc && a->nkeys)
+        rc = new_groups(a, a->groups.n);
+    for (uint32_t i = 0; i < a->naggs && !rc; i++)
+        rc = add_call(a, i, b);
+    if (!rc)
+        rc = charge(a);
+done:
+    for (uint32_t i = 0; i < done; i++)
+        if (owned[i])
+            col_delete(kcols[i]);
+    return rc;
+}
+
+/* One output block: groups [from, to). */
+static int emit(struct aggregate *a, uint32_t from, uint32_t to, struct blk **out)
+{
+    struct col *kc[FN_MAX_ARGS];
+    struct blk *b;
+    int rc = blk_create(a->out_ty, a->nkeys + a->naggs, &b);
+    if (rc)
+        return rc;
+    for (uint32_t i = 0; i < a->nkeys; i++)
+        kc[i] = &b->cols[i];
+    if (a->nkeys)
+        rc = keytab_emit(&a->groups, from, to, kc);
+    for (uint32_t i = 0; i < a->naggs && !rc; i++) {
+        struct op_agg_call *c = &a->aggs[i];
+        struct col *res = &b->cols[a->nkeys + i];
+        if ((rc = col_reserve(res, to - from)))
+            break;
+        for (uint32_t g = from; g < to && !rc; g++) {
+            const char *s = a->gstate[g];
+            if (a->flag_off[i] != UINT32_MAX && !s[a->flag_off[i]])
+                rc = col_push_null(res);
+            else
+                rc = c->bind.ops.finalize(&c->bind, s + a->state_off[i], res);
+        }
+    }
+    if (!rc)
+        rc = blk_seal(b);
+    if (!rc && b->nrows != to - from)
+        rc = -EINVAL;
+    if (rc) {
+        blk_unref(b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
+/* Destroy every state and free the groups (charges released). */
+static void release(struct aggregate *a)
+{
+    for (uint32_t i = 0; i < a->naggs; i++) {
+        struct agg_bind *bd = &a->aggs[i].bind;
+        if (!bd->ops.destroy)
+            continue;
+        for (uint32_t g = 0; g < a->ngroups; g++)
+            bd->ops.destroy(bd, a->gstate[g] + a->state_off[i]);
+    }
+    for (uint32_t i = 0; i < a->nchunks; i++)
+        free(a->chunks[i]);
+    free(a->chunks);
+    free(a->gstate);
+    keytab_free(&a->groups);
+    a->chunks = NULL;
+    a->gstate = NULL;
+    a->nchunks = a->ngroups = a->gcap = 0;
+    a->chunk_left = a->arena_bytes = 0;
+    op_ctx_charge(a->op.ctx, -(int64_t)a->charged);
+    a->charged = 0;
+}
+
+static int aggregate_finish(struct op *o)
+{
+    struct aggregate *a = (struct aggregate *)o;
+    int rc = 0;
+    for (uint32_t from = 0; !a->emitted && from < a->ngroups && rc == 0;) {
+        uint32_t to = a->ngroups - from > OP_BLOCK_ROWS ? from + OP_BLOCK_ROWS : a->ngroups;
+        struct blk *b;
+        if ((rc = emit(a, from, to, &b))) {
+            if (!o->ctx->err[0])
+                op_ctx_fail(o->ctx, rc, "aggregation failed while producing its result");
+            break;
+        }
+        rc = op_push(o->next, b);
+        blk_unref(b);
+        from = to;
+    }
+    a->emitted = 1;
+    release(a);
+    if (rc < 0)
+        return rc;
+    return op_finish(o->next);
+}
+
+static void free_calls(struct op_agg_call *aggs, uint32_t naggs)
+{
+    for (uint32_t i = 0; aggs && i < naggs; i++) {
+        if (aggs[i].bind.cfg_free)
+            aggs[i].bind.cfg_free(aggs[i].bind.cfg);
+        for (uint32_t j = 0; j < aggs[i].nargs; j++)
+            xpr_destroy(aggs[i].args[j]);
+        free(aggs[i].args);
+    }
+    free(aggs);
+}
+
+static void aggregate_destroy(struct op *o)
+{
+    struct aggregate *a = (struct aggregate *)o;
+    release(a);
+    for (uint32_t i = 0; i < a->nkeys; i++)
+        xpr_destroy(a->keys[i]);
+    free(a->keys);
+    free_calls(a->aggs, a->naggs);
+    free(a->out_ty);
+    free(a->state_off);
+    free(a->flag_off);
+    free(a->gids);
+    free(a->sel);
+    free(a->states);
+    free(a);
+}
+
+static const struct op_vt aggregate_vt = {aggregate_push, aggregate_finish, aggregate_destroy};
+
+/* Convert arguments to the types the binding asked for (cast_to), as
+ * xpr_call does for scalars; a binder that did it already leaves nothing
+ * to do. */
+static int cast_args(struct op_agg_call *c)
+{
+    for (uint32_t i = 0; i < c->nargs; i++) {
+        struct ty to = c->bind.cast_to[i];
+        if (!to.kind)
+            continue;
+        if (!(c->bind.flags & AGG_OWN_NULLS))
+            to.nullable = c->args[i]->ty.nullable;
+        if (ty_equal(to, c->args[i]->ty))
+            continue;
+        int rc = xpr_cast(c->args[i], to, &c->args[i]);
+        if (rc) {
+            c->args[i] = NULL;
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Lay out a group's stride and the output types. */
+static int layout(struct aggregate *a)
+{
+    uint32_t n = a->nkeys + a->naggs;
+    a->out_ty = malloc((n ? n : 1) * sizeof(*a->out_ty));
+    a->state_off = malloc((a->naggs ? a->naggs : 1) * sizeof(*a->state_off));
+    a->flag_off = malloc((a->naggs ? a->naggs : 1) * sizeof(*a->flag_off));
+    if (!a->out_ty || !a->state_off || !a->flag_off)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < a->nkeys; i++)
+        a->out_ty[i] = a->keys[i]->ty;
+    size_t at = 0;
+    for (uint32_t i = 0; i < a->naggs; i++) {
+        a->state_off[i] = (uint32_t)at;
+        at += (a->aggs[i].bind.ops.state_size + 7) & ~(size_t)7;
+    }
+    for (uint32_t i = 0; i < a->naggs; i++) {
+        struct op_agg_call *c = &a->aggs[i];
+        int track = 0;
+        for (uint32_t j = 0; j < c->nargs && !(c->bind.flags & AGG_OWN_NULLS); j++)
+            track |= c->args[j]->ty.nullable;
+        a->flag_off[i] = track ? (uint32_t)at++ : UINT32_MAX;
+        a->out_ty[a->nkeys + i] = c->bind.ret;
+        a->out_ty[a->nkeys + i].nullable |= (uint8_t)track;
+    }
+    a->stride = (at + 7) & ~(size_t)7;
+    if (!a->stride)
+        a->stride = 8;
+    a->chunk_next = a->stride * 64;
+    return 0;
+}
+
+int op_aggregate_create(struct op_ctx *ctx, struct xpr **keys, uint32_t nkeys,
+                        struct op_agg_call *aggs, uint32_t naggs, struct op *next,
+                        struct op **out)
+{
+    struct aggregate *a = calloc(1, sizeof(*a));
+    int rc = -ENOMEM;
+    if (!a) { /* what was given is ours, also on failure */
+        for (uint32_t i = 0; i < nkeys; i++)
+            xpr_destroy(keys[i]);
+        free(keys);
+        free_calls(aggs, naggs);
+        op_destroy(next);
+        return rc;
+    }
+    a->op = (struct op){&aggregate_vt, next, ctx};
+    a->keys = keys;
+    a->nkeys = nkeys;
+    a->aggs = aggs;
+    a->naggs = naggs;
+    keytab_init(&a->groups, NULL, 0);
+    if (nkeys > FN_MAX_ARGS) {
+        rc = op_ctx_fail(ctx, -EINVAL, "too many GROUP BY keys (%u, at most %d)", nkeys,
+                         FN_MAX_ARGS);
+        goto fail;
+    }
+    for (uint32_t i = 0; i < naggs; i++) {
+        if (aggs[i].nargs > FN_MAX_ARGS) {
+            rc = -EINVAL;
+            goto fail;
+        }
+        if ((rc = cast_args(&aggs[i]))) {
+            op_ctx_fail(ctx, rc, "cannot convert the arguments of %s",
+                        aggs[i].fn ? aggs[i].fn->name : "an aggregate");
+            goto fail;
+        }
+    }
+    if ((rc = layout(a)))
+        goto fail;
+    keytab_init(&a->groups, a->out_ty, nkeys);
+    if (!nkeys && ((rc = new_groups(a, 1)) || (rc = charge(a))))
+        goto fail;
+    *out = &a->op;
+    return 0;
+fail:
+    op_destroy(&a->op);
+    return rc;
+}
