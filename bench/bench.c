@@ -472,7 +472,7 @@ static int bench_query_roundtrip(void)
     struct buf res = BUF_INIT;
     for (int i = 0; i < RT_RUNS && !rc; i++) {
         rc = mount_query(mnt, "SELECT 1", &res, &q[i]);
-        if (!rc && (res.len != 2 || memcmp(res.data, "1\n", 2) != 0)) {
+        if (!rc && (res.len != 8 || memcmp(res.data, "{\"1\":1}\n", 8) != 0)) {
             fprintf(stderr, "query_roundtrip: wrong result '%.*s'\n", (int)res.len, res.data);
             rc = -EINVAL;
         }

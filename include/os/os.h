@@ -58,6 +58,9 @@ int os_list_dir(const char *path, char **names, size_t *n);
 int os_read_file(const char *path, struct buf *out);
 /* Replace path atomically: write path.tmp, fsync, rename, fsync the dir. */
 int os_write_file_atomic(const char *path, const void *p, size_t n);
+/* The same without the syncs: readers see the old or the new file, never a
+ * mix, but a crash may lose the change (metadata that may be lost). */
+int os_write_file(const char *path, const void *p, size_t n);
 
 /*
  * Fault injection (tests only). The nth matching call from now (1 = the

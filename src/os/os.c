@@ -428,7 +428,19 @@ int os_read_file(const char *path, struct buf *out)
     return rc;
 }
 
+static int replace_file(const char *path, const void *p, size_t n, int durable);
+
 int os_write_file_atomic(const char *path, const void *p, size_t n)
+{
+    return replace_file(path, p, n, 1);
+}
+
+int os_write_file(const char *path, const void *p, size_t n)
+{
+    return replace_file(path, p, n, 0);
+}
+
+static int replace_file(const char *path, const void *p, size_t n, int durable)
 {
     char tmp[PATH_MAX], dir[PATH_MAX];
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
@@ -444,12 +456,12 @@ int os_write_file_atomic(const char *path, const void *p, size_t n)
     if (rc)
         return rc;
     rc = os_write(fd, p, n);
-    if (!rc)
+    if (!rc && durable)
         rc = os_fsync(fd);
     close(fd);
     if (!rc)
         rc = os_rename(tmp, path);
-    if (!rc)
+    if (!rc && durable)
         rc = os_fsync_dir(dir);
     if (rc)
         unlink(tmp);
