@@ -57,6 +57,10 @@ struct op_vt {
     int (*push)(struct op *o, struct blk *b);
     int (*finish)(struct op *o);
     void (*destroy)(struct op *o);
+    /* Streaming: time passes without rows (the query's clock reads now_ns;
+     * a quiet stream's windows may close, periodic emits fire). NULL: the
+     * operator holds nothing timed and passes the tick on (op_tick). */
+    int (*tick)(struct op *o, int64_t now_ns);
 };
 
 struct op {
@@ -72,6 +76,14 @@ static inline int op_push(struct op *o, struct blk *b)
 static inline int op_finish(struct op *o)
 {
     return o->vt->finish(o);
+}
+/* Tell o (and through it the chain) that time is now_ns. */
+static inline int op_tick(struct op *o, int64_t now_ns)
+{
+    for (; o; o = o->next)
+        if (o->vt->tick)
+            return o->vt->tick(o, now_ns);
+    return 0;
 }
 /* Destroy o and its successors; NULL is a no-op. */
 void op_destroy(struct op *o);

@@ -348,7 +348,7 @@ static void aggregate_destroy(struct op *o)
     free(a);
 }
 
-static const struct op_vt aggregate_vt = {aggregate_push, aggregate_finish, aggregate_destroy};
+static const struct op_vt aggregate_vt = {aggregate_push, aggregate_finish, aggregate_destroy, NULL};
 
 /* Convert arguments to the types the binding asked for (cast_to), as
  * xpr_call does for scalars; a binder that did it already leaves nothing

@@ -111,7 +111,7 @@ static void distinct_destroy(struct op *o)
     free(d);
 }
 
-static const struct op_vt distinct_vt = {distinct_push, distinct_finish, distinct_destroy};
+static const struct op_vt distinct_vt = {distinct_push, distinct_finish, distinct_destroy, NULL};
 
 int op_distinct_create(struct op_ctx *ctx, struct op *next, struct op **out)
 {

@@ -55,7 +55,7 @@ static void filter_destroy(struct op *o)
     free(f);
 }
 
-static const struct op_vt filter_vt = {filter_push, filter_finish, filter_destroy};
+static const struct op_vt filter_vt = {filter_push, filter_finish, filter_destroy, NULL};
 
 int op_filter_create(struct op_ctx *ctx, struct xpr *cond, struct op *next, struct op **out)
 {

@@ -60,7 +60,7 @@ static void ins_destroy(struct op *o)
     free(in);
 }
 
-static const struct op_vt ins_vt = {ins_push, ins_finish, ins_destroy};
+static const struct op_vt ins_vt = {ins_push, ins_finish, ins_destroy, NULL};
 
 int op_insert_create(struct op_ctx *ctx, struct eng_stream *s, uint64_t *rows, struct op **out)
 {

@@ -61,7 +61,7 @@ static void limit_destroy(struct op *o)
     free(o);
 }
 
-static const struct op_vt limit_vt = {limit_push, limit_finish, limit_destroy};
+static const struct op_vt limit_vt = {limit_push, limit_finish, limit_destroy, NULL};
 
 int op_limit_create(struct op_ctx *ctx, uint64_t limit, uint64_t offset, struct op *next,
                     struct op **out)

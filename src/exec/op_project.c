@@ -69,7 +69,7 @@ static void project_destroy(struct op *o)
     free(p);
 }
 
-static const struct op_vt project_vt = {project_push, project_finish, project_destroy};
+static const struct op_vt project_vt = {project_push, project_finish, project_destroy, NULL};
 
 int op_project_create(struct op_ctx *ctx, struct xpr **exprs, uint32_t n, struct op *next,
                       struct op **out)

@@ -403,7 +403,7 @@ static void sort_destroy(struct op *o)
     free(s);
 }
 
-static const struct op_vt sort_vt = {sort_push, sort_finish, sort_destroy};
+static const struct op_vt sort_vt = {sort_push, sort_finish, sort_destroy, NULL};
 
 int op_sort_create(struct op_ctx *ctx, const struct op_sort_key *keys, uint32_t nkeys,
                    uint64_t limit, uint64_t offset, struct op *next, struct op **out)

@@ -131,7 +131,7 @@ void qry_put(struct qry *q)
 static int sink_push(struct op *o, struct blk *b);
 static int sink_finish(struct op *o);
 static void sink_destroy(struct op *o);
-static const struct op_vt sink_vt = {sink_push, sink_finish, sink_destroy};
+static const struct op_vt sink_vt = {sink_push, sink_finish, sink_destroy, NULL};
 static void task_run(struct qpool_task *t);
 
 static int qry_alloc(struct qry_reg *r, const char *id, uint64_t num, struct qry **out)

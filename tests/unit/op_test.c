@@ -88,7 +88,7 @@ static void coll_destroy(struct op *o)
     free(c);
 }
 
-static const struct op_vt coll_vt = {coll_push, coll_finish, coll_destroy};
+static const struct op_vt coll_vt = {coll_push, coll_finish, coll_destroy, NULL};
 
 static struct collector *collector(void)
 {

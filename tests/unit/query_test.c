@@ -280,7 +280,7 @@ static void counted_destroy(struct op *o)
     free(o);
 }
 
-static const struct op_vt counted_vt = {pass_push, pass_finish, counted_destroy};
+static const struct op_vt counted_vt = {pass_push, pass_finish, counted_destroy, NULL};
 
 Test(op_ctx, destroy_walks_the_chain)
 {
@@ -567,7 +567,7 @@ static void fail_destroy(struct op *o)
     free(o);
 }
 
-static const struct op_vt fail_vt = {fail_push, pass_finish, fail_destroy};
+static const struct op_vt fail_vt = {fail_push, pass_finish, fail_destroy, NULL};
 
 /* A test operator feeding q's sink. */
 static struct op *test_op(const struct op_vt *vt, struct qry *q)
@@ -648,7 +648,7 @@ static int done_push(struct op *o, struct blk *b)
     return rc ? rc : OP_DONE;
 }
 
-static const struct op_vt done_vt = {done_push, pass_finish, fail_destroy};
+static const struct op_vt done_vt = {done_push, pass_finish, fail_destroy, NULL};
 
 Test(query, op_done_stops_the_source)
 {
