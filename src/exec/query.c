@@ -84,8 +84,7 @@ struct qry_reg {
     pthread_mutex_t mu;          /* guards everything below */
     struct qry **q;              /* listed, by number */
     uint32_t n, cap;
-    uint64_t next_num;           /* the next number to give */
-    uint64_t reserved;           /* numbers below this are persisted in .next_id as used */
+    uint64_t next_num;           /* the next number to give; .next_id holds it */
     uint64_t next_start;         /* start_seq of the next start; loaded queries have their number */
     uint32_t max_finished;
     int stopping;
@@ -257,25 +256,18 @@ static void remove_trash(const struct qry *q, const char *trash)
         msg_warn("query %s: removing %s: %s", q->id, trash, err_str(rc));
 }
 
-/* Numbers are reserved in batches: one durable write per NUM_BATCH
- * queries instead of one fsync each (a query's round trip stays well under
- * a millisecond). After a restart numbering resumes at the reserved bound,
- * so a number is never given twice; unused ones of a batch are skipped. */
-#define NUM_BATCH 1024
-
-/* Take the next number, persisted as used before it is given (under r->mu). */
+/* Take the next number and record it as used before it is given (under
+ * r->mu). The counter file is replaced without a sync: a kill -9 keeps it
+ * (page cache), and after a power loss load() also starts above every
+ * query still in DATADIR; syncing would cost each query a millisecond. */
 static int take_num(struct qry_reg *r, uint64_t *num)
 {
-    if (r->next_num >= r->reserved) {
-        char path[PATH_MAX], text[32];
-        uint64_t bound = r->next_num + NUM_BATCH;
-        snprintf(path, sizeof(path), "%s/.next_id", r->dir);
-        int len = snprintf(text, sizeof(text), "%llu\n", (unsigned long long)bound);
-        int rc = os_write_file_atomic(path, text, (size_t)len);
-        if (rc)
-            return rc;
-        r->reserved = bound;
-    }
+    char path[PATH_MAX], text[32];
+    snprintf(path, sizeof(path), "%s/.next_id", r->dir);
+    int len = snprintf(text, sizeof(text), "%llu\n", (unsigned long long)(r->next_num + 1));
+    int rc = os_write_file(path, text, (size_t)len);
+    if (rc)
+        return rc;
     *num = r->next_num++;
     return 0;
 }
@@ -468,7 +460,6 @@ static int load(struct qry_reg *r)
     buf_free(&b);
     if (r->next_num == 0)
         r->next_num = 1;
-    r->reserved = r->next_num;
     int rc = os_list_dir(r->dir, &names, &n);
     if (rc)
         return rc;

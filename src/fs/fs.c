@@ -30,10 +30,31 @@ int fs_render(struct eng_stream *s, enum fs_kind kind, struct buf *out)
     return eng_stream_stats(s, out);
 }
 
+static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct handle *live; /* every handle between open and release */
+
+static void live_add(struct handle *h)
+{
+    pthread_mutex_lock(&live_mu);
+    h->next = live;
+    if (live)
+        live->prev = h;
+    live = h;
+    pthread_mutex_unlock(&live_mu);
+}
+
 static void handle_free(struct handle *h)
 {
     if (!h)
         return;
+    pthread_mutex_lock(&live_mu);
+    if (h->prev)
+        h->prev->next = h->next;
+    else if (live == h)
+        live = h->next;
+    if (h->next)
+        h->next->prev = h->prev;
+    pthread_mutex_unlock(&live_mu);
     if (h->ing)
         ing_close(h->ing);
     dump_cursor_destroy(h->dump);
@@ -83,6 +104,7 @@ void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         return;
     }
     pthread_mutex_init(&h->mu, NULL);
+    live_add(h);
     int rc = 0;
     if (ino == FS_INO_CTL)
         h->kind = KIND_CTL;
@@ -233,6 +255,20 @@ void fs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_
     struct handle *h = handle_of(fi);
     int rc = h->kind == FS_INGEST ? ing_sync(h->ing) : 0;
     fuse_reply_err(req, err_to_errno(rc));
+}
+
+void fs_release_all(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&live_mu);
+        struct handle *h = live;
+        pthread_mutex_unlock(&live_mu);
+        if (!h)
+            return;
+        if (frames_statements(h))
+            finish_ctl(h);
+        handle_free(h); /* ingest: ing_close commits a final line */
+    }
 }
 
 void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -28,6 +28,7 @@ struct handle {
     int snapped;               /* ctl: text holds the shared outcomes */
     int nonblock;              /* result: opened O_NONBLOCK */
     pthread_mutex_t mu;        /* ctl, queries/new, sql: guards ss, text, cursor */
+    struct handle *prev, *next; /* the list of live handles (fs.c) */
 };
 
 #define KIND_CTL (-1)
@@ -71,6 +72,9 @@ int fs_add_fixed(fuse_req_t req, char *buf, size_t size, size_t *used, off_t off
 void fs_reply_entry(fuse_req_t req, struct engine *e, fuse_ino_t ino, double entry_timeout);
 
 void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+/* After the loop ends: free handles whose RELEASE never came (the kernel
+ * sends it asynchronously, so an unmount right after a close can win). */
+void fs_release_all(void);
 void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                 struct fuse_file_info *fi);
 void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,

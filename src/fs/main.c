@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "internal.h"
 #include "exec/engine.h"
 #include "fs/fs.h"
 #include "os/os.h"
@@ -191,6 +192,7 @@ int main(int argc, char **argv)
     rc = serve(se);
 
     dmn_lock_state(lock_fd, "exiting", mnt);
+    fs_release_all();
     fuse_session_unmount(se);
     fuse_remove_signal_handlers(se);
     fuse_session_destroy(se);

@@ -770,10 +770,15 @@ static int bind_source(struct binder *bd, const struct sql_select *s)
         snprintf(bd->in_desc, sizeof bd->in_desc, "numbers()");
         return 0;
     }
-    if (f->kind == SF_STREAM)
+    if (f->kind == SF_STREAM) {
+        struct eng_stream *st;
+        if ((rc = eng_stream_get(bd->e, f->name, &st)))
+            return rc == -ENOENT ? unknown_stream(bd, f->name, f->name_pos) : rc;
+        eng_stream_put(st);
         return sql_fail(bd->err, -EINVAL, f->name_pos.line, f->name_pos.col,
                         "streaming queries (FROM %s) are not available yet; "
                         "use table(%s) for the stored rows", f->name, f->name);
+    }
     /* SF_TABLE */
     if ((rc = eng_stream_get(bd->e, f->name, &b->stream)))
         return rc == -ENOENT ? unknown_stream(bd, f->name, f->name_pos)

@@ -502,7 +502,7 @@ int sql_query_start(struct engine *e, const char *text, size_t len, const char *
     }
     if ((rc = qry_create(e, &spec, &q))) {
         if (rc == -EEXIST)
-            rc = sql_fail(err, rc, st->pos.line, st->pos.col, "query '%s' exists", name ? name : "");
+            rc = sql_fail(err, rc, st->pos.line, st->pos.col, "query '%s' already exists", name ? name : "");
         else
             rc = sql_fail(err, rc, st->pos.line, st->pos.col, "cannot create the query: %s",
                           err_str(rc));

@@ -17,11 +17,11 @@ fd = os.open(sys.argv[1], os.O_RDWR)
 os.write(fd, b"SELECT number FROM numbers(5); SELECT number FROM numbers(6)")
 first = os.read(fd, 4096).decode()
 # a statement over several writes: unfinished pieces wait for the rest
-for piece in [b"SELECT number", b" FROM numbers(", b"7) FORMAT CSV"]:
+for piece in [b"SELECT number FROM", b" numbers(", b"7) FORMAT CSV"]:
     os.write(fd, piece)
 second = os.pread(fd, 4096, 12345).decode()   # any offset
 try:
-    os.write(fd, b"\nSELECT nope FROM numbers(1)")
+    os.write(fd, b"\nSELECT numbr FROM numbers(1)")
 except OSError as e:
     second += "errno=%d\n" % e.errno
 second += os.read(fd, 4096).decode()
@@ -35,7 +35,7 @@ expect_eq "$out" "2
 3
 4
 errno=22
-error: line 2, column 8: unknown column 'nope', did you mean 'number'?
+error: line 2, column 8: unknown column 'numbr' in numbers(), did you mean 'number'?
 fresh:[]" "ids and errors on the writing descriptor"
 expect_eq "$(wc -l < "$MNT/queries/3/result")" 6 "second statement of one write"
 expect_eq "$(cat "$MNT/queries/4/result" | tr '\n' ' ')" "0 1 2 3 4 5 6 " "split statement ran"
