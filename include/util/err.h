@@ -9,6 +9,8 @@
 #ifndef SFS_UTIL_ERR_H
 #define SFS_UTIL_ERR_H
 
+#include <stddef.h>
+
 #include <errno.h>
 
 enum {
@@ -22,6 +24,10 @@ enum {
 
 /* Human-readable text for any code this project returns (static string). */
 const char *err_str(int code);
+/* Copy src into dst (cap bytes, NUL-terminated) as one line: newlines,
+ * tabs and other control characters become \n, \t, \xHH (error messages
+ * quote user text and must stay one line). */
+void err_one_line(char *dst, size_t cap, const char *src);
 
 /* The positive errno a system call should report for code (EIO for unknowns). */
 int err_to_errno(int code);

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "exec/agg.h"
+#include "util/err.h"
 #include "exec/func_list.h"
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -174,10 +175,12 @@ int fn_register(const struct fn_scalar *f)
 
 int fn_errorf(struct fn_ctx *ctx, const char *fmt, ...)
 {
+    char what[FN_ERR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
+    vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
+    err_one_line(ctx->err, sizeof(ctx->err), what);
     return -EINVAL;
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "exec/op.h"
+#include "util/err.h"
 
 int op_ctx_charge(struct op_ctx *ctx, int64_t bytes)
 {
@@ -34,10 +35,12 @@ int op_ctx_charge(struct op_ctx *ctx, int64_t bytes)
 
 int op_ctx_fail(struct op_ctx *ctx, int code, const char *fmt, ...)
 {
+    char what[OP_ERR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
+    vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
+    err_one_line(ctx->err, sizeof(ctx->err), what);
     return code;
 }
 

@@ -256,13 +256,19 @@ static int fold(struct binder *bd, const struct sql_expr *at, struct xpr **x)
     struct val v;
     char *str;
     int rc = xpr_fold(*x, bd->fctx, &v, &str);
-    if (rc)
+    if (rc) {
+        xpr_destroy(*x);
+        *x = NULL;
         return failx(bd, at, rc, "%s", fn_error(bd->fctx)[0] ? fn_error(bd->fctx) : "cannot evaluate");
+    }
     struct xpr *c;
     rc = xpr_const(&v, &c);
     free(str);
-    if (rc)
+    if (rc) {
+        xpr_destroy(*x);
+        *x = NULL;
         return failx(bd, at, rc, "out of memory");
+    }
     xpr_destroy(*x);
     *x = c;
     return 0;
@@ -306,6 +312,9 @@ static int bind_in(struct binder *bd, const struct sql_expr *x, int post, struct
     int neg = strcasecmp(x->str, "not_in") == 0;
     struct xpr *acc = NULL;
     int rc;
+    if (x->nargs < 2)
+        return failx(bd, x, -EINVAL, "%s needs a value and at least one value to compare with",
+                     x->str);
     if (x->nargs >= 2 && x->args[1]->kind == SX_SUBQUERY)
         return failx(bd, x->args[1], -EINVAL, "IN with a subquery is not supported; list the values");
     for (uint32_t i = 1; i < x->nargs; i++) {
@@ -895,13 +904,19 @@ static int bind_items(struct binder *bd, int post)
     for (uint32_t i = 0; i < s->nitems && !rc; i++) {
         const struct sql_select_item *it = &s->items[i];
         if (it->e->kind == SX_STAR) {
-            if (post)
-                return failx(bd, it->e, -EINVAL, "'*' cannot be used with GROUP BY or aggregates");
+            if (post) {
+                rc = failx(bd, it->e, -EINVAL, "'*' cannot be used with GROUP BY or aggregates");
+                break;
+            }
             if (it->e->qualifier && !(bd->qual1 && strcmp(it->e->qualifier, bd->qual1) == 0) &&
-                !(bd->qual2 && strcmp(it->e->qualifier, bd->qual2) == 0))
-                return failx(bd, it->e, -EINVAL, "unknown stream or alias '%s'", it->e->qualifier);
-            if (bd->nvisible == 0)
-                return failx(bd, it->e, -EINVAL, "'*' in a query without FROM");
+                !(bd->qual2 && strcmp(it->e->qualifier, bd->qual2) == 0)) {
+                rc = failx(bd, it->e, -EINVAL, "unknown stream or alias '%s'", it->e->qualifier);
+                break;
+            }
+            if (bd->nvisible == 0) {
+                rc = failx(bd, it->e, -EINVAL, "'*' in a query without FROM");
+                break;
+            }
             for (int c = 0; c < bd->nvisible && !rc; c++) {
                 struct xpr *x;
                 bd->used[c] = 1;
@@ -913,8 +928,10 @@ static int bind_items(struct binder *bd, int post)
                 }
                 rc = add_name(bd, bd->in_names[c], bd->in_types[c]);
             }
-            if (rc)
-                return failx(bd, it->e, rc, "out of memory");
+            if (rc) {
+                rc = failx(bd, it->e, rc, "out of memory");
+                break;
+            }
             continue;
         }
         struct xpr *x;
@@ -925,7 +942,8 @@ static int bind_items(struct binder *bd, int post)
             break;
         if ((rc = add_proj(b, x))) {
             xpr_destroy(x);
-            return failx(bd, it->e, rc, "out of memory");
+            rc = failx(bd, it->e, rc, "out of memory");
+            break;
         }
         buf_reset(&name);
         if ((rc = it->alias ? buf_puts(&name, it->alias) : fmt_ast(it->e, &name)) ||

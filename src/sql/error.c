@@ -9,6 +9,8 @@
  */
 #include "sql/error.h"
 
+#include "util/err.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,9 +32,12 @@ int sql_fail(struct sql_error *err, int code, uint32_t line, uint32_t col, const
     n = snprintf(err->msg, sizeof err->msg, "line %" PRIu32 ", column %" PRIu32 ": ", line, col);
     if (n < 0 || (size_t)n >= sizeof err->msg)
         return code;
+    char what[SQL_ERR_MAX];
     va_start(ap, fmt);
-    vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
+    vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
+    /* one line whatever the culprit holds: control characters escaped */
+    err_one_line(err->msg + n, sizeof err->msg - (size_t)n, what);
     return code;
 }
 

@@ -3,6 +3,8 @@
  */
 #include "util/err.h"
 
+#include <stdio.h>
+
 #include <string.h>
 
 const char *err_str(int code)
@@ -35,4 +37,23 @@ int err_to_errno(int code)
     case ERR_CORRUPT:
     default: return EIO;
     }
+}
+
+void err_one_line(char *dst, size_t cap, const char *src)
+{
+    size_t o = 0;
+    if (!cap)
+        return;
+    for (const char *p = src; *p && o + 5 < cap; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '\n' || c == '\t' || c == '\r') {
+            dst[o++] = '\\';
+            dst[o++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+        } else if (c < 0x20 || c == 0x7f) {
+            o += (size_t)snprintf(dst + o, 5, "\\x%02X", c);
+        } else {
+            dst[o++] = (char)c;
+        }
+    }
+    dst[o] = '\0';
 }
