@@ -32,6 +32,8 @@ struct xpr {
     uint32_t nargs;
     struct xpr **args;
     struct col *cache;             /* private: materialized constant */
+    uint32_t line, col_no;         /* XPR_CALL: where the SQL wrote it (0: unknown);
+                                    * a failure while evaluating it is reported there */
 };
 
 int xpr_col(uint32_t col, struct ty ty, struct xpr **out);

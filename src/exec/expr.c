@@ -283,8 +283,8 @@ static int const_col(struct xpr *x, uint32_t n, struct col **out)
 }
 
 /* Evaluate for use as an argument: borrowed (input or cache) or owned. */
-static int eval_arg(struct xpr *x, struct fn_ctx *ctx, const struct blk *in, struct col **out,
-                    int *owned);
+static int eval_arg(struct xpr *x, struct fn_ctx *ctx, const struct blk *in, const uint8_t *skip,
+                    struct col **out, int *owned);
 
 static int all_null(struct ty ty, uint32_t n, struct col **out)
 {
@@ -305,34 +305,137 @@ fail:
     return rc;
 }
 
-static int eval_call(struct xpr *x, struct fn_ctx *ctx, const struct blk *in, struct col **out)
+/* A failure inside call x, reported at x's place in the SQL ("line 1,
+ * column 8: division by zero in int_div") unless a call inside it already
+ * placed it. */
+static int located(const struct xpr *x, struct fn_ctx *ctx, int rc)
+{
+    if (rc != -EINVAL || !x->line || !ctx->err[0] || strncmp(ctx->err, "line ", 5) == 0)
+        return rc;
+    char what[FN_ERR_MAX];
+    memcpy(what, ctx->err, sizeof what);
+    int n = snprintf(ctx->err, sizeof ctx->err, "line %u, column %u: ", x->line, x->col_no);
+    if (n > 0 && (size_t)n < sizeof ctx->err)
+        memcpy(ctx->err + n, what, strnlen(what, sizeof ctx->err - (size_t)n - 1) + 1);
+    ctx->err[sizeof ctx->err - 1] = 0;
+    return rc;
+}
+
+/*
+ * Short-circuit evaluation (ClickHouse's short_circuit_function_evaluation):
+ * if / multi_if evaluate a branch only for the rows that take it and a
+ * condition only for rows no earlier condition decided; and / or evaluate
+ * an argument only for rows the earlier ones left open. "Only" means the
+ * other rows are skipped: kernels get them as rows they must not fail on
+ * (like NULL rows) and may fill with anything, so if(x = 0, 0, 1 % x) does
+ * not divide by zero. The choosing kernels then read the skipped rows of
+ * an argument only where it was not needed.
+ */
+enum lazy { LAZY_NONE, LAZY_IF, LAZY_AND, LAZY_OR };
+
+static enum lazy lazy_kind(const struct xpr *x)
+{
+    const char *name = x->fn->name;
+    if (strcmp(name, "if") == 0 || strcmp(name, "multi_if") == 0)
+        return LAZY_IF;
+    if (strcmp(name, "and") == 0)
+        return LAZY_AND;
+    if (strcmp(name, "or") == 0)
+        return LAZY_OR;
+    return LAZY_NONE;
+}
+
+/* Row r of a truth column (bool / uint8 after the binding's casts): 1 true,
+ * 0 false, -1 NULL or unreadable. */
+static inline int truth_at(const struct col *c, uint32_t r)
+{
+    if (ty_width(c->ty) != 1 || col_is_null(c, r))
+        return -1;
+    return ((const uint8_t *)c->data)[r] != 0;
+}
+
+/* The rows argument k of a lazy call need not compute: outer skip, plus
+ * what the arguments before it decided (done[r]: the row is decided;
+ * pick[r]: the multi_if value it takes). NULL when none is skipped. */
+static const uint8_t *lazy_skip(enum lazy lz, uint32_t k, uint32_t n, const uint8_t *skip,
+                                const uint8_t *done, const uint8_t *pick, uint8_t *buf)
+{
+    int any = 0;
+    for (uint32_t r = 0; r < n; r++) {
+        uint8_t s = skip ? skip[r] : 0;
+        if (lz != LAZY_IF || k % 2 == 0) /* a condition, the else value, an and/or argument */
+            s |= done[r];
+        else /* the value of condition k - 1 */
+            s |= !(done[r] && pick[r] == k);
+        buf[r] = s;
+        any |= s;
+    }
+    return any ? buf : NULL;
+}
+
+/* What argument k (just computed as a) decides. */
+static void lazy_note(enum lazy lz, uint32_t k, uint32_t nargs, uint32_t n, const struct col *a,
+                      const uint8_t *skip_k, uint8_t *done, uint8_t *pick)
+{
+    for (uint32_t r = 0; r < n; r++) {
+        if (done[r] || (skip_k && skip_k[r]))
+            continue;
+        int t = truth_at(a, r);
+        if (lz == LAZY_IF) {
+            if (k % 2 == 0 && k + 1 < nargs && t == 1) {
+                done[r] = 1;
+                pick[r] = (uint8_t)(k + 1);
+            }
+        } else if (t == (lz == LAZY_OR)) { /* false decides and, true decides or */
+            done[r] = 1;
+        }
+    }
+}
+
+static int eval_call(struct xpr *x, struct fn_ctx *ctx, const struct blk *in, const uint8_t *skip,
+                     struct col **out)
 {
     const struct col *args[FN_MAX_ARGS];
     struct col *argc[FN_MAX_ARGS];
     int owned[FN_MAX_ARGS];
-    uint8_t *nulls = NULL;
+    uint8_t *nulls = NULL, *lazy_buf = NULL;
     struct col *c = NULL;
     uint32_t n = in->nrows, done = 0;
+    enum lazy lz = LAZY_NONE;
     int rc;
 
     if (x->ty.kind == TY_NOTHING)
         return all_null(x->ty, n, out);
+    if (x->nargs > 1 && n > 0 && (lz = lazy_kind(x)) != LAZY_NONE) {
+        /* [0, n): the argument's skip; [n, 2n): decided; [2n, 3n): picked value */
+        if (!(lazy_buf = calloc(3, n))) {
+            rc = -ENOMEM;
+            goto fail;
+        }
+    }
     for (; done < x->nargs; done++) {
-        if ((rc = eval_arg(x->args[done], ctx, in, &argc[done], &owned[done])))
+        const uint8_t *askip = skip;
+        if (lz != LAZY_NONE && done > 0)
+            askip = lazy_skip(lz, done, n, skip, lazy_buf + n, lazy_buf + 2 * n, lazy_buf);
+        if ((rc = eval_arg(x->args[done], ctx, in, askip, &argc[done], &owned[done])))
             goto fail;
         args[done] = argc[done];
+        if (lz != LAZY_NONE)
+            lazy_note(lz, done, x->nargs, n, args[done], askip, lazy_buf + n, lazy_buf + 2 * n);
     }
-    if (!(x->bind->flags & FN_OWN_NULLS)) {
-        for (uint32_t i = 0; i < x->nargs; i++) {
-            if (!args[i]->nulls)
-                continue;
-            if (!nulls && !(nulls = calloc(n ? n : 1, 1))) {
-                rc = -ENOMEM;
-                goto fail;
-            }
-            for (uint32_t r = 0; r < n; r++)
-                nulls[r] |= args[i]->nulls[r];
+    /* rows a kernel must not fail on: NULL arguments (unless the function
+     * handles NULLs itself) and the rows skipped from outside */
+    int own = (x->bind->flags & FN_OWN_NULLS) != 0;
+    for (uint32_t i = 0; i <= x->nargs; i++) {
+        const uint8_t *m = i == x->nargs ? skip : own ? NULL : args[i]->nulls;
+        if (!m)
+            continue;
+        if (!nulls && !(nulls = calloc(n ? n : 1, 1))) {
+            rc = -ENOMEM;
+            goto fail;
         }
+        for (uint32_t r = 0; r < n; r++)
+            nulls[r] |= m[r];
     }
     if ((rc = col_new(x->ty, &c)) || (rc = col_reserve(c, n)))
         goto fail;
@@ -342,7 +445,7 @@ static int eval_call(struct xpr *x, struct fn_ctx *ctx, const struct blk *in, st
         rc = fn_errorf(ctx, "internal error: %s produced %u rows for %u", x->fn->name, c->n, n);
         goto fail;
     }
-    if (nulls && c->nulls)
+    if (nulls && c->nulls && !own)
         for (uint32_t r = 0; r < n; r++)
             c->nulls[r] |= nulls[r];
     *out = c;
@@ -353,12 +456,13 @@ fail:
         if (owned[i])
             col_delete(argc[i]);
     free(nulls);
+    free(lazy_buf);
     col_delete(c);
-    return rc;
+    return located(x, ctx, rc);
 }
 
-static int eval_arg(struct xpr *x, struct fn_ctx *ctx, const struct blk *in, struct col **out,
-                    int *owned)
+static int eval_arg(struct xpr *x, struct fn_ctx *ctx, const struct blk *in, const uint8_t *skip,
+                    struct col **out, int *owned)
 {
     switch (x->kind) {
     case XPR_COL:
@@ -370,7 +474,7 @@ static int eval_arg(struct xpr *x, struct fn_ctx *ctx, const struct blk *in, str
         return const_col(x, in->nrows, out);
     case XPR_CALL:
         *owned = 1;
-        return eval_call(x, ctx, in, out);
+        return eval_call(x, ctx, in, skip, out);
     }
     return -EINVAL;
 }
@@ -411,7 +515,7 @@ int xpr_eval(struct xpr *x, struct fn_ctx *ctx, const struct blk *in, struct col
     struct col *c;
     int rc;
     if (x->kind != XPR_CONST)
-        return eval_arg(x, ctx, in, out, owned);
+        return eval_arg(x, ctx, in, NULL, out, owned);
     if ((rc = const_col(x, in->nrows, &c)))
         return rc;
     *owned = 1;

@@ -666,6 +666,34 @@ static int bind_to_string(struct fn_bind *b)
     return rc ? rc : bind_to(b, "to_string", fn_ty(TY_STRING), FN_CONV_STRICT);
 }
 
+/* to_type_name(x): the argument's type as a CREATE STREAM would spell it
+ * ("int16", "nullable(string)"); the type is known at bind time, so the
+ * kernel repeats one string. */
+static int k_type_name(const struct fn_bind *b, struct fn_ctx *ctx, const struct col *const *args,
+                       const uint8_t *nulls, uint32_t n, struct col *out)
+{
+    (void)ctx, (void)args, (void)nulls;
+    const char *name = b->state;
+    size_t len = strlen(name);
+    int rc = col_reserve_chars(out, (size_t)n * len);
+    for (uint32_t i = 0; i < n && rc == 0; i++)
+        rc = col_put_str(out, name, len);
+    return rc;
+}
+
+static int bind_to_type_name(struct fn_bind *b)
+{
+    char *name = malloc(TY_MAX_NAME);
+    if (!name)
+        return -ENOMEM;
+    ty_name(b->arg_ty[0], name);
+    b->state = name;
+    b->state_free = free;
+    b->ret = fn_ty(TY_STRING);
+    b->kernel = k_type_name;
+    return 0;
+}
+
 /* to_datetime(x [, 'UTC']) and its variants. */
 static int bind_dt(struct fn_bind *b, const char *name, enum fn_conv_mode mode)
 {
@@ -727,5 +755,6 @@ const struct fn_scalar fn_conv_fns[] = {
     {"to_datetime64_or_null", 2, 3, 0, bind_to_dt64_or_null},
     {"to_datetime64_or_zero", 2, 3, 0, bind_to_dt64_or_zero},
     {"to_string", 1, 2, 0, bind_to_string},
+    {"to_type_name", 1, 1, FN_OWN_NULLS, bind_to_type_name},
 };
 const size_t fn_conv_fns_n = sizeof(fn_conv_fns) / sizeof(fn_conv_fns[0]);

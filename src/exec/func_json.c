@@ -44,7 +44,8 @@ struct jcall {
     enum jfn fn;
     jsmntok_t *tok;
     unsigned tok_cap;
-    struct buf scratch; /* unescaped strings */
+    struct buf scratch; /* unescaped strings; a padded document while tokenizing */
+    int padded;         /* tokenize is working on the padded copy */
     struct step *steps; /* json_value */
     uint32_t nsteps;
     char *path;         /* json_value: the path's bytes the steps point into */
@@ -70,6 +71,18 @@ static int tokenize(struct jcall *c, const char *s, size_t n)
         jsmn_init(&p);
         /* (no token array at all would make jsmn only count) */
         int r = c->tok ? jsmn_parse(&p, s, n, c->tok, c->tok_cap) : JSMN_ERROR_NOMEM;
+        if (r == JSMN_ERROR_PART && n && !c->padded) {
+            /* strict jsmn wants a delimiter after a primitive, so a document
+             * that is one ('5', 'true') parses with a space appended; the
+             * tokens' offsets still index s */
+            buf_reset(&c->scratch);
+            if (buf_append(&c->scratch, s, n) || buf_putc(&c->scratch, ' '))
+                return -1;
+            c->padded = 1;
+            r = tokenize(c, c->scratch.data, n + 1);
+            c->padded = 0;
+            return r;
+        }
         if (r != JSMN_ERROR_NOMEM)
             return r > 0 ? r : -1;
         unsigned cap = c->tok_cap ? c->tok_cap * 2 : 64;

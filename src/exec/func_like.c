@@ -13,8 +13,10 @@
  * one UTF-8 character, as ClickHouse's does. ilike folds ASCII case.
  *
  * Regular expressions are POSIX extended (regcomp), the closest the C
- * library has to ClickHouse's re2 syntax; strings are passed NUL-ended, so
- * a NUL byte ends the subject.
+ * library has to ClickHouse's re2 syntax; re2's class escapes (\d, \w, \s
+ * and their negations, also inside brackets), control escapes (\t, \n) and
+ * a leading (?i) are rewritten into POSIX first. Strings are passed
+ * NUL-ended, so a NUL byte ends the subject.
  */
 #include <regex.h>
 #include <stdio.h>
@@ -269,19 +271,101 @@ static void regex_call_free(void *p)
     free(c);
 }
 
-/* Compile pattern p[0..n); on failure, the reason in err. */
+/* re2's spellings that POSIX ERE lacks, rewritten into out (room for 16n+1
+ * bytes): the class escapes \d \D \w \W \s \S (inside brackets too) and
+ * the control escapes \t \n \r \f \v; other escapes stay as they are. */
+static void re2_to_posix(const char *p, size_t n, char *out)
+{
+    static const struct {
+        char esc;
+        const char *outside, *inside;
+    } cls[] = {
+        {'d', "[0-9]", "0-9"},
+        {'D', "[^0-9]", NULL},
+        {'w', "[[:alnum:]_]", "[:alnum:]_"},
+        {'W', "[^[:alnum:]_]", NULL},
+        {'s', "[[:space:]]", "[:space:]"},
+        {'S', "[^[:space:]]", NULL},
+        {'t', "\t", "\t"}, {'n', "\n", "\n"}, {'r', "\r", "\r"},
+        {'f', "\f", "\f"}, {'v', "\v", "\v"},
+    };
+    size_t o = 0;
+    int in_bracket = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i];
+        if (ch == '\\' && i + 1 < n) {
+            const char *rep = NULL;
+            char e = p[i + 1];
+            for (size_t k = 0; k < sizeof cls / sizeof cls[0]; k++)
+                if (cls[k].esc == e)
+                    rep = in_bracket ? cls[k].inside : cls[k].outside;
+            if (rep) {
+                size_t len = strlen(rep);
+                memcpy(out + o, rep, len);
+                o += len;
+                i++;
+                continue;
+            }
+            if (!in_bracket) { /* keep the escape and what it escapes */
+                out[o++] = ch;
+                out[o++] = e;
+                i++;
+                continue;
+            }
+        } else if (!in_bracket && ch == '[') {
+            in_bracket = 1;
+            out[o++] = ch;
+            /* a leading ^ and a leading ] belong to the bracket */
+            if (i + 1 < n && p[i + 1] == '^')
+                out[o++] = p[++i];
+            if (i + 1 < n && p[i + 1] == ']')
+                out[o++] = p[++i];
+            continue;
+        } else if (in_bracket && ch == '[' && i + 1 < n &&
+                   (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
+            /* [:class:] inside a bracket: copy through its closing ":]" */
+            char d = p[i + 1];
+            size_t j = i + 2;
+            while (j + 1 < n && !(p[j] == d && p[j + 1] == ']'))
+                j++;
+            size_t end = j + 1 < n ? j + 2 : n;
+            memcpy(out + o, p + i, end - i);
+            o += end - i;
+            i = end - 1;
+            continue;
+        } else if (in_bracket && ch == ']') {
+            in_bracket = 0;
+        }
+        out[o++] = ch;
+    }
+    out[o] = 0;
+}
+
+/* Compile pattern p[0..n) (re2 syntax where POSIX ERE can express it: a
+ * leading (?i) makes it case-insensitive); on failure, the reason in err. */
 static int re_compile(struct regex_call *c, const char *p, size_t n, int nosub, char *err,
                       size_t err_len)
 {
-    char *pat = malloc(n + 1);
-    if (!pat)
+    char *pat = malloc(n + 1), *posix = malloc(16 * n + 1);
+    int flags = REG_EXTENDED | (nosub ? REG_NOSUB : 0);
+    if (!pat || !posix) {
+        free(pat);
+        free(posix);
         return -ENOMEM;
+    }
     memcpy(pat, p, n);
     pat[n] = 0;
+    size_t skip = 0;
+    if (n >= 4 && memcmp(p, "(?i)", 4) == 0) {
+        flags |= REG_ICASE;
+        skip = 4;
+    }
+    re2_to_posix(p + skip, n - skip, posix);
     if (c->compiled)
         regfree(&c->re);
     c->compiled = 0;
-    int rc = regcomp(&c->re, pat, REG_EXTENDED | (nosub ? REG_NOSUB : 0));
+    int rc = regcomp(&c->re, posix, flags);
+    free(posix);
     if (rc) {
         char why[128];
         regerror(rc, &c->re, why, sizeof why);
@@ -364,8 +448,10 @@ static int k_extract(KERNEL_ARGS)
             rc = col_put_str(out, "", 0);
             continue;
         }
-        regmatch_t *g = c->re.re_nsub > 0 && m[1].rm_so >= 0 ? &m[1] : &m[0];
-        rc = col_put_str(out, s + g->rm_so, (size_t)(g->rm_eo - g->rm_so));
+        /* the first group when there is one (empty when it took no part) */
+        regmatch_t *g = c->re.re_nsub > 0 ? &m[1] : &m[0];
+        rc = g->rm_so < 0 ? col_put_str(out, "", 0)
+                          : col_put_str(out, s + g->rm_so, (size_t)(g->rm_eo - g->rm_so));
     }
     return rc;
 }

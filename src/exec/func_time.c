@@ -16,7 +16,8 @@
  * Result types follow Proton (ClickHouse 22): truncation to a minute, hour
  * or day gives datetime, to a week, month, quarter or year gives date;
  * to_start_of_interval likewise, and datetime64 for sub-second units.
- * Weeks start on Monday. date_diff counts unit boundaries crossed, as
+ * Weeks start on Monday, except in to_start_of_week, whose mode (default
+ * 0) starts them on Sunday as ClickHouse's does. date_diff counts unit boundaries crossed, as
  * ClickHouse's dateDiff does (date_diff('month', '01-31', '02-01') = 1).
  */
 #include <stdio.h>
@@ -127,15 +128,26 @@ static int bind_now(struct fn_bind *b)
     return 0;
 }
 
+/* Optional argument i, a constant integer in 0..hi: *v (left as it is when
+ * the argument is absent), or a bind error asking for what. */
+static int opt_small_const(struct fn_bind *b, const char *name, uint32_t i, int64_t hi,
+                           const char *what, int64_t *v)
+{
+    if (b->nargs <= i)
+        return 0;
+    const struct val *c = fn_const(b, i);
+    if (!c || !ty_is_int(c->ty) || fn_val_i64(c) < 0 || fn_val_i64(c) > hi)
+        return fn_bad_arg(b, name, i, what);
+    *v = fn_val_i64(c);
+    return 0;
+}
+
 static int bind_now64(struct fn_bind *b)
 {
     int64_t p = 3;
-    if (b->nargs > 0) {
-        const struct val *v = fn_const(b, 0);
-        if (!v || !ty_is_int(v->ty) || fn_val_i64(v) < 0 || fn_val_i64(v) > 9)
-            return fn_bad_arg(b, "now64", 0, "a constant precision 0..9");
-        p = fn_val_i64(v);
-    }
+    int rc = opt_small_const(b, "now64", 0, 9, "a constant precision 0..9", &p);
+    if (rc)
+        return rc;
     b->ret = (struct ty){TY_DATETIME64, 0, (uint8_t)p};
     b->kernel = k_now64;
     return 0;
@@ -289,6 +301,7 @@ struct trunc {
     uint8_t unit;   /* enum ty_unit */
     int64_t count;  /* units per step */
     int prec;       /* ticks the kernel works in (sub-second units) */
+    int sunday;     /* weeks start on Sunday (to_start_of_week's mode 0) */
 };
 
 /* The start of the count-unit step holding t (ticks at tr->prec). */
@@ -310,8 +323,10 @@ static int64_t trunc_ticks(const struct trunc *tr, int64_t t)
         int64_t q = unit_secs[tr->unit] * tr->count;
         return dt_floor_div(t, q) * q; /* seconds; a day count below for dates */
     }
-    case TY_UNIT_WEEK: /* Monday weeks since 1969-12-29 */
+    case TY_UNIT_WEEK: /* Monday weeks since 1969-12-29, Sunday weeks since 1970-01-04 */
         days = dt_floor_div(t, 86400);
+        if (tr->sunday)
+            return dt_floor_div(days + 4, 7 * tr->count) * 7 * tr->count - 4;
         return dt_floor_div(days + 3, 7 * tr->count) * 7 * tr->count - 3;
     default:
         days = dt_floor_div(t, 86400);
@@ -397,7 +412,18 @@ TRUNC_BIND(to_start_of_fifteen_minutes, TY_UNIT_MINUTE, 15)
 TRUNC_BIND(to_start_of_hour, TY_UNIT_HOUR, 1)
 TRUNC_BIND(to_start_of_day, TY_UNIT_DAY, 1)
 TRUNC_BIND(to_monday, TY_UNIT_WEEK, 1)
-TRUNC_BIND(to_start_of_week, TY_UNIT_WEEK, 1)
+
+/* to_start_of_week(t [, mode]): ClickHouse's modes, whose lowest bit picks
+ * Monday (1, 3, 5, 7) over Sunday (0, the default, 2, 4, 6). */
+static int bind_to_start_of_week(struct fn_bind *b)
+{
+    int64_t mode = 0;
+    int rc = opt_small_const(b, "to_start_of_week", 1, 9, "a constant mode 0..9", &mode);
+    if (rc || (rc = bind_trunc_to(b, "to_start_of_week", TY_UNIT_WEEK, 1)))
+        return rc;
+    ((struct trunc *)b->state)->sunday = !(mode & 1);
+    return 0;
+}
 TRUNC_BIND(to_start_of_month, TY_UNIT_MONTH, 1)
 TRUNC_BIND(to_start_of_quarter, TY_UNIT_QUARTER, 1)
 TRUNC_BIND(to_start_of_year, TY_UNIT_YEAR, 1)
@@ -723,7 +749,7 @@ const struct fn_scalar fn_time_fns[] = {
     {"to_start_of_hour", 1, 1, 0, bind_to_start_of_hour},
     {"to_start_of_day", 1, 1, 0, bind_to_start_of_day},
     {"to_monday", 1, 1, 0, bind_to_monday},
-    {"to_start_of_week", 1, 1, 0, bind_to_start_of_week},
+    {"to_start_of_week", 1, 2, 0, bind_to_start_of_week},
     {"to_start_of_month", 1, 1, 0, bind_to_start_of_month},
     {"to_start_of_quarter", 1, 1, 0, bind_to_start_of_quarter},
     {"to_start_of_year", 1, 1, 0, bind_to_start_of_year},

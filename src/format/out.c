@@ -5,7 +5,8 @@
  * JSONEachRow is json_out.c's renderer. The text formats follow
  * ClickHouse's output rules, so files read the same as clickhouse-client's:
  *   CSV  strings in double quotes with '"' doubled (newlines stay inside
- *        the quotes), datetimes quoted, numbers and true/false bare, NULL
+ *        the quotes), dates and datetimes quoted, numbers and true/false
+ *        bare, NULL
  *        as \N, ',' between values;
  *   TSV  strings and datetimes bare with \b \f \r \n \t \0 \' \\ escaped,
  *        NULL as \N, a tab between values.
@@ -124,7 +125,7 @@ static int put_value(enum fmt_kind k, const struct col *c, uint32_t r, struct bu
     }
     char text[FMT_FIXED_MAX];
     size_t n = fmt_fixed_text(c, r, text);
-    int dt = c->ty.kind == TY_DATETIME || c->ty.kind == TY_DATETIME64;
+    int dt = c->ty.kind == TY_DATETIME || c->ty.kind == TY_DATETIME64 || c->ty.kind == TY_DATE;
     if (dt && is_csv(k))
         return csv_string(text, n, out);
     return buf_append(out, text, n);

@@ -66,4 +66,9 @@ void sql_bsel_destroy(struct bsel *b);
 int sql_bind_const(struct engine *e, const struct sql_expr *x, struct fn_ctx *fctx,
                    struct xpr **out, struct sql_error *err);
 
+/* "unknown stream 'name'" at pos, with the closest stream name as a hint;
+ * returns -ENOENT. */
+int sql_unknown_stream(struct engine *e, struct sql_error *err, const char *name,
+                       struct sql_pos pos);
+
 #endif

@@ -28,7 +28,17 @@
 
 #define MAX_COLS 4096
 
+/* The WITH subqueries a FROM can name: those of the select being bound,
+ * then, outwards, the first n of each enclosing select's (a CTE sees the
+ * ones before it, never itself, so no chain of names loops). */
+struct cte_scope {
+    const struct sql_select *sel;
+    uint32_t n;
+    const struct cte_scope *up;
+};
+
 struct binder {
+    const struct cte_scope *scope; /* the enclosing selects' WITH subqueries */
     struct engine *e;
     struct sql_error *err;
     struct fn_ctx *fctx;
@@ -211,12 +221,17 @@ static int input_col(struct binder *bd, const struct sql_expr *x, int *idx)
 
 static int unknown_column(struct binder *bd, const struct sql_expr *x)
 {
+    /* an alias met again while expanding it: a cycle (a AS b, b AS a) */
+    for (uint32_t i = 0; bd->depth && bd->sel && !x->qualifier && i < bd->sel->nitems; i++)
+        if (bd->alias_busy[i] && bd->sel->items[i].alias &&
+            strcmp(bd->sel->items[i].alias, x->str) == 0)
+            return failx(bd, x, -EINVAL, "cyclic aliases: '%s' refers to itself", x->str);
     const char *hint = sql_closest(x->str, bd->in_names, (int)bd->nin);
     if (!hint && bd->sel) { /* an alias of the select list? */
         const char *al[64];
         int n = 0;
         for (uint32_t i = 0; i < bd->sel->nitems && n < 64; i++)
-            if (bd->sel->items[i].alias)
+            if (bd->sel->items[i].alias && strcmp(bd->sel->items[i].alias, x->str) != 0)
                 al[n++] = bd->sel->items[i].alias;
         hint = sql_closest(x->str, al, n);
     }
@@ -303,7 +318,13 @@ static int call_named(struct binder *bd, const struct sql_expr *at, const char *
             culprit = at->args[err_arg];
         return failx(bd, culprit, rc, "%s", err);
     }
-    return fold(bd, at, out);
+    if ((rc = fold(bd, at, out)))
+        return rc;
+    if ((*out)->kind == XPR_CALL) { /* run-time errors name this place */
+        (*out)->line = at->pos.line;
+        (*out)->col_no = at->pos.col;
+    }
+    return 0;
 }
 
 /* x IN (a, b, ...) as or(equals(x, a), ...); NOT IN as and(not_equals ...). */
@@ -380,6 +401,18 @@ static int contains_agg(const struct sql_expr *x)
     return find_agg(x) != NULL;
 }
 
+/* Aggregates whose answer DISTINCT does not change (the first value and the
+ * extremes of the distinct values are those of all values). */
+static int distinct_is_noop(const char *name)
+{
+    static const char *const same[] = {"min", "max", "any", "earliest", "count_distinct",
+                                       "unique", "unique_exact", "uniq", "uniq_exact"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+        if (strcmp(name, same[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static int bind_call(struct binder *bd, const struct sql_expr *x, int post, struct xpr **out)
 {
     const struct agg_fn *agg = agg_find(x->str, strlen(x->str));
@@ -387,6 +420,11 @@ static int bind_call(struct binder *bd, const struct sql_expr *x, int post, stru
 
     if (x->distinct && strcasecmp(x->str, "count") == 0)
         agg = agg_find("count_distinct", 14);
+    if (agg && x->distinct && !distinct_is_noop(agg->name))
+        return failx(bd, x, -EINVAL,
+                     "DISTINCT is not supported in '%s' (only in count, min, max, any and the "
+                     "uniq functions)",
+                     x->str);
     if (agg) {
         if (bd->in_agg)
             return failx(bd, x, -EINVAL,
@@ -682,20 +720,26 @@ static int stream_names(struct engine *e, char ***names, int *n)
     return 0;
 }
 
-static int unknown_stream(struct binder *bd, const char *name, struct sql_pos pos)
+int sql_unknown_stream(struct engine *e, struct sql_error *err, const char *name,
+                       struct sql_pos pos)
 {
     char **names;
     int n;
     const char *hint = NULL;
-    if (stream_names(bd->e, &names, &n) == 0)
+    if (stream_names(e, &names, &n) == 0)
         hint = sql_closest(name, (const char *const *)names, n);
-    int rc = hint ? sql_fail(bd->err, -ENOENT, pos.line, pos.col,
+    int rc = hint ? sql_fail(err, -ENOENT, pos.line, pos.col,
                              "unknown stream '%s', did you mean '%s'?", name, hint)
-                  : sql_fail(bd->err, -ENOENT, pos.line, pos.col, "unknown stream '%s'", name);
+                  : sql_fail(err, -ENOENT, pos.line, pos.col, "unknown stream '%s'", name);
     for (int i = 0; i < n; i++)
         free(names[i]);
     free(names);
     return rc;
+}
+
+static int unknown_stream(struct binder *bd, const char *name, struct sql_pos pos)
+{
+    return sql_unknown_stream(bd->e, bd->err, name, pos);
 }
 
 static int const_uint(struct binder *bd, const struct sql_expr *x, uint64_t *out)
@@ -714,13 +758,24 @@ static int const_uint(struct binder *bd, const struct sql_expr *x, uint64_t *out
     return 0;
 }
 
-static const struct sql_with *find_cte(const struct sql_select *s, const char *name)
+/* The WITH subquery called name visible from select s in scope up, and
+ * the scope its own body is bound in; NULL when there is none. */
+static const struct sql_with *find_cte(const struct sql_select *s, const struct cte_scope *up,
+                                       const char *name, struct cte_scope *body)
 {
-    for (uint32_t i = 0; i < s->nwith; i++)
-        if (s->with[i].sub && strcmp(s->with[i].name, name) == 0)
-            return &s->with[i];
+    struct cte_scope here = {s, s->nwith, up};
+    for (const struct cte_scope *sc = &here; sc; sc = sc->up)
+        for (uint32_t i = 0; i < sc->n; i++)
+            if (sc->sel->with[i].sub && strcmp(sc->sel->with[i].name, name) == 0) {
+                *body = (struct cte_scope){sc->sel, i, sc->up};
+                return &sc->sel->with[i];
+            }
     return NULL;
 }
+
+static int bind_select_in(struct engine *e, const struct sql_select *s,
+                          const struct cte_scope *scope, struct fn_ctx *fctx, struct bsel **out,
+                          struct sql_error *err);
 
 static const char *const tp_sn_name = "_tp_sn";
 static const struct ty tp_sn_ty = {TY_UINT64, 0, 0};
@@ -739,10 +794,13 @@ static int bind_source(struct binder *bd, const struct sql_select *s)
         return 0;
     }
     bd->qual2 = f->alias;
-    const struct sql_with *cte = f->kind == SF_STREAM ? find_cte(s, f->name) : NULL;
+    struct cte_scope body = {s, s->nwith, bd->scope}; /* a FROM subquery sees s's WITH */
+    const struct sql_with *cte = f->kind == SF_STREAM ? find_cte(s, bd->scope, f->name, &body)
+                                                      : NULL;
     if (f->kind == SF_SUBQUERY || cte) {
         b->src_kind = BS_SUBQUERY;
-        if ((rc = sql_bind_select(bd->e, cte ? cte->sub : f->sub, bd->fctx, &b->sub, bd->err)))
+        if ((rc = bind_select_in(bd->e, cte ? cte->sub : f->sub, &body, bd->fctx, &b->sub,
+                                 bd->err)))
             return rc;
         bd->nin = b->sub->nout;
         bd->in_names = (const char **)b->sub->names;
@@ -1070,6 +1128,14 @@ static int bind_select(struct binder *bd)
         return failx(bd, NULL, -E2BIG, "too many columns");
     if (!(bd->used = calloc(bd->nin + 1, 1)) || !(bd->alias_busy = calloc(s->nitems + 1, 1)))
         return failx(bd, NULL, -ENOMEM, "out of memory");
+    /* one alias, one expression (ClickHouse: "different expressions with the same alias") */
+    for (uint32_t i = 1; i < s->nitems; i++)
+        for (uint32_t j = 0; s->items[i].alias && j < i; j++)
+            if (s->items[j].alias && strcmp(s->items[i].alias, s->items[j].alias) == 0 &&
+                !ast_eq(s->items[i].e, s->items[j].e))
+                return sql_fail(bd->err, -EINVAL, s->items[i].alias_pos.line,
+                                s->items[i].alias_pos.col,
+                                "alias '%s' names two different expressions", s->items[i].alias);
     b->distinct = s->distinct;
     b->has_limit = s->has_limit;
     b->limit = s->limit;
@@ -1136,9 +1202,17 @@ static int bind_select(struct binder *bd)
 int sql_bind_select(struct engine *e, const struct sql_select *s, struct fn_ctx *fctx,
                     struct bsel **out, struct sql_error *err)
 {
+    return bind_select_in(e, s, NULL, fctx, out, err);
+}
+
+static int bind_select_in(struct engine *e, const struct sql_select *s,
+                          const struct cte_scope *scope, struct fn_ctx *fctx, struct bsel **out,
+                          struct sql_error *err)
+{
     struct binder bd;
     int rc;
     memset(&bd, 0, sizeof(bd));
+    bd.scope = scope;
     bd.e = e;
     bd.err = err;
     bd.fctx = fctx;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bind_int.h"
 #include "sql/sql.h"
 #include "store/codec.h"
 #include "util/err.h"
@@ -205,8 +206,7 @@ static int exec_drop(struct engine *e, const struct sql_stmt *st, struct sql_err
     if (rc == -ENOENT && st->u.drop.if_exists)
         return buf_printf(outcome, "ok: no stream %s", st->u.drop.name);
     if (rc == -ENOENT)
-        return sql_fail(err, rc, st->u.drop.name_pos.line, st->u.drop.name_pos.col,
-                        "unknown stream '%s'", st->u.drop.name);
+        return sql_unknown_stream(e, err, st->u.drop.name, st->u.drop.name_pos);
     if (rc)
         return sql_fail(err, rc, st->pos.line, st->pos.col, "cannot drop stream '%s': %s",
                         st->u.drop.name, err_str(rc));

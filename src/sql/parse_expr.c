@@ -9,6 +9,7 @@
  * Nesting is bounded (MAX_DEPTH) so no input can exhaust the stack.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,6 +68,9 @@ static const char *const reserved[] = {
     "INTO",  "VALUES", "SELECT",  "LATEST", "ASOF",   "SEMI",      "ANTI",   "USING",    "DIV",
     "MOD",   "BY",     "COLLATE", "WINDOW", "EXCEPT", "INTERSECT", "FINAL",  "SAMPLE",   "PREWHERE",
 };
+
+/* Reserved words that are also function names (a call when '(' follows). */
+static const char *const kw_functions[] = {"AND", "OR", "LEFT", "RIGHT", "LATEST", "LIKE", "ILIKE"};
 
 int sql_p_reserved(const struct sql_tok *t)
 {
@@ -264,8 +268,13 @@ static int type_lit(struct parser *p, struct sql_expr **out)
     struct ty ty;
     struct sql_pos pos;
     char name[TY_MAX_NAME];
-    int rc = sql_p_parse_type(p, &ty, &pos);
+    const struct sql_tok *la;
+    int rc = sql_p_peek(p, &la);
     if (rc)
+        return rc;
+    if (la->kind != TK_IDENT)
+        return sql_p_unexpected(p, la, "a type after AS");
+    if ((rc = sql_p_parse_type(p, &ty, &pos)))
         return rc;
     ty_name(ty, name);
     struct sql_expr *e = node(p, SX_LIT, pos);
@@ -339,6 +348,14 @@ static int primary(struct parser *p, struct sql_expr **out)
             *out = e;
             return 0;
         }
+        if (sql_p_is_kw(&t, "INF") || sql_p_is_kw(&t, "NAN")) { /* ClickHouse's float literals */
+            if (!(e = node(p, SX_LIT, pos)))
+                return sql_p_no_memory(p);
+            e->vkind = SQL_V_FLOAT;
+            e->f = sql_p_is_kw(&t, "INF") ? HUGE_VAL : NAN;
+            *out = e;
+            return 0;
+        }
         if (sql_p_is_kw(&t, "CASE"))
             return parse_case(p, pos, out);
         if (sql_p_is_kw(&t, "INTERVAL")) {
@@ -377,7 +394,15 @@ static int primary(struct parser *p, struct sql_expr **out)
         }
         if (rc)
             return rc;
-        if (sql_p_reserved(&t))
+        /* keywords that also name functions when a '(' follows: and(a, b),
+         * left(s, n), latest(x), like(s, p), ... */
+        int kw_call = 0;
+        for (size_t i = 0; i < sizeof kw_functions / sizeof kw_functions[0]; i++)
+            kw_call |= sql_p_is_kw(&t, kw_functions[i]);
+        kw_call = kw_call && (rc = sql_p_peek(p, &la)) == 0 && la->kind == TK_LPAREN;
+        if (rc)
+            return rc;
+        if (sql_p_reserved(&t) && !kw_call)
             return sql_p_fail_at(p, &t, ERR_SYNTAX, "expected an expression, got keyword %s",
                                  sql_p_culprit(p, &t, c));
     }

@@ -181,6 +181,38 @@ static int map_columns(const struct sql_stmt *st, const struct schema *sc, uint3
     return 0;
 }
 
+/* *x (nullable) converted to want (not nullable), NULL giving want's
+ * default: coalesce(cast(x, nullable(want)), default). On failure *x is
+ * freed and NULL. */
+static int null_as_default(struct xpr **x, struct ty want, int64_t now_ns)
+{
+    const struct fn_scalar *co = fn_find("coalesce", 8);
+    struct xpr **args = calloc(2, sizeof(*args));
+    char errbuf[FN_ERR_MAX];
+    int err_arg, rc;
+    struct ty nwant = want;
+    nwant.nullable = 1;
+    if (!co || !args) {
+        free(args);
+        xpr_destroy(*x);
+        *x = NULL;
+        return -ENOMEM;
+    }
+    if ((rc = xpr_cast(*x, nwant, &args[0]))) {
+        free(args);
+        *x = NULL;
+        return rc;
+    }
+    if ((rc = default_of(want, now_ns, &args[1]))) {
+        xpr_destroy(args[0]);
+        free(args);
+        *x = NULL;
+        return rc;
+    }
+    *x = NULL;
+    return xpr_call(co, args, 2, x, errbuf, &err_arg);
+}
+
 /* The expressions converting an inserted tuple (input columns of types
  * in_ty) into the stream's columns. */
 static int convert_exprs(const struct schema *sc, const int *src_of, const struct ty *in_ty,
@@ -205,14 +237,17 @@ static int convert_exprs(const struct schema *sc, const int *src_of, const struc
             break;
         if (!ty_equal(have, want) || have.nullable != want.nullable) {
             if (have.nullable && !want.nullable && have.kind != TY_NOTHING) {
-                char hn[TY_MAX_NAME], wn[TY_MAX_NAME];
-                ty_name(have, hn);
-                ty_name(want, wn);
-                xpr_destroy(out[c]);
-                out[c] = NULL;
-                return sql_fail(err, -EINVAL, pos->line, pos->col,
-                                "cannot insert %s into column '%s' of type %s", hn,
-                                sc->cols[c].name, wn);
+                /* a NULL into a column that is not nullable is the column's
+                 * default (ClickHouse's insert_null_as_default) */
+                if ((rc = null_as_default(&out[c], want, now_ns))) {
+                    char hn[TY_MAX_NAME], wn[TY_MAX_NAME];
+                    ty_name(have, hn);
+                    ty_name(want, wn);
+                    return sql_fail(err, -EINVAL, pos->line, pos->col,
+                                    "cannot convert %s to %s for column '%s'", hn, wn,
+                                    sc->cols[c].name);
+                }
+                continue;
             }
             if ((rc = xpr_cast(out[c], want, &out[c]))) {
                 char hn[TY_MAX_NAME], wn[TY_MAX_NAME];
@@ -234,6 +269,12 @@ static void free_exprs(struct xpr **x, uint32_t n)
     free(x);
 }
 
+static struct ty fn_plain_ty(struct ty t)
+{
+    t.nullable = 0;
+    return t;
+}
+
 /* INSERT ... VALUES: one block built from constant rows, appended once. */
 static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng_stream *s,
                          int64_t now_ns, uint64_t *rows, struct sql_error *err)
@@ -250,14 +291,21 @@ static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng
     init_ctx(&ctx, now_ns);
     if ((rc = map_columns(st, sc, nv, src_of, err)))
         return rc;
-    /* bind every value; the column type of a tuple position is the common
-     * type of its values, so rows of mixed literals (1, 300, NULL) fit */
+    /* each position of the tuple has the type of the column it feeds, and
+     * every value converts to that type on its own, as ClickHouse parses
+     * VALUES into the column's type: rows of mixed literals (1, 300, -1,
+     * '7') fit, and a NULL for a column that is not nullable is its default */
     vals = calloc((size_t)st->u.insert.nrows * nv + 1, sizeof(*vals));
     tys = calloc(nv + 1, sizeof(*tys));
     if (!vals || !tys) {
         rc = -ENOMEM;
         goto fail;
     }
+    for (uint32_t c = 0; c < sc->ncols; c++)
+        if (src_of[c] >= 0)
+            tys[src_of[c]] = sc->cols[c].ty;
+    if ((rc = blk_create(tys, nv, &tuple)))
+        goto fail;
     for (uint32_t r = 0; r < st->u.insert.nrows; r++)
         for (uint32_t k = 0; k < nv; k++) {
             const struct sql_expr *x = st->u.insert.values[(size_t)r * nv + k];
@@ -269,36 +317,23 @@ static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng
                               "VALUES must be constant expressions");
                 goto fail_msg;
             }
-            struct ty t = (*v)->ty;
-            if (r == 0) {
-                tys[k] = t;
-            } else if (fn_common_type(tys[k], t, &tys[k])) {
-                char a[TY_MAX_NAME], b[TY_MAX_NAME];
-                ty_name(tys[k], a);
-                ty_name(t, b);
-                rc = sql_fail(err, -EINVAL, x->pos.line, x->pos.col,
-                              "value of type %s does not fit with %s in the rows above", b, a);
-                goto fail_msg;
-            }
-        }
-    if ((rc = blk_create(tys, nv, &tuple)))
-        goto fail;
-    for (uint32_t r = 0; r < st->u.insert.nrows; r++)
-        for (uint32_t k = 0; k < nv; k++) {
-            struct xpr *v = vals[(size_t)r * nv + k];
-            struct val cv = v->cval;
-            if (!ty_equal(v->ty, tys[k]) || v->ty.nullable != tys[k].nullable) {
-                struct xpr *c;
+            struct val cv = (*v)->cval;
+            if (!cv.is_null && (*v)->ty.kind != TY_NOTHING &&
+                (!ty_equal((*v)->ty, tys[k]) || (*v)->ty.nullable != tys[k].nullable)) {
+                struct xpr *cast;
                 char *str;
-                vals[(size_t)r * nv + k] = NULL;
-                if ((rc = xpr_cast(v, tys[k], &c))) {
-                    const struct sql_expr *x = st->u.insert.values[(size_t)r * nv + k];
-                    rc = sql_fail(err, -EINVAL, x->pos.line, x->pos.col, "cannot convert value");
+                struct ty from = (*v)->ty;
+                if ((rc = xpr_cast(*v, tys[k], &cast))) {
+                    char a[TY_MAX_NAME], b[TY_MAX_NAME];
+                    *v = NULL;
+                    ty_name(fn_plain_ty(from), a);
+                    ty_name(fn_plain_ty(tys[k]), b);
+                    rc = sql_fail(err, -EINVAL, x->pos.line, x->pos.col,
+                                  "cannot convert %s to %s for this column", a, b);
                     goto fail_msg;
                 }
-                vals[(size_t)r * nv + k] = c;
-                if ((rc = xpr_fold(c, &ctx.fn, &cv, &str))) {
-                    const struct sql_expr *x = st->u.insert.values[(size_t)r * nv + k];
+                *v = cast;
+                if ((rc = xpr_fold(cast, &ctx.fn, &cv, &str))) {
                     rc = sql_fail(err, rc, x->pos.line, x->pos.col, "%s", fn_error(&ctx.fn));
                     goto fail_msg;
                 }
@@ -420,8 +455,7 @@ static int target_stream(struct engine *e, const struct sql_stmt *st, struct eng
 {
     int rc = eng_stream_get(e, st->u.insert.target, s);
     if (rc == -ENOENT)
-        return sql_fail(err, rc, st->u.insert.target_pos.line, st->u.insert.target_pos.col,
-                        "unknown stream '%s'", st->u.insert.target);
+        return sql_unknown_stream(e, err, st->u.insert.target, st->u.insert.target_pos);
     if (rc)
         return sql_fail(err, rc, st->u.insert.target_pos.line, st->u.insert.target_pos.col,
                         "cannot open stream '%s': %s", st->u.insert.target, err_str(rc));

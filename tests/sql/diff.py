@@ -47,6 +47,8 @@ def sql_value(v):
     return repr(v)
 
 
+# A template is one query, or a pair (streamfs's, SQLite's) where the two
+# spell the same answer differently.
 TEMPLATES = [
     "SELECT count(*) FROM {t} WHERE a > {i}",
     # over no rows ClickHouse gives the type's default (0) where SQLite gives NULL
@@ -72,6 +74,45 @@ TEMPLATES = [
     "SELECT length(s), upper(s), count(*) FROM {t} GROUP BY length(s), upper(s) ORDER BY 1, 2",
     "SELECT abs(a), count(*) FROM {t} WHERE a > {i} GROUP BY abs(a) ORDER BY abs(a) LIMIT {k}",
     ("SELECT sum(x) FROM {t} WHERE a < {i}", "SELECT coalesce(sum(x), 0) FROM {t} WHERE a < {i}"),
+    # string functions (ASCII data, so bytes and characters agree)
+    "SELECT lower(upper(s)), upper(g), length(g || s), substr(s, 2, 2), substr(g, 2) FROM {t} WHERE b = {j} ORDER BY a, b, g, s",
+    "SELECT s || '-' || g, count(*) FROM {t} WHERE length(s) >= {k0} GROUP BY s || '-' || g ORDER BY 1 LIMIT {k}",
+    "SELECT upper(s), min(a), max(a) FROM {t} WHERE s LIKE '%{p}%' GROUP BY upper(s) ORDER BY 1",
+    "SELECT count(*) FROM {t} WHERE lower(g) = 'g{k0}' AND length(s) < 3",
+    # NULL handling
+    "SELECT coalesce(n, {j2}), count(*) FROM {t} GROUP BY coalesce(n, {j2}) ORDER BY 1",
+    "SELECT a, coalesce(n, -1000) FROM {t} WHERE b > {j} ORDER BY a, g, s, b LIMIT {k}",
+    ("SELECT count(*), count(n), sum(coalesce(n, 1)) FROM {t} WHERE a > {i}",
+     "SELECT count(*), count(n), coalesce(sum(coalesce(n, 1)), 0) FROM {t} WHERE a > {i}"),
+    "SELECT n, count(*) FROM {t} GROUP BY n ORDER BY n NULLS LAST",
+    "SELECT n, count(*) FROM {t} GROUP BY n ORDER BY n DESC NULLS FIRST",
+    "SELECT n, a FROM {t} WHERE b < {j} ORDER BY n NULLS FIRST, a, g, s, b LIMIT {k}",
+    "SELECT n IS NULL, count(*), sum(a) FROM {t} GROUP BY n IS NULL ORDER BY 1",
+    # CASE (multi_if)
+    "SELECT CASE WHEN a < {i} THEN 'lo' WHEN a < {i2} THEN 'mid' ELSE 'hi' END AS band, count(*) FROM {t} GROUP BY band ORDER BY band",
+    "SELECT CASE WHEN n IS NULL THEN 'none' WHEN n > {j2} THEN 'big' ELSE 'small' END, count(*) FROM {t} GROUP BY 1 ORDER BY 1",
+    ("SELECT sum(CASE WHEN b > {j} THEN a ELSE 0 END), count(CASE WHEN s = '{p}' THEN 1 END) FROM {t}",
+     "SELECT coalesce(sum(CASE WHEN b > {j} THEN a ELSE 0 END), 0), count(CASE WHEN s = '{p}' THEN 1 END) FROM {t}"),
+    "SELECT a, CASE b % 3 WHEN 0 THEN 'zero' WHEN 1 THEN 'one' ELSE 'two' END FROM {t} WHERE a > {i} ORDER BY a, b, g, s LIMIT {k}",
+    # nested subqueries
+    "SELECT g, c FROM (SELECT g, count(*) AS c FROM {t} GROUP BY g) WHERE c > {k0} ORDER BY g",
+    ("SELECT count(*), sum(m) FROM (SELECT g, max(a) AS m FROM {t} GROUP BY g) WHERE m > {i}",
+     "SELECT count(*), coalesce(sum(m), 0) FROM (SELECT g, max(a) AS m FROM {t} GROUP BY g) WHERE m > {i}"),
+    "SELECT k2, count(*) FROM (SELECT b % 5 AS k2, a FROM (SELECT a, b FROM {t} WHERE a > {i}) WHERE b > {j}) GROUP BY k2 ORDER BY k2",
+    # avg over no rows is nan in ClickHouse, NULL in SQLite: no row with HAVING
+    "SELECT avg(c) FROM (SELECT s, count(*) AS c FROM {t} GROUP BY s) HAVING count(*) > 0",
+    # DISTINCT on two columns
+    "SELECT DISTINCT g, s FROM {t} WHERE b > {j} ORDER BY g, s",
+    "SELECT DISTINCT b % 4, g FROM {t} ORDER BY 1, 2 LIMIT {k}",
+    "SELECT count(*) FROM (SELECT DISTINCT g, b % 3 FROM {t} WHERE a < {i})",
+    "SELECT count(DISTINCT s), count(DISTINCT g) FROM {t} WHERE a > {i}",
+    # HAVING with several aggregates
+    "SELECT g, count(*), sum(a), avg(x) FROM {t} GROUP BY g HAVING count(*) > {k0} AND sum(a) > {i} ORDER BY g",
+    "SELECT s, min(b), max(b) FROM {t} GROUP BY s HAVING max(b) - min(b) > {k} OR count(*) = 1 ORDER BY s",
+    "SELECT b % 10 AS r, count(*), min(g) FROM {t} GROUP BY r HAVING count(*) >= {k0} AND min(a) < {i} ORDER BY r",
+    # ORDER BY with several keys and directions, OFFSET
+    "SELECT g, s, a FROM {t} ORDER BY g DESC, s ASC, a DESC, b, x LIMIT {k} OFFSET {k0}",
+    "SELECT a FROM {t} WHERE x < {f} ORDER BY a DESC, b, g, s LIMIT {k}",
 ]
 
 

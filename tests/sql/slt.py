@@ -109,17 +109,24 @@ class Mounted:
         self.mnt = mnt
         subprocess.run([daemon, datadir, mnt], check=True, timeout=60)
 
+    def _last_error(self):
+        out = open(os.path.join(self.mnt, "ctl")).read().rstrip("\n").split("\n")[-1]
+        return out[7:] if out.startswith("error: ") else out
+
     def statement(self, sql):
         fd = os.open(os.path.join(self.mnt, "ctl"), os.O_RDWR)
         try:
-            try:
-                os.write(fd, sql.encode())
-                ok = True
-            except OSError:
-                ok = False
-            out = os.pread(fd, 1 << 20, 0).decode("utf-8", "replace")
-        finally:
+            os.write(fd, sql.encode())
+            ok = True
+        except OSError:
+            ok = False
+        out = os.pread(fd, 1 << 20, 0).decode("utf-8", "replace")
+        try:
             os.close(fd)
+        except OSError:
+            # an unfinished statement waits for more text; at close it is
+            # a statement (SPEC rule 1), and its failure fails the close
+            return self._last_error(), None
         last = out.rstrip("\n").split("\n")[-1] if out else ""
         if ok:
             return None, out
@@ -128,14 +135,15 @@ class Mounted:
     def query(self, sql):
         fd = os.open(os.path.join(self.mnt, "queries", "new"), os.O_RDWR)
         try:
-            try:
-                os.write(fd, sql.encode())
-            except OSError:
-                out = open(os.path.join(self.mnt, "ctl")).read().rstrip("\n").split("\n")[-1]
-                return (out[7:] if out.startswith("error: ") else out), None
-            qid = os.pread(fd, 256, 0).decode().strip()
-        finally:
+            os.write(fd, sql.encode())
+        except OSError:
             os.close(fd)
+            return self._last_error(), None
+        qid = os.pread(fd, 256, 0).decode().strip()
+        try:
+            os.close(fd)
+        except OSError:
+            return self._last_error(), None  # an unfinished statement, failed at close
         qdir = os.path.join(self.mnt, "queries", qid)
         try:
             with open(os.path.join(qdir, "result"), "rb") as f:

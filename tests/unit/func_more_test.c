@@ -207,6 +207,13 @@ Test(func_more, regular_expressions)
     EXPECT(CALL("extract", S("user=bob; id=7"), S("id=([0-9]+)")), "string", "7");
     EXPECT(CALL("extract", S("abc123def"), S("[0-9]+")), "string", "123");
     EXPECT(CALL("extract", S("abc"), S("[0-9]+")), "string", "");
+    /* re2's escapes and (?i); an unmatched group extracts '' */
+    EXPECT(CALL("extract", S("abc123def"), S("\\d+")), "string", "123");
+    EXPECT(CALL("extract", S("k=v_1;"), S("=([\\w]+)")), "string", "v_1");
+    EXPECT(CALL("match", S("a b"), S("a\\sb")), "uint8", "1");
+    EXPECT(CALL("match", S("7"), S("[^\\d]")), "uint8", "0");
+    EXPECT(CALL("match", S("ABC"), S("(?i)^abc$")), "uint8", "1");
+    EXPECT(CALL("extract", S("abc"), S("(x)?b")), "string", "");
     BIND_ERR("match: bad regular expression '('", 1, "match", S("a"), S("("));
 }
 
@@ -218,6 +225,11 @@ Test(func_more, regular_expressions)
 Test(func_more, json_extract)
 {
     EXPECT(CALL("json_extract_int", S(DOC), S("a"), S("b"), I(1)), "int64", "10");
+    /* a document that is a bare number or literal is its own value */
+    EXPECT(CALL("json_extract_int", S("5")), "int64", "5");
+    EXPECT(CALL("json_extract_bool", S("true")), "uint8", "1");
+    EXPECT(CALL("json_extract_raw", S("-2.5")), "string", "-2.5");
+    EXPECT(CALL("json_extract_int", S("{\"a\":1")), "int64", "0");
     EXPECT(CALL("json_extract_int", S(DOC), S("a"), S("b"), I(-6)), "int64", "10");
     EXPECT(CALL("json_extract_int", S(DOC), S("a"), S("b"), I(2)), "int64", "-2");
     EXPECT(CALL("json_extract_int", S(DOC), S("a"), S("b"), I(4)), "int64", "1");
@@ -337,7 +349,10 @@ Test(func_more, truncation)
     EXPECT(CALL("to_start_of_day", DT(t)), "datetime", "2024-07-10 00:00:00");
     EXPECT(CALL("to_start_of_day", DATE("2024-07-10")), "datetime", "2024-07-10 00:00:00");
     EXPECT(CALL("to_monday", DT(t)), "date", "2024-07-08");
-    EXPECT(CALL("to_start_of_week", DATE("2024-07-08")), "date", "2024-07-08");
+    /* ClickHouse's default mode 0 starts weeks on Sunday; mode 1 on Monday */
+    EXPECT(CALL("to_start_of_week", DATE("2024-07-08")), "date", "2024-07-07");
+    EXPECT(CALL("to_start_of_week", DATE("2024-07-07")), "date", "2024-07-07");
+    EXPECT(CALL("to_start_of_week", DATE("2024-07-08"), U8(1)), "date", "2024-07-08");
     EXPECT(CALL("to_start_of_month", DT(t)), "date", "2024-07-01");
     EXPECT(CALL("to_start_of_quarter", DT(t)), "date", "2024-07-01");
     EXPECT(CALL("to_start_of_year", DT(t)), "date", "2024-01-01");

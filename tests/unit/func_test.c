@@ -156,6 +156,15 @@ Test(func, cast_by_type_name)
     EXPECT(x, "nullable(int64)", "NULL");
 }
 
+Test(func, to_type_name_shows_the_bound_type)
+{
+    EXPECT(CALL("to_type_name", I8(1)), "string", "int8");
+    EXPECT(CALL("to_type_name", CALL("plus", I8(1), I8(1))), "string", "int16");
+    EXPECT(CALL("to_type_name", NUL()), "string", "nullable(nothing)");
+    EXPECT(CALL("to_type_name", CALL("to_int32_or_null", S("x"))), "string", "nullable(int32)");
+    EXPECT(CALL("toTypeName", DT64("2024-07-10 00:00:00", 6)), "string", "datetime64(6)");
+}
+
 Test(func, fn_convert_for_insert)
 {
     struct col *in = NULL, *out = NULL;
@@ -586,6 +595,19 @@ Test(func, vectorized_errors_and_nulls)
     int owned;
     cr_assert_eq(xpr_eval(x, &ctx, b, &c, &owned), -EINVAL);
     cr_assert(strstr(fn_error(&ctx), "division by zero"));
+    cr_assert(strncmp(fn_error(&ctx), "line ", 5) != 0, "%s", fn_error(&ctx));
+    xpr_destroy(x);
+    /* a call that knows its place in the SQL reports the failure there,
+     * also when it comes from inside one of its arguments */
+    x = CALL("plus", I(1), CALL("int_div", I(1), COL(1, b->cols[1].ty)));
+    x->line = 2;
+    x->col_no = 9;
+    cr_assert_eq(xpr_eval(x, &ctx, b, &c, &owned), -EINVAL);
+    cr_assert_str_eq(fn_error(&ctx), "line 2, column 9: division by zero in int_div");
+    x->args[1]->line = 3;
+    x->args[1]->col_no = 4;
+    cr_assert_eq(xpr_eval(x, &ctx, b, &c, &owned), -EINVAL);
+    cr_assert_str_eq(fn_error(&ctx), "line 3, column 4: division by zero in int_div");
     xpr_destroy(x);
     /* ... but not at rows where the dividend is NULL */
     x = CALL("int_div", COL(0, b->cols[0].ty), CALL("null_if", COL(1, b->cols[1].ty), I8(0)));
@@ -632,6 +654,56 @@ Test(func, vectorized_errors_and_nulls)
             cr_assert_eq(COL_AT(c, uint8_t, i), right || (!left_null && a > 0), "row %u", i);
     }
     col_delete(c);
+    xpr_destroy(x);
+    blk_unref(b);
+}
+
+/* if / multi_if / and / or evaluate an argument only for the rows that
+ * need it, so a division guarded by a condition never divides by zero */
+Test(func, short_circuit_skips_rows_that_are_not_needed)
+{
+    struct blk *b = make_block(); /* col 1: int16, zero at rows where i % 201 == 100 */
+    struct ty t1 = b->cols[1].ty;
+    struct xpr *x = CALL("if", CALL("equals", COL(1, t1), I(0)), I(-1),
+                         CALL("int_div", I(1000), COL(1, t1)));
+    struct col *c = eval(x, b);
+    for (uint32_t i = 0; i < NROWS; i++) {
+        int16_t v = (int16_t)(i % 201 - 100);
+        cr_assert_eq(COL_AT(c, int64_t, i), v == 0 ? -1 : 1000 / v, "row %u", i);
+    }
+    col_delete(c);
+    xpr_destroy(x);
+    /* a later condition is only looked at where the earlier ones were false */
+    x = CALL("multi_if", CALL("equals", COL(1, t1), I(0)), S("zero"),
+             CALL("greater", CALL("int_div", I(100), COL(1, t1)), I(0)), S("pos"), S("neg"));
+    c = eval(x, b);
+    for (uint32_t i = 0; i < NROWS; i++) {
+        int16_t v = (int16_t)(i % 201 - 100);
+        size_t len;
+        const char *s = col_str(c, i, &len);
+        const char *want = v == 0 ? "zero" : v > 0 ? "pos" : "neg";
+        cr_assert(len == strlen(want) && !memcmp(s, want, len), "row %u", i);
+    }
+    col_delete(c);
+    xpr_destroy(x);
+    /* and stops at false: v != 0 and 100 / v > 1; or at true: v = 0 or 100 / v > 1 */
+    for (int is_or = 0; is_or <= 1; is_or++) {
+        x = CALL(is_or ? "or" : "and", CALL(is_or ? "equals" : "not_equals", COL(1, t1), I(0)),
+                 CALL("greater", CALL("int_div", I(100), COL(1, t1)), I(1)));
+        c = eval(x, b);
+        for (uint32_t i = 0; i < NROWS; i++) {
+            int16_t v = (int16_t)(i % 201 - 100);
+            int want = is_or ? v == 0 || 100 / v > 1 : v != 0 && 100 / v > 1;
+            cr_assert_eq(COL_AT(c, uint8_t, i), want, "%s, row %u", is_or ? "or" : "and", i);
+        }
+        col_delete(c);
+        xpr_destroy(x);
+    }
+    /* a row that takes the failing branch still fails */
+    x = CALL("if", CALL("greater", COL(1, t1), I(50)), I(0), CALL("int_div", I(1), COL(1, t1)));
+    int owned;
+    cr_assert_eq(xpr_eval(x, &ctx, b, &c, &owned), -EINVAL);
+    cr_assert(strstr(fn_error(&ctx), "division by zero"), "%s", fn_error(&ctx));
     xpr_destroy(x);
     blk_unref(b);
 }

@@ -123,6 +123,29 @@ Test(out, tsv)
     blk_unref(b);
 }
 
+Test(out, csv_quotes_dates_like_datetimes)
+{
+    struct ty types[] = {{TY_DATE, 0, 0}, {TY_DATE, 1, 0}};
+    const char *dn[] = {"d", "nd"};
+    struct blk *b;
+    uint16_t day = 19914; /* 2024-07-10 */
+    cr_assert_eq(blk_create(types, 2, &b), 0);
+    cr_assert_eq(col_push_fixed(&b->cols[0], &day), 0);
+    cr_assert_eq(col_push_null(&b->cols[1]), 0);
+    cr_assert_eq(blk_seal(b), 0);
+    struct buf out = BUF_INIT;
+    cr_assert_eq(fmt_out_rows(FMT_CSV, dn, b, 0, 1, &out), 0);
+    cr_expect_eq(out.len, strlen("\"2024-07-10\",\\N\n"));
+    cr_expect(out.len == 16 && !memcmp(out.data, "\"2024-07-10\",\\N\n", 16), "got [%.*s]",
+              (int)out.len, out.data);
+    buf_reset(&out);
+    cr_assert_eq(fmt_out_rows(FMT_TSV, dn, b, 0, 1, &out), 0);
+    cr_expect(out.len == 14 && !memcmp(out.data, "2024-07-10\t\\N\n", 14), "got [%.*s]",
+              (int)out.len, out.data);
+    buf_free(&out);
+    blk_unref(b);
+}
+
 Test(out, names_are_escaped)
 {
     struct ty types[] = {{TY_INT32, 0, 0}, {TY_INT32, 0, 0}};

@@ -120,6 +120,10 @@ Test(parse_select, precedence)
     expr_is("a <> b", "not_equals(a,b)");
     expr_is("a == b", "equals(a,b)");
     expr_is("x ? 1 : 2", "if(x,1,2)");
+    expr_is("and(a, b, c)", "and(a,b,c)");
+    expr_is("OR(a, b) AND c", "and(OR(a,b),c)");
+    expr_is("left(s, 2) || right(s, 1)", "concat(left(s,2),right(s,1))");
+    expr_is("latest(x) + like(s, 'a%')", "plus(latest(x),like(s,'a%'))");
 }
 
 Test(parse_select, unary_and_literals)
@@ -136,6 +140,9 @@ Test(parse_select, unary_and_literals)
     expr_is("NULL", "NULL");
     expr_is("true", "true");
     expr_is("FALSE", "false");
+    expr_is("inf", "inf");
+    expr_is("-Inf", "negate(inf)");
+    expr_is("NaN", "nan");
 }
 
 Test(parse_select, predicates)
