@@ -101,6 +101,7 @@ static int add_nums(void *const *states, const struct col *x, const uint32_t *ro
         SUM_KIND(TY_INT16, int16_t, u, (uint64_t)(int64_t));
         SUM_KIND(TY_INT32, int32_t, u, (uint64_t)(int64_t));
         SUM_KIND(TY_INT64, int64_t, u, (uint64_t));
+        SUM_KIND(TY_DECIMAL, int64_t, u, (uint64_t));
         SUM_KIND(TY_BOOL, uint8_t, u, (uint64_t));
         SUM_KIND(TY_UINT8, uint8_t, u, (uint64_t));
         SUM_KIND(TY_UINT16, uint16_t, u, (uint64_t));
@@ -144,7 +145,7 @@ static int sum_finalize(const struct agg_bind *b, const void *state, struct col 
 static int numeric_arg(struct agg_bind *b, const char *name)
 {
     struct ty t = b->arg_ty[0];
-    if (!ty_is_int(t) && !ty_is_float(t) && t.kind != TY_BOOL) {
+    if (!ty_is_int(t) && !ty_is_float(t) && t.kind != TY_BOOL && t.kind != TY_DECIMAL) {
         char tn[TY_MAX_NAME];
         ty_name(t, tn);
         return agg_bind_fail(b, 0, "%s expects a number, got %s", name, tn);
@@ -160,7 +161,10 @@ static int sum_bind(struct agg_bind *b)
     if ((rc = numeric_arg(b, "sum")))
         return rc;
     struct ty t = b->arg_ty[0];
-    agg_ret(b, (struct ty){ty_is_float(t) ? TY_FLOAT64 : ty_is_signed(t) ? TY_INT64 : TY_UINT64,
+    if (t.kind == TY_DECIMAL) /* ClickHouse: decimal128(s); ours stop at 18 digits */
+        agg_ret(b, ty_decimal(TY_DECIMAL_MAX_PREC, t.scale));
+    else
+        agg_ret(b, (struct ty){ty_is_float(t) ? TY_FLOAT64 : ty_is_signed(t) ? TY_INT64 : TY_UINT64,
                            0, 0});
     b->ops = (struct agg_ops){sizeof(union num), num_init, sum_add, sum_merge, sum_finalize,
                               NULL, agg_save_raw, agg_load_raw};
@@ -187,7 +191,11 @@ static int avg_finalize(const struct agg_bind *b, const void *state, struct col 
 {
     const struct avg_st *s = state;
     struct ty t = b->arg_ty[0];
-    double sum = ty_is_float(t) ? s->sum.f : ty_is_signed(t) ? (double)s->sum.i : (double)s->sum.u;
+    double sum = ty_is_float(t) ? s->sum.f
+                 : t.kind == TY_DECIMAL
+                     ? (double)s->sum.i / (double)ty_pow10(t.scale) /* ClickHouse: float64 */
+                 : ty_is_signed(t) ? (double)s->sum.i
+                                   : (double)s->sum.u;
     double v = s->n ? sum / (double)s->n : NAN;
     return col_push_fixed(out, &v);
 }
