@@ -523,6 +523,8 @@ static int dec_conv(struct fn_ctx *ctx, const struct col *in, const uint8_t *ski
 {
     size_t w = ty_width(out->ty);
     memset(out->data, 0, (size_t)n * w);
+    if (out->nulls)
+        memset(out->nulls, 0, n);
     for (uint32_t i = 0; i < n; i++) {
         if ((skip && skip[i]) || col_is_null(in, i))
             continue;

@@ -214,7 +214,8 @@ static int bind_rounding(struct fn_bind *b, const char *name, enum rmode mode)
 {
     struct ty a = fn_plain(b->arg_ty[0]);
     int64_t d = 0;
-    if (!fn_is_num(a) || a.kind == TY_BOOL)
+    int dec = a.kind == TY_DECIMAL;
+    if ((!fn_is_num(a) && !dec) || a.kind == TY_BOOL)
         return fn_bad_arg(b, name, 0, "a number");
     if (b->nargs > 1) {
         const struct val *v = fn_const(b, 1);
@@ -228,6 +229,10 @@ static int bind_rounding(struct fn_bind *b, const char *name, enum rmode mode)
     if (!r)
         return -ENOMEM;
     r->mode = mode;
+    /* a decimal keeps its type (ClickHouse): its stored integer is rounded
+     * to a multiple of 10^(s - N), as an integer is to 10^-N */
+    if (dec)
+        d -= a.scale;
     r->digits = (int)d;
     r->fscale = pow(10.0, (double)(d < 0 ? -d : d));
     /* 10^-N for integers; 0 past 10^18, where every value rounds to 0
@@ -237,7 +242,7 @@ static int bind_rounding(struct fn_bind *b, const char *name, enum rmode mode)
     b->state = r;
     b->state_free = free;
     b->ret = a;
-    b->kernel = round_k[a.kind];
+    b->kernel = dec ? round_i64 : round_k[a.kind];
     return 0;
 }
 
