@@ -44,8 +44,9 @@
 
 static int bind_f64(struct fn_bind *b, const char *name, fn_kernel k)
 {
-    for (uint32_t i = 0; i < b->nargs; i++)
-        if (!fn_is_num(b->arg_ty[i]) || b->arg_ty[i].kind == TY_BOOL)
+    for (uint32_t i = 0; i < b->nargs; i++) /* decimals too, as float64 (ClickHouse) */
+        if ((!fn_is_num(b->arg_ty[i]) && b->arg_ty[i].kind != TY_DECIMAL) ||
+            b->arg_ty[i].kind == TY_BOOL)
             return fn_bad_arg(b, name, i, "a number");
     for (uint32_t i = 0; i < b->nargs; i++)
         b->cast_to[i] = fn_ty(TY_FLOAT64);
@@ -111,6 +112,8 @@ static const fn_kernel sign_k[TY_KIND_END] = {FN_NUM_KINDS(SIGN_ENTRY)};
 static int bind_sign(struct fn_bind *b)
 {
     struct ty a = fn_plain(b->arg_ty[0]);
+    if (a.kind == TY_DECIMAL) /* its stored int64 has the value's sign: no cast */
+        a = fn_ty(TY_INT64);
     if (!fn_is_num(a) || a.kind == TY_BOOL)
         return fn_bad_arg(b, "sign", 0, "a number");
     b->ret = fn_ty(TY_INT8);
