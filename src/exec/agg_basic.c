@@ -146,6 +146,11 @@ static void num_merge_into(int is_float, union num *dst, const union num *src)
 
 static int sum_merge(const struct agg_bind *b, void *dst, const void *src)
 {
+    if (b->ret.kind == TY_DECIMAL) /* checked, as in add_decimals */
+        return __builtin_add_overflow(((union num *)dst)->i, ((const union num *)src)->i,
+                                      &((union num *)dst)->i)
+                   ? -ERANGE
+                   : 0;
     num_merge_into(b->ret.kind == TY_FLOAT64, dst, src);
     return 0;
 }
@@ -197,7 +202,12 @@ static int avg_merge(const struct agg_bind *b, void *dst, const void *src)
 {
     struct avg_st *d = dst;
     const struct avg_st *s = src;
-    num_merge_into(ty_is_float(b->arg_ty[0]), &d->sum, &s->sum);
+    if (b->arg_ty[0].kind == TY_DECIMAL) {
+        if (__builtin_add_overflow(d->sum.i, s->sum.i, &d->sum.i))
+            return -ERANGE;
+    } else {
+        num_merge_into(ty_is_float(b->arg_ty[0]), &d->sum, &s->sum);
+    }
     d->n += s->n;
     return 0;
 }

@@ -398,7 +398,9 @@ int blk_deserialize(const void *p, size_t n, struct blk **out)
         const uint8_t *ch = take(&r, 4);
         rc = ERR_CORRUPT;
         if (!ch || ch[0] < TY_BOOL || ch[0] >= TY_KIND_END || ch[1] > 1 ||
-            ch[2] > (ch[0] == TY_INTERVAL ? TY_UNIT_END - 1 : ch[0] == TY_DECIMAL ? TY_DECIMAL_MAX_PREC : 9) ||
+            ch[2] > (ch[0] == TY_INTERVAL  ? TY_UNIT_END - 1
+                     : ch[0] == TY_DECIMAL ? TY_DECIMAL_MAX_PREC
+                                           : 9) ||
             (ch[0] == TY_DECIMAL ? ch[2] < 1 || ch[3] > ch[2] : ch[3] != 0))
             goto fail;
         b->cols[i].ty = (struct ty){ch[0], ch[1], ch[2], ch[3]};

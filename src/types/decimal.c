@@ -63,7 +63,8 @@ int dec_parse(const char *s, size_t n, struct ty t, int64_t *out)
         keep = shift <= -ndig ? 0 : ndig + (int)shift; /* truncate the rest */
         shift = 0;
     }
-    int64_t v = 0, bound = ty_dec_bound(t);
+    /* unsigned: v stays below bound <= 10^18, so v * 10 + 9 < 2^64 */
+    uint64_t v = 0, bound = (uint64_t)ty_dec_bound(t);
     for (int k = 0; k < keep; k++) {
         v = v * 10 + (dig[k] - '0');
         if (v >= bound)
@@ -76,7 +77,7 @@ int dec_parse(const char *s, size_t n, struct ty t, int64_t *out)
                 return -ERANGE;
         }
     }
-    *out = neg ? -v : v;
+    *out = neg ? -(int64_t)v : (int64_t)v;
     return 0;
 }
 
