@@ -358,7 +358,7 @@ static int parse_ticks(const char *s, size_t n, int prec, int64_t *out)
 /* One value of s[0..n) into row i of out (fixed kinds); -1 when it does not parse. */
 static int parse_one(const char *s, size_t n, struct col *out, uint32_t i)
 {
-    int neg;
+    int neg, r;
     uint64_t m;
     struct ty t = out->ty;
     if (ty_is_int(t)) {
@@ -417,9 +417,9 @@ static int parse_one(const char *s, size_t n, struct col *out, uint32_t i)
             return -1;
         ((uint16_t *)out->data)[i] = (uint16_t)(tk / 86400);
         return 0;
-    case TY_DECIMAL:
-        if (dec_parse(s, n, t, &tk))
-            return -1;
+    case TY_DECIMAL: /* -2: a number, but out of range */
+        if ((r = dec_parse(s, n, t, &tk)))
+            return r == -ERANGE ? -2 : -1;
         ((int64_t *)out->data)[i] = tk;
         return 0;
     }
@@ -447,8 +447,15 @@ static int from_text(struct fn_ctx *ctx, const struct col *in, const uint8_t *sk
             continue;
         size_t len;
         const char *s = col_str(in, i, &len);
-        if (parse_one(s, len, out, i) == 0)
+        int r = parse_one(s, len, out, i);
+        if (r == 0)
             continue;
+        if (mode == FN_CONV_STRICT && r == -2) {
+            char tn[TY_MAX_NAME];
+            return fn_errorf(ctx, "decimal overflow: '%.*s%s' out of range for %s",
+                             (int)(len > 60 ? 60 : len), s, len > 60 ? "..." : "",
+                             fn_ty_str(fn_plain(out->ty), tn));
+        }
         if (mode == FN_CONV_STRICT)
             return parse_error(ctx, s, len, out->ty);
         memset((char *)out->data + (size_t)i * w, 0, w);
