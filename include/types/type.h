@@ -7,7 +7,8 @@
  * (UTC); datetime64(p) as int64_t ticks of 10^-p seconds; string as offsets
  * plus bytes (see block.h); date as uint16_t days since the epoch;
  * nothing (the NULL literal's type) as one zero byte; interval as int64_t
- * units (the unit in prec, enum ty_unit). Nullable is a flag on any kind.
+ * units (the unit in prec, enum ty_unit); decimal(p, s) as int64_t holding
+ * value * 10^s (p <= 18; p in prec, s in scale). Nullable is a flag on any kind.
  *
  * Intervals are the type of `INTERVAL 5 MINUTE` and `5m` (ClickHouse's
  * IntervalMinute): a count of one calendar or clock unit, so that
@@ -31,14 +32,21 @@ enum ty_kind {
     TY_DATE,     /* uint16_t days since 1970-01-01 */
     TY_NOTHING,  /* the type of a bare NULL literal: always nullable, 1 byte */
     TY_INTERVAL, /* int64_t count of the unit in prec (enum ty_unit); not a column type */
+    TY_DECIMAL,  /* decimal(p, s): int64_t scaled by 10^s; p (1..18) in prec, s in scale */
     TY_KIND_END
 };
 
 struct ty {
     uint8_t kind;     /* enum ty_kind */
     uint8_t nullable; /* 0 or 1 */
-    uint8_t prec;     /* datetime64 precision 0..9; interval: enum ty_unit */
+    uint8_t prec;     /* datetime64 precision 0..9; interval: enum ty_unit; decimal: p */
+    uint8_t scale;    /* decimal: s, 0..p (0 for other kinds) */
 };
+
+/* Decimals: ClickHouse's Decimal(P, S) for P up to 18 (Decimal32 and
+ * Decimal64), stored as the int64_t value * 10^S. Wider precisions
+ * (ClickHouse's Decimal128/256) are refused with an error. */
+#define TY_DECIMAL_MAX_PREC 18
 
 /* Interval units, finest first (names: "second", ...; types "interval_second"). */
 enum ty_unit {
@@ -56,6 +64,19 @@ int ty_is_int(struct ty t);      /* any of int8..uint64 */
 int ty_is_signed(struct ty t);   /* int8..int64 */
 int ty_is_float(struct ty t);
 int ty_equal(struct ty a, struct ty b);
+/* 10^e for e in 0..18. */
+int64_t ty_pow10(int e);
+/* Exclusive bound of a decimal(p, s)'s stored integer: 10^p. */
+static inline int64_t ty_dec_bound(struct ty t)
+{
+    return ty_pow10(t.prec);
+}
+/* decimal(p, s) (not nullable); p and s unchecked. */
+static inline struct ty ty_decimal(int p, int s)
+{
+    struct ty t = {TY_DECIMAL, 0, (uint8_t)p, (uint8_t)s};
+    return t;
+}
 
 /*
  * Build a type from its SQL name (case-insensitive: "int32", "DateTime64",

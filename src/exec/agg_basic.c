@@ -93,10 +93,26 @@ static void num_init(const struct agg_bind *b, void *state)
             AGG_EACH(states, rows, n, ((union num *)st)->FIELD += CAST COL_AT(x, T, r));           \
         break
 
+/* Decimals add with an overflow check: a sum past int64 fails the query
+ * (ClickHouse sums into decimal128 instead; ours stop at 18 digits). */
+static int add_decimals(void *const *states, const struct col *x, const uint32_t *rows,
+                        uint32_t n, int with_count)
+{
+    int bad = 0;
+    AGG_EACH(states, rows, n, {
+        int64_t *sum = with_count ? &((struct avg_st *)st)->sum.i : &((union num *)st)->i;
+        bad |= __builtin_add_overflow(*sum, COL_AT(x, int64_t, r), sum);
+        if (with_count)
+            ((struct avg_st *)st)->n++;
+    });
+    return bad ? -ERANGE : 0;
+}
+
 static int add_nums(void *const *states, const struct col *x, const uint32_t *rows, uint32_t n,
                     int with_count)
 {
     switch (x->ty.kind) {
+    case TY_DECIMAL: return add_decimals(states, x, rows, n, with_count);
         SUM_KIND(TY_INT8, int8_t, u, (uint64_t)(int64_t));
         SUM_KIND(TY_INT16, int16_t, u, (uint64_t)(int64_t));
         SUM_KIND(TY_INT32, int32_t, u, (uint64_t)(int64_t));
@@ -130,6 +146,11 @@ static void num_merge_into(int is_float, union num *dst, const union num *src)
 
 static int sum_merge(const struct agg_bind *b, void *dst, const void *src)
 {
+    if (b->ret.kind == TY_DECIMAL) /* checked, as in add_decimals */
+        return __builtin_add_overflow(((union num *)dst)->i, ((const union num *)src)->i,
+                                      &((union num *)dst)->i)
+                   ? -ERANGE
+                   : 0;
     num_merge_into(b->ret.kind == TY_FLOAT64, dst, src);
     return 0;
 }
@@ -144,7 +165,7 @@ static int sum_finalize(const struct agg_bind *b, const void *state, struct col 
 static int numeric_arg(struct agg_bind *b, const char *name)
 {
     struct ty t = b->arg_ty[0];
-    if (!ty_is_int(t) && !ty_is_float(t) && t.kind != TY_BOOL) {
+    if (!ty_is_int(t) && !ty_is_float(t) && t.kind != TY_BOOL && t.kind != TY_DECIMAL) {
         char tn[TY_MAX_NAME];
         ty_name(t, tn);
         return agg_bind_fail(b, 0, "%s expects a number, got %s", name, tn);
@@ -160,7 +181,10 @@ static int sum_bind(struct agg_bind *b)
     if ((rc = numeric_arg(b, "sum")))
         return rc;
     struct ty t = b->arg_ty[0];
-    agg_ret(b, (struct ty){ty_is_float(t) ? TY_FLOAT64 : ty_is_signed(t) ? TY_INT64 : TY_UINT64,
+    if (t.kind == TY_DECIMAL) /* ClickHouse: decimal128(s); ours stop at 18 digits */
+        agg_ret(b, ty_decimal(TY_DECIMAL_MAX_PREC, t.scale));
+    else
+        agg_ret(b, (struct ty){ty_is_float(t) ? TY_FLOAT64 : ty_is_signed(t) ? TY_INT64 : TY_UINT64,
                            0, 0});
     b->ops = (struct agg_ops){sizeof(union num), num_init, sum_add, sum_merge, sum_finalize,
                               NULL, agg_save_raw, agg_load_raw};
@@ -178,7 +202,12 @@ static int avg_merge(const struct agg_bind *b, void *dst, const void *src)
 {
     struct avg_st *d = dst;
     const struct avg_st *s = src;
-    num_merge_into(ty_is_float(b->arg_ty[0]), &d->sum, &s->sum);
+    if (b->arg_ty[0].kind == TY_DECIMAL) {
+        if (__builtin_add_overflow(d->sum.i, s->sum.i, &d->sum.i))
+            return -ERANGE;
+    } else {
+        num_merge_into(ty_is_float(b->arg_ty[0]), &d->sum, &s->sum);
+    }
     d->n += s->n;
     return 0;
 }
@@ -187,7 +216,11 @@ static int avg_finalize(const struct agg_bind *b, const void *state, struct col 
 {
     const struct avg_st *s = state;
     struct ty t = b->arg_ty[0];
-    double sum = ty_is_float(t) ? s->sum.f : ty_is_signed(t) ? (double)s->sum.i : (double)s->sum.u;
+    double sum = ty_is_float(t) ? s->sum.f
+                 : t.kind == TY_DECIMAL
+                     ? (double)s->sum.i / (double)ty_pow10(t.scale) /* ClickHouse: float64 */
+                 : ty_is_signed(t) ? (double)s->sum.i
+                                   : (double)s->sum.u;
     double v = s->n ? sum / (double)s->n : NAN;
     return col_push_fixed(out, &v);
 }

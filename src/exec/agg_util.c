@@ -47,6 +47,7 @@ int agg_cls(struct ty t)
     case TY_INT64:
     case TY_DATETIME:
     case TY_DATETIME64:
+    case TY_DECIMAL: /* int64 scaled: min, max, order as integers */
     case TY_DATE: return AGG_I;
     case TY_FLOAT32:
     case TY_FLOAT64: return AGG_F;
@@ -284,7 +285,8 @@ static int param_num(struct agg_bind *b, uint32_t i, const char *what, struct va
     *v = b->params[i];
     int cls = agg_cls(v->ty);
     if (v->is_null || (cls != AGG_I && cls != AGG_U && cls != AGG_F) ||
-        v->ty.kind == TY_DATETIME || v->ty.kind == TY_DATETIME64 || v->ty.kind == TY_DATE)
+        v->ty.kind == TY_DATETIME || v->ty.kind == TY_DATETIME64 || v->ty.kind == TY_DATE ||
+        v->ty.kind == TY_DECIMAL)
         return agg_bind_fail(b, (int)(b->nargs + i), "%s must be a number", what);
     return cls;
 }

@@ -378,9 +378,121 @@ static int bind_time_arith(struct fn_bind *b, enum op op)
     return 1;
 }
 
+/* ---- decimals ------------------------------------------------------------ */
+
+/* Decimal arithmetic (ClickHouse): integers take part as decimals of scale
+ * 0; plus and minus give the larger scale, multiply the sum of the
+ * scales, divide the dividend's scale (the decimal's when the dividend is
+ * an integer; digits beyond it are discarded). The result's precision is
+ * that of its storage: 9 when both sides fit decimal32 (and integers of
+ * up to 32 bits), else 18. Overflow of the int64 storage is an error, as
+ * with ClickHouse's decimal_check_overflow; a decimal with a float gives
+ * float64. Each row runs in __int128, then must fit int64. */
+static int dec_overflow(struct fn_ctx *ctx, enum op op)
+{
+    static const char *const name[] = {"plus", "minus", "multiply", "divide"};
+    return fn_errorf(ctx, "decimal math overflow in %s", name[op]);
+}
+
+static inline int pow10_128(int e, __int128 *out)
+{
+    __int128 r = 1;
+    for (int i = 0; i < e; i++)
+        if (__builtin_mul_overflow(r, 10, &r))
+            return -1;
+    *out = r;
+    return 0;
+}
+
+static int k_dec(const struct fn_bind *b, struct fn_ctx *ctx, const struct col *const *args,
+                 const uint8_t *nulls, uint32_t n, struct col *out, enum op op)
+{
+    const int64_t *x = args[0]->data, *y = args[1]->data;
+    int64_t *o = out->data;
+    int sa = args[0]->ty.scale, sc = args[1]->ty.scale, sr = out->ty.scale;
+    __int128 ma = 1, mc = 1, md = 1;
+    if (op == OP_PLUS || op == OP_MINUS) {
+        pow10_128(sr - sa, &ma);
+        pow10_128(sr - sc, &mc);
+    } else if (op == OP_DIVIDE && pow10_128(sr - sa + sc, &md)) {
+        return dec_overflow(ctx, op);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        __int128 r;
+        if (nulls && nulls[i]) {
+            o[i] = 0;
+            continue;
+        }
+        switch (op) {
+        case OP_PLUS: r = (__int128)x[i] * ma + (__int128)y[i] * mc; break;
+        case OP_MINUS: r = (__int128)x[i] * ma - (__int128)y[i] * mc; break;
+        case OP_MULTIPLY: r = (__int128)x[i] * y[i]; break;
+        default:
+            if (y[i] == 0)
+                return fn_errorf(ctx, "division by zero");
+            if (__builtin_mul_overflow((__int128)x[i], md, &r))
+                return dec_overflow(ctx, op);
+            r /= y[i];
+            break;
+        }
+        if (r > INT64_MAX || r < INT64_MIN)
+            return dec_overflow(ctx, op);
+        o[i] = (int64_t)r;
+    }
+    fn_fixed_done(out, n);
+    return 0;
+}
+static int k_dec_plus(KERNEL_ARGS) { return k_dec(b, ctx, args, nulls, n, out, OP_PLUS); }
+static int k_dec_minus(KERNEL_ARGS) { return k_dec(b, ctx, args, nulls, n, out, OP_MINUS); }
+static int k_dec_multiply(KERNEL_ARGS) { return k_dec(b, ctx, args, nulls, n, out, OP_MULTIPLY); }
+static int k_dec_divide(KERNEL_ARGS) { return k_dec(b, ctx, args, nulls, n, out, OP_DIVIDE); }
+
+/* plus/minus/multiply/divide with a decimal on either side. */
+static int bind_dec_arith(struct fn_bind *b, enum op op)
+{
+    struct ty a = fn_plain(b->arg_ty[0]), c = fn_plain(b->arg_ty[1]);
+    if (ty_is_float(a) || ty_is_float(c)) {
+        b->cast_to[0] = b->cast_to[1] = b->ret = fn_ty(TY_FLOAT64);
+        b->kernel = op == OP_PLUS ? plus_f64 : op == OP_MINUS ? minus_f64
+                    : op == OP_MULTIPLY ? multiply_f64 : divide_f64;
+        return 0;
+    }
+    for (int i = 0; i < 2; i++) {
+        struct ty t = i ? c : a;
+        if (t.kind != TY_DECIMAL && !ty_is_int(t) && t.kind != TY_BOOL)
+            return type_error(b, op);
+    }
+    int wide = 0;
+    for (int i = 0; i < 2; i++) {
+        struct ty t = i ? c : a;
+        wide |= t.kind == TY_DECIMAL ? t.prec > 9 : ty_width(t) > 4;
+        if (t.kind != TY_DECIMAL)
+            b->cast_to[i] = ty_decimal(TY_DECIMAL_MAX_PREC, 0);
+    }
+    int sa = a.kind == TY_DECIMAL ? a.scale : 0, sc = c.kind == TY_DECIMAL ? c.scale : 0, sr;
+    switch (op) {
+    case OP_PLUS:
+    case OP_MINUS: sr = sa > sc ? sa : sc; break;
+    case OP_MULTIPLY: sr = sa + sc; break;
+    default: sr = a.kind == TY_DECIMAL ? sa : sc; break;
+    }
+    int pr = wide ? TY_DECIMAL_MAX_PREC : 9;
+    if (sr > pr) {
+        char x[TY_MAX_NAME], y[TY_MAX_NAME];
+        return fn_bind_fail(b, 1, "decimal result scale %d of %s and %s is above precision %d",
+                            sr, fn_ty_str(a, x), fn_ty_str(c, y), pr);
+    }
+    b->ret = ty_decimal(pr, sr);
+    b->kernel = op == OP_PLUS ? k_dec_plus : op == OP_MINUS ? k_dec_minus
+                : op == OP_MULTIPLY ? k_dec_multiply : k_dec_divide;
+    return 0;
+}
+
 static int bind_arith(struct fn_bind *b, enum op op)
 {
     struct ty a = fn_plain(b->arg_ty[0]), c = fn_plain(b->arg_ty[1]);
+    if ((a.kind == TY_DECIMAL || c.kind == TY_DECIMAL) && op <= OP_DIVIDE)
+        return bind_dec_arith(b, op);
     if (op == OP_PLUS || op == OP_MINUS) {
         int rc = bind_time_arith(b, op);
         if (rc <= 0)
@@ -441,7 +553,7 @@ static const fn_kernel negate_k[TY_KIND_END] = {FN_SINT_KINDS(NEG_ENTRY) FN_FLOA
 static int bind_negate(struct fn_bind *b)
 {
     struct ty a = fn_plain(b->arg_ty[0]), r;
-    if (a.kind == TY_INTERVAL) {
+    if (a.kind == TY_INTERVAL || a.kind == TY_DECIMAL) {
         b->ret = a;
         b->kernel = negate_i64;
         return 0;
@@ -468,6 +580,11 @@ static int k_copy(KERNEL_ARGS)
 static int bind_abs(struct fn_bind *b)
 {
     struct ty a = fn_plain(b->arg_ty[0]);
+    if (a.kind == TY_DECIMAL) { /* same type; the kernel's uint64 has the same bits */
+        b->ret = a;
+        b->kernel = abs_i64;
+        return 0;
+    }
     if (!fn_is_num(a))
         return fn_bad_arg(b, "abs", 0, "a number");
     if (a.kind == TY_BOOL)

@@ -131,6 +131,64 @@ static int ne_str(KERNEL_ARGS)
 }
 static const fn_kernel str_k[NOPS] = {eq_str, ne_str, lt_str, gt_str, le_str, ge_str};
 
+/* Decimals (integers cast to decimal(18, 0)) compared at the larger scale
+ * in __int128, so that no rescaling overflows; the operator is the state. */
+static int k_dec_cmp(KERNEL_ARGS)
+{
+    const int64_t *x = args[0]->data, *y = args[1]->data;
+    uint8_t *o = out->data;
+    int sa = args[0]->ty.scale, sc = args[1]->ty.scale;
+    __int128 ma = 1, mc = 1;
+    for (int i = sa; i < sc; i++)
+        ma *= 10;
+    for (int i = sc; i < sa; i++)
+        mc *= 10;
+    enum cmp_op op = *(const enum cmp_op *)b->state;
+    for (uint32_t i = 0; i < n; i++) {
+        __int128 l = (__int128)x[i] * ma, r = (__int128)y[i] * mc;
+        int c = (l > r) - (l < r);
+        switch (op) {
+        case EQ: o[i] = c == 0; break;
+        case NE: o[i] = c != 0; break;
+        case LT: o[i] = c < 0; break;
+        case GT: o[i] = c > 0; break;
+        case LE: o[i] = c <= 0; break;
+        default: o[i] = c >= 0; break;
+        }
+    }
+    fn_fixed_done(out, n);
+    return 0;
+}
+static const enum cmp_op cmp_ops[NOPS] = {EQ, NE, LT, GT, LE, GE};
+
+/* A decimal against a decimal, an integer, a float (as float64) or a
+ * constant string (parsed as the decimal's type); 1 when not such a pair. */
+static int bind_dec_cmp(struct fn_bind *b, enum cmp_op op)
+{
+    struct ty a = fn_plain(b->arg_ty[0]), c = fn_plain(b->arg_ty[1]);
+    if (a.kind != TY_DECIMAL && c.kind != TY_DECIMAL)
+        return 1;
+    if (ty_is_float(a) || ty_is_float(c)) {
+        b->cast_to[0] = b->cast_to[1] = fn_ty(TY_FLOAT64);
+        b->kernel = num_k[TY_FLOAT64][op];
+        return 0;
+    }
+    for (uint32_t i = 0; i < 2; i++) {
+        struct ty t = i ? c : a, other = i ? a : c;
+        if (t.kind == TY_DECIMAL)
+            continue;
+        if (ty_is_int(t) || t.kind == TY_BOOL)
+            b->cast_to[i] = ty_decimal(TY_DECIMAL_MAX_PREC, 0);
+        else if (t.kind == TY_STRING && fn_const(b, i))
+            b->cast_to[i] = other;
+        else
+            return -EINVAL;
+    }
+    b->state = (void *)&cmp_ops[op];
+    b->kernel = k_dec_cmp;
+    return 0;
+}
+
 /* The type both sides of a comparison are brought to; -EINVAL when none. */
 static int compare_type(const struct fn_bind *b, struct ty *out)
 {
@@ -168,7 +226,10 @@ static int bind_cmp(struct fn_bind *b, enum cmp_op op)
         b->kernel = (left_signed ? iu_k : ui_k)[op];
         return 0;
     }
-    if (compare_type(b, &t)) {
+    int rc = bind_dec_cmp(b, op);
+    if (rc <= 0 && rc != -EINVAL)
+        return rc;
+    if (rc == -EINVAL || compare_type(b, &t)) {
         char x[TY_MAX_NAME], y[TY_MAX_NAME];
         return fn_bind_fail(b, 1, "%s cannot compare %s and %s", cmp_name[op],
                             fn_ty_str(a, x), fn_ty_str(c, y));
@@ -226,11 +287,13 @@ static int greatest_str(KERNEL_ARGS) { return pick_str(b, ctx, args, nulls, n, o
 static const fn_kernel least_k[TY_KIND_END] = {
     FN_NUM_KINDS(LEAST_ENTRY)[TY_BOOL] = least_u8, [TY_DATE] = least_u16,
     [TY_DATETIME] = least_u32, [TY_DATETIME64] = least_i64, [TY_INTERVAL] = least_i64,
+    [TY_DECIMAL] = least_i64,
     [TY_STRING] = least_str,
 };
 static const fn_kernel greatest_k[TY_KIND_END] = {
     FN_NUM_KINDS(GREATEST_ENTRY)[TY_BOOL] = greatest_u8, [TY_DATE] = greatest_u16,
     [TY_DATETIME] = greatest_u32, [TY_DATETIME64] = greatest_i64, [TY_INTERVAL] = greatest_i64,
+    [TY_DECIMAL] = greatest_i64,
     [TY_STRING] = greatest_str,
 };
 

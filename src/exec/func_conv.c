@@ -25,6 +25,7 @@
 #include "func_impl.h"
 #include "format/json_out.h"
 #include "types/datetime.h"
+#include "types/decimal.h"
 
 /* ---- float to integer without undefined behaviour --------------------- */
 
@@ -357,7 +358,7 @@ static int parse_ticks(const char *s, size_t n, int prec, int64_t *out)
 /* One value of s[0..n) into row i of out (fixed kinds); -1 when it does not parse. */
 static int parse_one(const char *s, size_t n, struct col *out, uint32_t i)
 {
-    int neg;
+    int neg, r;
     uint64_t m;
     struct ty t = out->ty;
     if (ty_is_int(t)) {
@@ -416,6 +417,11 @@ static int parse_one(const char *s, size_t n, struct col *out, uint32_t i)
             return -1;
         ((uint16_t *)out->data)[i] = (uint16_t)(tk / 86400);
         return 0;
+    case TY_DECIMAL: /* -2: a number, but out of range */
+        if ((r = dec_parse(s, n, t, &tk)))
+            return r == -ERANGE ? -2 : -1;
+        ((int64_t *)out->data)[i] = tk;
+        return 0;
     }
     return -1;
 }
@@ -441,14 +447,116 @@ static int from_text(struct fn_ctx *ctx, const struct col *in, const uint8_t *sk
             continue;
         size_t len;
         const char *s = col_str(in, i, &len);
-        if (parse_one(s, len, out, i) == 0)
+        int r = parse_one(s, len, out, i);
+        if (r == 0)
             continue;
+        if (mode == FN_CONV_STRICT && r == -2) {
+            char tn[TY_MAX_NAME];
+            return fn_errorf(ctx, "decimal overflow: '%.*s%s' out of range for %s",
+                             (int)(len > 60 ? 60 : len), s, len > 60 ? "..." : "",
+                             fn_ty_str(fn_plain(out->ty), tn));
+        }
         if (mode == FN_CONV_STRICT)
             return parse_error(ctx, s, len, out->ty);
         memset((char *)out->data + (size_t)i * w, 0, w);
         if (mode == FN_CONV_OR_NULL && out->nulls)
             out->nulls[i] = 1;
     }
+    return 0;
+}
+
+/* ---- decimals ------------------------------------------------------------ */
+
+/* Row i's value of a number or decimal column into decimal type t:
+ * 0 or -ERANGE (ClickHouse's "decimal overflow"). */
+static int to_dec_one(const struct col *in, uint32_t i, struct ty t, int64_t *out)
+{
+    int64_t v;
+    switch (in->ty.kind) {
+    case TY_DECIMAL:
+        if (dec_rescale(COL_AT(in, int64_t, i), in->ty.scale, t.scale, &v))
+            return -ERANGE;
+        break;
+    case TY_FLOAT32: return dec_from_double(COL_AT(in, float, i), t, out);
+    case TY_FLOAT64: return dec_from_double(COL_AT(in, double, i), t, out);
+    case TY_UINT64:
+        if (COL_AT(in, uint64_t, i) > (uint64_t)INT64_MAX)
+            return -ERANGE;
+        v = (int64_t)COL_AT(in, uint64_t, i);
+        goto scale;
+    default:
+        v = 0; /* other kinds do not get here: convertible() */
+        switch (in->ty.kind) {
+#define ONE_CASE(kf, Tf, sf) case kf: v = (int64_t)COL_AT(in, Tf, i); break;
+            FN_INT_KINDS(ONE_CASE)
+        case TY_BOOL: v = COL_AT(in, uint8_t, i); break;
+#undef ONE_CASE
+        }
+    scale:
+        if (__builtin_mul_overflow(v, ty_pow10(t.scale), &v))
+            return -ERANGE;
+    }
+    if (!dec_fits(v, t))
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+/* Row i of a decimal column into row i of number column out: integers
+ * truncate toward zero and must fit (-ERANGE), floats divide. */
+static int from_dec_one(const struct col *in, uint32_t i, struct col *out)
+{
+    int64_t v = COL_AT(in, int64_t, i), q = v / ty_pow10(in->ty.scale);
+    struct ty t = out->ty;
+    switch (t.kind) {
+    case TY_FLOAT32: ((float *)out->data)[i] = (float)dec_to_double(v, in->ty.scale); return 0;
+    case TY_FLOAT64: ((double *)out->data)[i] = dec_to_double(v, in->ty.scale); return 0;
+    case TY_BOOL: ((uint8_t *)out->data)[i] = v != 0; return 0;
+    }
+    size_t w = ty_width(t);
+    if (ty_is_signed(t)) {
+        int64_t lim = w >= 8 ? INT64_MAX : ((int64_t)1 << (8 * w - 1)) - 1;
+        if (q > lim || q < -lim - 1)
+            return -ERANGE;
+    } else if (q < 0 || (w < 8 && (uint64_t)q >> (8 * w))) {
+        return -ERANGE;
+    }
+    store_i64(&q, 1, &(struct col){.ty = t, .data = (char *)out->data + i * w});
+    return 0;
+}
+
+static int dec_conv(struct fn_ctx *ctx, const struct col *in, const uint8_t *skip, uint32_t n,
+                    enum fn_conv_mode mode, struct col *out)
+{
+    size_t w = ty_width(out->ty);
+    memset(out->data, 0, (size_t)n * w);
+    if (out->nulls)
+        memset(out->nulls, 0, n);
+    for (uint32_t i = 0; i < n; i++) {
+        if ((skip && skip[i]) || col_is_null(in, i))
+            continue;
+        int64_t v;
+        int rc = out->ty.kind == TY_DECIMAL ? to_dec_one(in, i, out->ty, &v)
+                                            : from_dec_one(in, i, out);
+        if (rc == 0) {
+            if (out->ty.kind == TY_DECIMAL)
+                ((int64_t *)out->data)[i] = v;
+            continue;
+        }
+        if (mode == FN_CONV_STRICT) {
+            char a[TY_MAX_NAME], b[TY_MAX_NAME], txt[FMT_FIXED_MAX];
+            size_t len = fmt_fixed_text(in, i, txt);
+            return fn_errorf(ctx, "decimal overflow: %.*s (%s) out of range for %s", (int)len, txt,
+                             fn_ty_str(fn_plain(in->ty), a), fn_ty_str(fn_plain(out->ty), b));
+        }
+        memset((char *)out->data + (size_t)i * w, 0, w);
+        if (mode == FN_CONV_OR_NULL && out->nulls)
+            out->nulls[i] = 1;
+    }
+    out->n = n;
+    if (out->nulls)
+        for (uint32_t i = 0; i < n; i++)
+            out->nulls[i] |= col_is_null(in, i);
     return 0;
 }
 
@@ -464,6 +572,9 @@ static int convertible(struct ty from, struct ty to)
         return 1;
     if (f == t)
         return f != TY_INTERVAL || from.prec == to.prec;
+    if (f == TY_DECIMAL || t == TY_DECIMAL) /* numbers and text (above) only */
+        return (f == TY_DECIMAL || fn_is_num(from) || f == TY_STRING) &&
+               (t == TY_DECIMAL || fn_is_num(to));
     if (t == TY_INTERVAL)
         return ty_is_int(from) || ty_is_float(from);
     if (f == TY_INTERVAL)
@@ -517,6 +628,9 @@ int fn_conv(struct fn_ctx *ctx, const struct col *in, const uint8_t *skip, uint3
                 out->nulls[i] |= in->nulls[i];
         return 0;
     }
+    if ((from.kind == TY_DECIMAL || to.kind == TY_DECIMAL) &&
+        (from.kind != to.kind || from.scale != to.scale || from.prec > to.prec))
+        return dec_conv(ctx, in, skip, n, mode, out);
     if (from.kind == to.kind && (from.kind != TY_DATETIME64 || from.prec == to.prec)) {
         memcpy(out->data, in->data, (size_t)n * ty_width(to));
     } else if (fn_is_num(from) && fn_is_num(to)) {
@@ -624,7 +738,11 @@ static int bind_cast(struct fn_bind *b)
         return fn_bind_fail(b, 1, "cast: unknown type '%.*s'", 40, v->v.s.p);
     memcpy(name, v->v.s.p, v->v.s.n);
     name[v->v.s.n] = 0;
-    if (ty_parse(name, &to) || to.kind == TY_NOTHING)
+    int prc = ty_parse(name, &to);
+    if (prc == -ERANGE)
+        return fn_bind_fail(b, 1, "cast: decimal precision above %d is not supported ('%s')",
+                            TY_DECIMAL_MAX_PREC, name);
+    if (prc || to.kind == TY_NOTHING)
         return fn_bind_fail(b, 1, "cast: unknown type '%s'", name);
     /* NULLs stay NULL (the cast is FN_OWN_NULLS so that CAST(NULL AS
      * nullable(int32)) has that type, not nothing) */
@@ -729,6 +847,42 @@ static int bind_to_dt64_or_zero(struct fn_bind *b)
     return bind_dt64(b, "to_datetime64_or_zero", FN_CONV_OR_ZERO);
 }
 
+/* to_decimal32/64/128(x, s) and variants: decimal(9 | 18 | 38, s). */
+static int bind_dec(struct fn_bind *b, const char *name, int prec, enum fn_conv_mode mode)
+{
+    const struct val *s = fn_const(b, 1);
+    int64_t sc = s && ty_is_int(s->ty) ? fn_val_i64(s) : -1;
+    if (sc < 0 || sc > prec) {
+        char what[40];
+        snprintf(what, sizeof what, "a constant scale 0..%d", prec);
+        return fn_bad_arg(b, name, 1, what);
+    }
+    if (prec > TY_DECIMAL_MAX_PREC)
+        return fn_bind_fail(b, -1, "%s: decimal precision above %d is not supported", name,
+                            TY_DECIMAL_MAX_PREC);
+    return bind_to(b, name, ty_decimal(prec, (int)sc), mode);
+}
+#define DEC_BINDS(bits, prec)                                                                  \
+    static int bind_to_dec##bits(struct fn_bind *b)                                            \
+    {                                                                                          \
+        return bind_dec(b, "to_decimal" #bits, prec, FN_CONV_STRICT);                          \
+    }                                                                                          \
+    static int bind_to_dec##bits##_or_null(struct fn_bind *b)                                  \
+    {                                                                                          \
+        return bind_dec(b, "to_decimal" #bits "_or_null", prec, FN_CONV_OR_NULL);              \
+    }                                                                                          \
+    static int bind_to_dec##bits##_or_zero(struct fn_bind *b)                                  \
+    {                                                                                          \
+        return bind_dec(b, "to_decimal" #bits "_or_zero", prec, FN_CONV_OR_ZERO);              \
+    }
+DEC_BINDS(32, 9)
+DEC_BINDS(64, 18)
+DEC_BINDS(128, 38)
+#define DEC_ENTRIES(bits)                                                    \
+    {"to_decimal" #bits, 2, 2, 0, bind_to_dec##bits},                        \
+    {"to_decimal" #bits "_or_null", 2, 2, 0, bind_to_dec##bits##_or_null},   \
+    {"to_decimal" #bits "_or_zero", 2, 2, 0, bind_to_dec##bits##_or_zero},
+
 #define TO_ENTRIES(sfx, tname)                                 \
     {"to_" tname, 1, 1, 0, bind_to_##sfx},                     \
     {"to_" tname "_or_null", 1, 1, 0, bind_to_##sfx##_or_null}, \
@@ -756,5 +910,8 @@ const struct fn_scalar fn_conv_fns[] = {
     {"to_datetime64_or_zero", 2, 3, 0, bind_to_dt64_or_zero},
     {"to_string", 1, 2, 0, bind_to_string},
     {"to_type_name", 1, 1, FN_OWN_NULLS, bind_to_type_name},
+    DEC_ENTRIES(32)
+    DEC_ENTRIES(64)
+    DEC_ENTRIES(128)
 };
 const size_t fn_conv_fns_n = sizeof(fn_conv_fns) / sizeof(fn_conv_fns[0]);

@@ -195,7 +195,7 @@ static void want_kind(struct fn_bind *b, uint32_t first, uint32_t step, struct t
 {
     for (uint32_t i = first; i < b->nargs; i += step) {
         struct ty a = b->arg_ty[i];
-        b->cast_to[i] = (struct ty){t.kind, a.nullable || a.kind == TY_NOTHING, t.prec};
+        b->cast_to[i] = (struct ty){t.kind, a.nullable || a.kind == TY_NOTHING, t.prec, t.scale};
     }
 }
 
@@ -353,7 +353,7 @@ static int bind_null_if(struct fn_bind *b)
     if (fn_common_type(a, b->arg_ty[1], &c))
         return fn_bind_common(b, "null_if", 0, 1, &c);
     b->cast_to[1] = (struct ty){a.kind, b->arg_ty[1].nullable || b->arg_ty[1].kind == TY_NOTHING,
-                                a.prec};
+                                a.prec, a.scale};
     b->ret = fn_nullable(a);
     b->kernel = k_null_if;
     return 0;

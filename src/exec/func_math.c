@@ -44,8 +44,9 @@
 
 static int bind_f64(struct fn_bind *b, const char *name, fn_kernel k)
 {
-    for (uint32_t i = 0; i < b->nargs; i++)
-        if (!fn_is_num(b->arg_ty[i]) || b->arg_ty[i].kind == TY_BOOL)
+    for (uint32_t i = 0; i < b->nargs; i++) /* decimals too, as float64 (ClickHouse) */
+        if ((!fn_is_num(b->arg_ty[i]) && b->arg_ty[i].kind != TY_DECIMAL) ||
+            b->arg_ty[i].kind == TY_BOOL)
             return fn_bad_arg(b, name, i, "a number");
     for (uint32_t i = 0; i < b->nargs; i++)
         b->cast_to[i] = fn_ty(TY_FLOAT64);
@@ -111,6 +112,8 @@ static const fn_kernel sign_k[TY_KIND_END] = {FN_NUM_KINDS(SIGN_ENTRY)};
 static int bind_sign(struct fn_bind *b)
 {
     struct ty a = fn_plain(b->arg_ty[0]);
+    if (a.kind == TY_DECIMAL) /* its stored int64 has the value's sign: no cast */
+        a = fn_ty(TY_INT64);
     if (!fn_is_num(a) || a.kind == TY_BOOL)
         return fn_bad_arg(b, "sign", 0, "a number");
     b->ret = fn_ty(TY_INT8);
@@ -214,7 +217,8 @@ static int bind_rounding(struct fn_bind *b, const char *name, enum rmode mode)
 {
     struct ty a = fn_plain(b->arg_ty[0]);
     int64_t d = 0;
-    if (!fn_is_num(a) || a.kind == TY_BOOL)
+    int dec = a.kind == TY_DECIMAL;
+    if ((!fn_is_num(a) && !dec) || a.kind == TY_BOOL)
         return fn_bad_arg(b, name, 0, "a number");
     if (b->nargs > 1) {
         const struct val *v = fn_const(b, 1);
@@ -228,6 +232,10 @@ static int bind_rounding(struct fn_bind *b, const char *name, enum rmode mode)
     if (!r)
         return -ENOMEM;
     r->mode = mode;
+    /* a decimal keeps its type (ClickHouse): its stored integer is rounded
+     * to a multiple of 10^(s - N), as an integer is to 10^-N */
+    if (dec)
+        d -= a.scale;
     r->digits = (int)d;
     r->fscale = pow(10.0, (double)(d < 0 ? -d : d));
     /* 10^-N for integers; 0 past 10^18, where every value rounds to 0
@@ -237,7 +245,7 @@ static int bind_rounding(struct fn_bind *b, const char *name, enum rmode mode)
     b->state = r;
     b->state_free = free;
     b->ret = a;
-    b->kernel = round_k[a.kind];
+    b->kernel = dec ? round_i64 : round_k[a.kind];
     return 0;
 }
 

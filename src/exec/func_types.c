@@ -85,8 +85,34 @@ static int time_rank(struct ty t)
     return t.kind == TY_DATE ? 0 : t.kind == TY_DATETIME ? 1 : 2;
 }
 
+/* Integer digits a number kind needs as a decimal (bool: 1). */
+static int int_digits(struct ty t)
+{
+    if (t.kind == TY_DECIMAL)
+        return t.prec - t.scale;
+    static const int by_width[9] = {0, 3, 5, 0, 10, 0, 0, 0, 19};
+    return t.kind == TY_BOOL ? 1 : by_width[ty_width(t)];
+}
+
+/* Decimals meet decimals and integers at the larger scale and the most
+ * integer digits (ClickHouse; our precision stops at 18, where ClickHouse
+ * would go to decimal128); floats have no common type with them. */
+static int super_decimal(struct ty a, struct ty b, struct ty *out)
+{
+    struct ty o = a.kind == TY_DECIMAL ? b : a;
+    if (o.kind != TY_DECIMAL && !(ty_is_int(o) || o.kind == TY_BOOL))
+        return -EINVAL;
+    int s = a.scale > b.scale ? a.scale : b.scale; /* integers have scale 0 */
+    int ia = int_digits(a), ib = int_digits(b);
+    int p = (ia > ib ? ia : ib) + s;
+    *out = ty_decimal(p > TY_DECIMAL_MAX_PREC ? TY_DECIMAL_MAX_PREC : p, s);
+    return 0;
+}
+
 static int super_plain(struct ty a, struct ty b, struct ty *out)
 {
+    if (a.kind == TY_DECIMAL || b.kind == TY_DECIMAL)
+        return super_decimal(a, b, out);
     if (a.kind == b.kind) {
         if (a.kind == TY_INTERVAL && a.prec != b.prec)
             return -EINVAL;

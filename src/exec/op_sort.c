@@ -85,6 +85,7 @@ static int cmp_key(const struct op_sort_key *k, const struct col *ca, uint32_t r
     case TY_INT16: CMP_AS(int16_t); break;
     case TY_INT32: CMP_AS(int32_t); break;
     case TY_INT64:
+    case TY_DECIMAL:
     case TY_DATETIME64: CMP_AS(int64_t); break;
     case TY_FLOAT32:
     case TY_FLOAT64: {

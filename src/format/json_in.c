@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "types/datetime.h"
+#include "types/decimal.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -673,6 +674,35 @@ static int conv_string(struct fmt_json_in *p, struct col *c, const struct jval *
     }
 }
 
+/* decimal(p, s) from a number or a numeric string, read from its digits
+ * (no double in between): extra fraction digits are discarded as
+ * ClickHouse does; too many integer digits make the row malformed. */
+static int conv_decimal(struct fmt_json_in *p, int col, struct col *c, const struct jval *v)
+{
+    const char *t = v->s;
+    size_t tn = v->n;
+    char tname[TY_MAX_NAME], sn[48];
+    int64_t x;
+    int rc;
+    if (v->type == JV_STRING) {
+        if ((rc = str_text(p, v, &t, &tn)))
+            return rc;
+    } else if (v->type != JV_NUMBER) {
+        return wrong_type(p, col, v);
+    }
+    struct ty ty = c->ty;
+    ty.nullable = 0;
+    rc = dec_parse(t, tn, ty, &x);
+    if (rc == 0) {
+        col_put_fixed(c, &x, 8);
+        return 0;
+    }
+    ty_name(ty, tname);
+    if (rc == -ERANGE)
+        return fail_field(p, col, "number %s out of range for %s", snip(t, tn, sn), tname);
+    return fail_field(p, col, "cannot parse '%s' as %s", snip(t, tn, sn), tname);
+}
+
 static int time_range_error(struct fmt_json_in *p, int col, const char *s, size_t n)
 {
     char sn[48];
@@ -766,6 +796,7 @@ int fmt_json_convert(struct fmt_json_in *p, int col, const struct jval *v, struc
     case TY_DATETIME:
     case TY_DATETIME64:
     case TY_DATE: return conv_time(p, col, c, v);
+    case TY_DECIMAL: return conv_decimal(p, col, c, v);
     default:
         if (ty_is_int(c->ty))
             return conv_int(p, col, c, v);

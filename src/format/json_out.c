@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "types/datetime.h"
+#include "types/decimal.h"
 
 static const char digit_pairs[201] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -345,6 +346,8 @@ size_t fmt_fixed_text(const struct col *c, uint32_t r, char out[FMT_FIXED_MAX])
     case TY_DATETIME64: return dt_format(COL_AT(c, int64_t, r), c->ty.prec, out);
     case TY_DATE: /* the date part of midnight */
         return dt_format((int64_t)COL_AT(c, uint16_t, r) * 86400, 0, out) - 9;
+    case TY_DECIMAL: /* exactly s fraction digits; a JSON number, unquoted */
+        return dec_format(COL_AT(c, int64_t, r), c->ty.scale, out);
     default: return 0;
     }
     return (size_t)(p - out);

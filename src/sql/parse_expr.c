@@ -110,12 +110,35 @@ static const char *unit_fn(const struct sql_tok *t, int suffix_only)
     return NULL;
 }
 
+/* A decimal number literal's text ("-1.50", '_' dropped) in the arena, so
+ * that a decimal column can read it exactly; NULL for other spellings. */
+static const char *number_text(struct parser *p, const struct sql_tok *t, int neg)
+{
+    char *s = sql_p_arena_alloc(p->arena, (size_t)t->len + 2);
+    size_t n = 0;
+    if (!s)
+        return NULL;
+    if (neg)
+        s[n++] = '-';
+    for (uint32_t i = 0; i < t->len; i++) {
+        char c = t->p[i];
+        if (c == '_')
+            continue;
+        if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'))
+            return NULL;
+        s[n++] = c;
+    }
+    s[n] = '\0';
+    return s;
+}
+
 static int number_lit(struct parser *p, const struct sql_tok *t, int neg, struct sql_expr **out)
 {
     struct sql_expr *e = node(p, SX_LIT, sql_p_pos_of(t));
     int rc;
     if (!e)
         return sql_p_no_memory(p);
+    e->str = number_text(p, t, neg); /* NULL is fine: decimals then go through the value */
     if (sql_p_is_float_text(t)) {
         e->vkind = SQL_V_FLOAT;
         rc = sql_p_float_value(p, t, neg, &e->f);

@@ -405,7 +405,8 @@ int sql_p_float_value(struct parser *p, const struct sql_tok *t, int neg, double
 /* Canonical names ty_from_name knows; "nullable" last, for hints only. */
 static const char *const type_names[] = {
     "bool",   "int8",    "int16",   "int32",  "int64",    "uint8",      "uint16",  "uint32",
-    "uint64", "float32", "float64", "string", "datetime", "datetime64", "date", "nullable",
+    "uint64", "float32", "float64", "string", "datetime", "datetime64", "date", "decimal",
+    "decimal32", "decimal64", "decimal128", "nullable",
 };
 #define N_TYPE_NAMES ((int)(sizeof type_names / sizeof type_names[0]))
 
@@ -414,7 +415,7 @@ static const char *const type_aliases[][2] = {
     {"boolean", "bool"},    {"tinyint", "int8"},     {"smallint", "int16"}, {"int", "int32"},
     {"integer", "int32"},   {"bigint", "int64"},     {"float", "float32"},  {"real", "float32"},
     {"double", "float64"},  {"text", "string"},      {"varchar", "string"},
-    {"timestamp", "datetime"},
+    {"timestamp", "datetime"}, {"numeric", "decimal"},
 };
 
 /* The canonical name for a type token, or NULL when it names no type. */
@@ -479,8 +480,12 @@ static int plain_type(struct parser *p, const struct sql_tok *name, struct ty *t
     }
     if ((rc = type_params(p, params, &n, &first)))
         return rc;
-    if (ty_from_name(canon, canon_len, params, n, ty) == 0)
+    if ((rc = ty_from_name(canon, canon_len, params, n, ty)) == 0)
         return 0;
+    if (rc == -ERANGE)
+        return sql_p_fail_at(p, n > 0 ? &first : name, -EINVAL,
+                             "decimal precision above %d is not supported (decimal128 and wider)",
+                             TY_DECIMAL_MAX_PREC);
     if (n > 0)
         return sql_p_fail_at(p, &first, -EINVAL, "invalid parameter %s for type %s",
                        sql_p_culprit(p, &first, c), sql_p_culprit(p, name, c2));

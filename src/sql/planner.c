@@ -275,6 +275,27 @@ static struct ty fn_plain_ty(struct ty t)
     return t;
 }
 
+static int is_number_lit(const struct sql_expr *x)
+{
+    return x->kind == SX_LIT && x->str &&
+           (x->vkind == SQL_V_INT || x->vkind == SQL_V_UINT || x->vkind == SQL_V_FLOAT);
+}
+
+/* 1 when every value at position k is a number literal with its text, a
+ * string or NULL: then a decimal column reads the numbers from their text
+ * (12345678901234.5678 exactly), as ClickHouse's VALUES parser does,
+ * instead of through a float64. */
+static int decimal_literals(const struct sql_stmt *st, uint32_t k, uint32_t nv)
+{
+    for (uint32_t r = 0; r < st->u.insert.nrows; r++) {
+        const struct sql_expr *x = st->u.insert.values[(size_t)r * nv + k];
+        if (!is_number_lit(x) &&
+            !(x->kind == SX_LIT && (x->vkind == SQL_V_STRING || x->vkind == SQL_V_NULL)))
+            return 0;
+    }
+    return 1;
+}
+
 /* INSERT ... VALUES: one block built from constant rows, appended once. */
 static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng_stream *s,
                          int64_t now_ns, uint64_t *rows, struct sql_error *err)
@@ -286,6 +307,7 @@ static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng
     struct blk *tuple = NULL, *conv = NULL;
     struct ty *tys = NULL, *out_ty = NULL;
     struct xpr **conv_x = NULL, **vals = NULL;
+    uint8_t *as_text = NULL; /* per position: decimal literals read from their text */
     int rc;
 
     init_ctx(&ctx, now_ns);
@@ -297,19 +319,29 @@ static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng
      * '7') fit, and a NULL for a column that is not nullable is its default */
     vals = calloc((size_t)st->u.insert.nrows * nv + 1, sizeof(*vals));
     tys = calloc(nv + 1, sizeof(*tys));
-    if (!vals || !tys) {
+    as_text = calloc(nv + 1, 1);
+    if (!vals || !tys || !as_text) {
         rc = -ENOMEM;
         goto fail;
     }
     for (uint32_t c = 0; c < sc->ncols; c++)
-        if (src_of[c] >= 0)
+        if (src_of[c] >= 0) {
             tys[src_of[c]] = sc->cols[c].ty;
+            if (sc->cols[c].ty.kind == TY_DECIMAL)
+                as_text[src_of[c]] = decimal_literals(st, (uint32_t)src_of[c], nv);
+        }
     if ((rc = blk_create(tys, nv, &tuple)))
         goto fail;
     for (uint32_t r = 0; r < st->u.insert.nrows; r++)
         for (uint32_t k = 0; k < nv; k++) {
             const struct sql_expr *x = st->u.insert.values[(size_t)r * nv + k];
             struct xpr **v = &vals[(size_t)r * nv + k];
+            struct sql_expr text;
+            if (as_text[k] && is_number_lit(x)) { /* read exactly, as a string */
+                text = *x;
+                text.vkind = SQL_V_STRING;
+                x = &text;
+            }
             if ((rc = sql_bind_const(e, x, &ctx.fn, v, err)))
                 goto fail_msg;
             if ((*v)->kind != XPR_CONST) {
@@ -398,6 +430,7 @@ done:
     blk_unref(conv);
     free(out_ty);
     free(tys);
+    free(as_text);
     free_exprs(conv_x, conv_x ? sc->ncols : 0);
     free_exprs(vals, vals ? st->u.insert.nrows * nv : 0);
     return rc;

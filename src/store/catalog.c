@@ -161,8 +161,8 @@ static int parse(struct catalog *c, char *text)
             rc = parse_stream_line(line, &cur_id, &cur);
             if (rc)
                 goto fail;
-        } else if (cur && !strncmp(line, "col ", 4) &&
-                   sscanf(line, "col %63s %47s", cname, tname) == 2) {
+        } else if (cur && !strncmp(line, "col ", 4) && /* the type is the rest: "decimal(9, 2)" */
+                   sscanf(line, "col %63s %47[^\n]", cname, tname) == 2) {
             if (ty_parse(tname, &ty) || sch_add_col(cur, cname, ty))
                 goto fail;
         } else if (cur && !strcmp(line, "end")) {

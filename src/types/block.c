@@ -293,7 +293,7 @@ int blk_serialize(const struct blk *b, struct buf *out)
         rc = put_u32(out, b->nrows);
     for (uint32_t i = 0; i < b->ncols && !rc; i++) {
         const struct col *c = &b->cols[i];
-        uint8_t hdr[4] = {c->ty.kind, c->ty.nullable, c->ty.prec, 0};
+        uint8_t hdr[4] = {c->ty.kind, c->ty.nullable, c->ty.prec, c->ty.scale};
         rc = buf_append(out, hdr, 4);
         if (!rc && c->ty.nullable)
             rc = b->nrows ? buf_append(out, c->nulls, b->nrows) : 0;
@@ -398,9 +398,12 @@ int blk_deserialize(const void *p, size_t n, struct blk **out)
         const uint8_t *ch = take(&r, 4);
         rc = ERR_CORRUPT;
         if (!ch || ch[0] < TY_BOOL || ch[0] >= TY_KIND_END || ch[1] > 1 ||
-            ch[2] > (ch[0] == TY_INTERVAL ? TY_UNIT_END - 1 : 9))
+            ch[2] > (ch[0] == TY_INTERVAL  ? TY_UNIT_END - 1
+                     : ch[0] == TY_DECIMAL ? TY_DECIMAL_MAX_PREC
+                                           : 9) ||
+            (ch[0] == TY_DECIMAL ? ch[2] < 1 || ch[3] > ch[2] : ch[3] != 0))
             goto fail;
-        b->cols[i].ty = (struct ty){ch[0], ch[1], ch[2]};
+        b->cols[i].ty = (struct ty){ch[0], ch[1], ch[2], ch[3]};
         rc = read_col(&r, &b->cols[i], nrows);
         if (rc)
             goto fail;

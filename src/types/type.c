@@ -23,7 +23,7 @@ static const struct {
     {"uint16", TY_UINT16},     {"uint32", TY_UINT32},     {"uint64", TY_UINT64},
     {"float32", TY_FLOAT32},   {"float64", TY_FLOAT64},   {"string", TY_STRING},
     {"datetime", TY_DATETIME}, {"datetime64", TY_DATETIME64}, {"date", TY_DATE},
-    {"nothing", TY_NOTHING},
+    {"nothing", TY_NOTHING},   {"decimal", TY_DECIMAL},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -43,7 +43,7 @@ static const uint8_t widths[TY_KIND_END] = {
     [TY_INT64] = 8,   [TY_UINT8] = 1,    [TY_UINT16] = 2,   [TY_UINT32] = 4,
     [TY_UINT64] = 8,  [TY_FLOAT32] = 4,  [TY_FLOAT64] = 8,  [TY_STRING] = 0,
     [TY_DATETIME] = 4, [TY_DATETIME64] = 8, [TY_DATE] = 2, [TY_NOTHING] = 1,
-    [TY_INTERVAL] = 8,
+    [TY_INTERVAL] = 8, [TY_DECIMAL] = 8,
 };
 
 /* Interval units: the names ("interval_" + name is the type's name) and
@@ -108,7 +108,44 @@ int ty_is_float(struct ty t)
 int ty_equal(struct ty a, struct ty b)
 {
     return a.kind == b.kind && a.nullable == b.nullable &&
-           ((a.kind != TY_DATETIME64 && a.kind != TY_INTERVAL) || a.prec == b.prec);
+           ((a.kind != TY_DATETIME64 && a.kind != TY_INTERVAL && a.kind != TY_DECIMAL) ||
+            a.prec == b.prec) &&
+           (a.kind != TY_DECIMAL || a.scale == b.scale);
+}
+
+int64_t ty_pow10(int e)
+{
+    static const int64_t p10[19] = {
+        1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL, 100000000LL,
+        1000000000LL, 10000000000LL, 100000000000LL, 1000000000000LL, 10000000000000LL,
+        100000000000000LL, 1000000000000000LL, 10000000000000000LL, 100000000000000000LL,
+        1000000000000000000LL,
+    };
+    return e >= 0 && e <= 18 ? p10[e] : 0;
+}
+
+/* decimal(p, s), decimal(p) = decimal(p, 0), decimal = decimal(10, 0), and
+ * ClickHouse's decimal32(s) / decimal64(s) / decimal128(s) (p = 9, 18, 38).
+ * -ERANGE for precisions ClickHouse has but we do not store (19..76). */
+static int decimal_from(int64_t p, const int64_t *params, int nparams, int fixed, struct ty *out)
+{
+    int64_t s;
+    if (fixed) {
+        if (nparams != 1)
+            return -EINVAL;
+        s = params[0];
+    } else {
+        if (nparams > 2)
+            return -EINVAL;
+        p = nparams ? params[0] : 10;
+        s = nparams == 2 ? params[1] : 0;
+    }
+    if (p < 1 || p > 76 || s < 0 || s > p)
+        return -EINVAL;
+    if (p > TY_DECIMAL_MAX_PREC)
+        return -ERANGE;
+    *out = ty_decimal((int)p, (int)s);
+    return 0;
 }
 
 static int name_is(const char *name, size_t len, const char *want)
@@ -119,7 +156,14 @@ static int name_is(const char *name, size_t len, const char *want)
 int ty_from_name(const char *name, size_t name_len, const int64_t *params, int nparams,
                  struct ty *out)
 {
-    struct ty t = {0, 0, 0};
+    struct ty t = {0, 0, 0, 0};
+    static const struct {
+        const char *name;
+        int prec;
+    } dec_fixed[] = {{"decimal32", 9}, {"decimal64", 18}, {"decimal128", 38}, {"decimal256", 76}};
+    for (size_t i = 0; i < sizeof(dec_fixed) / sizeof(dec_fixed[0]); i++)
+        if (name_is(name, name_len, dec_fixed[i].name))
+            return decimal_from(dec_fixed[i].prec, params, nparams, 1, out);
     size_t np = strlen(INTERVAL_PREFIX);
     if (name_len > np && strncasecmp(name, INTERVAL_PREFIX, np) == 0) {
         for (uint8_t u = 0; u < TY_UNIT_END && !t.kind; u++)
@@ -145,6 +189,8 @@ int ty_from_name(const char *name, size_t name_len, const int64_t *params, int n
         if (p < 0 || p > 9)
             return -EINVAL;
         t.prec = (uint8_t)p;
+    } else if (t.kind == TY_DECIMAL) {
+        return decimal_from(0, params, nparams, 0, out);
     } else if (nparams) {
         return -EINVAL;
     }
@@ -164,19 +210,27 @@ int ty_parse(const char *s, struct ty *out)
     size_t name_len = 0;
     while (name_len < n && s[name_len] != '(')
         name_len++;
-    int64_t param = 0;
+    int64_t param[2] = {0, 0};
     int nparams = 0;
     if (name_len < n) {
-        char *end;
         const char *digits = s + name_len + 1;
-        if (*digits < '0' || *digits > '9')
-            return -EINVAL;
-        param = strtoll(digits, &end, 10);
-        if (end != s + n - 1 || *end != ')')
-            return -EINVAL;
-        nparams = 1;
+        for (;;) {
+            char *end;
+            while (*digits == ' ')
+                digits++;
+            if (nparams == 2 || *digits < '0' || *digits > '9')
+                return -EINVAL;
+            param[nparams++] = strtoll(digits, &end, 10);
+            while (*end == ' ')
+                end++;
+            if (*end == ')' && end == s + n - 1)
+                break;
+            if (*end != ',')
+                return -EINVAL;
+            digits = end + 1;
+        }
     }
-    int rc = ty_from_name(s, name_len, &param, nparams, out);
+    int rc = ty_from_name(s, name_len, param, nparams, out);
     if (rc)
         return rc;
     out->nullable = (uint8_t)nullable;
@@ -191,7 +245,9 @@ void ty_name(struct ty t, char out[TY_MAX_NAME])
             base = kinds[i].name;
     const char *open = t.nullable ? "nullable(" : "";
     const char *close = t.nullable ? ")" : "";
-    if (t.kind == TY_DATETIME64)
+    if (t.kind == TY_DECIMAL)
+        snprintf(out, TY_MAX_NAME, "%s%s(%d, %d)%s", open, base, t.prec, t.scale, close);
+    else if (t.kind == TY_DATETIME64)
         snprintf(out, TY_MAX_NAME, "%s%s(%d)%s", open, base, t.prec, close);
     else if (t.kind == TY_INTERVAL)
         snprintf(out, TY_MAX_NAME, "%s" INTERVAL_PREFIX "%s%s", open, ty_unit_name(t.prec), close);

@@ -31,6 +31,7 @@ int val_push(const struct val *v, struct col *c)
     case TY_INT32: x.i32 = (int32_t)v->v.i; break;
     case TY_INT64:
     case TY_INTERVAL:
+    case TY_DECIMAL:
     case TY_DATETIME64: x.i64 = v->v.i; break;
     case TY_DATETIME: x.u32 = (uint32_t)v->v.i; break;
     case TY_DATE: x.u16 = (uint16_t)v->v.i; break;
@@ -62,6 +63,7 @@ void val_from_col(const struct col *c, uint32_t i, struct val *out)
     case TY_INT32: out->v.i = COL_AT(c, int32_t, i); break;
     case TY_INT64:
     case TY_INTERVAL:
+    case TY_DECIMAL:
     case TY_DATETIME64: out->v.i = COL_AT(c, int64_t, i); break;
     case TY_DATETIME: out->v.i = COL_AT(c, uint32_t, i); break;
     case TY_DATE: out->v.i = COL_AT(c, uint16_t, i); break;

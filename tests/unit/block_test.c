@@ -22,8 +22,8 @@
 
 static struct ty kind_ty(int k, int nullable)
 {
-    uint8_t prec = k == TY_DATETIME64 ? 6 : k == TY_INTERVAL ? TY_UNIT_YEAR : 0;
-    return (struct ty){(uint8_t)k, (uint8_t)nullable, prec};
+    uint8_t prec = k == TY_DATETIME64 ? 6 : k == TY_INTERVAL ? TY_UNIT_YEAR : k == TY_DECIMAL ? 12 : 0;
+    return (struct ty){(uint8_t)k, (uint8_t)nullable, prec, k == TY_DECIMAL ? 4 : 0};
 }
 
 static struct blk *make(const struct ty *types, uint32_t ncols)
@@ -102,6 +102,7 @@ static void expect_row_eq(const struct blk *a, uint32_t ra, const struct blk *b,
         const struct col *x = &a->cols[i], *y = &b->cols[i];
         cr_assert(ty_equal(x->ty, y->ty), "col %u type", i);
         cr_assert_eq(x->ty.prec, y->ty.prec, "col %u prec", i);
+        cr_assert_eq(x->ty.scale, y->ty.scale, "col %u scale", i);
         cr_assert_eq(col_is_null(x, ra), col_is_null(y, rb), "col %u rows %u/%u null", i, ra, rb);
         if (col_is_null(x, ra))
             continue;
@@ -186,8 +187,9 @@ Test(block, push_every_kind)
     uint16_t date = 19914; /* 2024-07-10 */
     uint8_t nothing = 0;
     int64_t interval = -5;
+    int64_t dec = -123456789012345678LL; /* decimal(12, 4) holds no such value; storage does */
     const void *vals[NK] = {&bl, &i8, &i16, &i32, &i64, &u8, &u16, &u32, &u64,
-                            &f32, &f64, NULL, &dt, &dt64, &date, &nothing, &interval};
+                            &f32, &f64, NULL, &dt, &dt64, &date, &nothing, &interval, &dec};
     for (int k = 1; k <= NK; k++) {
         struct col *c = &b->cols[k - 1];
         if (k == TY_STRING)
@@ -213,6 +215,7 @@ Test(block, push_every_kind)
     cr_assert_eq(COL_AT(&b->cols[TY_DATETIME - 1], uint32_t, 0), 1720569600u);
     cr_assert_eq(COL_AT(&b->cols[TY_DATETIME64 - 1], int64_t, 0), 1720569600123456);
     cr_assert_eq(COL_AT(&b->cols[TY_INTERVAL - 1], int64_t, 0), -5);
+    cr_assert_eq(COL_AT(&b->cols[TY_DECIMAL - 1], int64_t, 0), dec);
     size_t len;
     const char *s = col_str(&b->cols[TY_STRING - 1], 0, &len);
     cr_assert_eq(len, 5);
@@ -788,10 +791,21 @@ Test(block, bad_type_bytes_rejected)
         expect_corrupt(s.data, s.len, "nullable byte 2");
         s.data[h + 1] = saved;
         saved = s.data[h + 2];
-        /* precision must be 0..9, an interval's unit below TY_UNIT_END */
-        s.data[h + 2] = b->cols[col].ty.kind == TY_INTERVAL ? TY_UNIT_END : 10;
+        /* precision must be 0..9, an interval's unit below TY_UNIT_END, a
+         * decimal's 1..18 */
+        uint8_t kd = b->cols[col].ty.kind;
+        s.data[h + 2] = kd == TY_INTERVAL ? TY_UNIT_END : kd == TY_DECIMAL ? 19 : 10;
         expect_corrupt(s.data, s.len, "precision 10");
+        if (kd == TY_DECIMAL) {
+            s.data[h + 2] = 0;
+            expect_corrupt(s.data, s.len, "decimal precision 0");
+        }
         s.data[h + 2] = saved;
+        /* the fourth byte: a decimal's scale (at most its precision), else 0 */
+        saved = s.data[h + 3];
+        s.data[h + 3] = kd == TY_DECIMAL ? 13 : 1;
+        expect_corrupt(s.data, s.len, "scale byte");
+        s.data[h + 3] = saved;
     }
     buf_free(&s);
     blk_unref(b);

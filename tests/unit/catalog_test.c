@@ -129,6 +129,7 @@ static void expect_same_schema(const struct schema *a, const struct schema *b)
     for (uint32_t i = 0; i < a->ncols; i++) {
         cr_assert_str_eq(a->cols[i].name, b->cols[i].name);
         cr_assert(ty_equal(a->cols[i].ty, b->cols[i].ty), "column %s", a->cols[i].name);
+        cr_assert_eq(a->cols[i].ty.scale, b->cols[i].ty.scale, "column %s", a->cols[i].name);
         cr_assert_eq(a->cols[i].ty.prec, b->cols[i].ty.prec);
     }
 }
@@ -181,6 +182,9 @@ Test(catalog, settings_and_types_persist)
     cr_assert_eq(sch_add_col(s, "dt", (struct ty){TY_DATETIME, 0, 0}), 0);
     cr_assert_eq(sch_add_col(s, "u", (struct ty){TY_UINT64, 0, 0}), 0);
     cr_assert_eq(sch_add_col(s, "ok", (struct ty){TY_BOOL, 1, 0}), 0);
+    /* "decimal(9, 2)": a type name with a space in it */
+    cr_assert_eq(sch_add_col(s, "price", (struct ty){TY_DECIMAL, 0, 9, 2}), 0);
+    cr_assert_eq(sch_add_col(s, "big", (struct ty){TY_DECIMAL, 1, 18, 18}), 0);
     cr_assert_eq(sch_finish(s), 0);
     s->time_col = 1;
     s->fsync = SCH_FSYNC_ALWAYS;

@@ -1037,3 +1037,32 @@ Test(json_in, create_rejects_bad_schema)
     sch_destroy(s);
     fmt_json_in_destroy(NULL);
 }
+
+/* decimal(p, s): numbers and numeric strings read from their digits
+ * (no double in between), extra fraction digits discarded (ClickHouse),
+ * too many integer digits a malformed row. */
+Test(json_in, decimals_exact)
+{
+    int64_t v = 0;
+    cr_assert_eq(into("decimal(5, 2)", "1.5", NULL, &v), 0);
+    cr_expect_eq(v, 150);
+    cr_assert_eq(into("decimal(5, 2)", "\"-324.46\"", NULL, &v), 0);
+    cr_expect_eq(v, -32446);
+    cr_assert_eq(into("decimal(5, 2)", "1.239", NULL, &v), 0);
+    cr_expect_eq(v, 123, "truncated, not rounded");
+    cr_assert_eq(into("decimal(5, 2)", "12e1", NULL, &v), 0);
+    cr_expect_eq(v, 12000);
+    cr_assert_eq(into("decimal(18, 6)", "123456789012.345678", NULL, &v), 0);
+    cr_expect_eq(v, 123456789012345678LL, "all 18 digits");
+    cr_assert_eq(into("decimal(18, 0)", "-999999999999999999", NULL, &v), 0);
+    cr_expect_eq(v, -999999999999999999LL);
+    cr_assert_eq(into("nullable(decimal(9, 3))", "null", NULL, NULL), 0);
+    bad_in("decimal(5, 2)", "1000", "field 'v': number 1000 out of range for decimal(5, 2)");
+    bad_in("decimal(5, 2)", "\"-1000.5\"",
+           "field 'v': number -1000.5 out of range for decimal(5, 2)");
+    bad_in("decimal(18, 0)", "1000000000000000000", NULL);
+    bad_in("decimal(5, 2)", "\"abc\"", "field 'v': cannot parse 'abc' as decimal(5, 2)");
+    bad_in("decimal(5, 2)", "\"\"", NULL);
+    bad_in("decimal(5, 2)", "true", NULL);
+    bad_in("decimal(5, 2)", "[1]", NULL);
+}

@@ -238,3 +238,32 @@ Test(out, empty_strings_and_unknown_kind)
     buf_free(&out);
     blk_unref(b);
 }
+
+/* decimal(p, s): exactly s fraction digits in every format; a JSON number
+ * (unquoted), as ClickHouse writes decimals in JSONEachRow. */
+Test(out, decimals_with_scale_digits)
+{
+    struct ty types[] = {{TY_DECIMAL, 0, 5, 2}, {TY_DECIMAL, 1, 18, 18}, {TY_DECIMAL, 0, 3, 0}};
+    const char *n3[] = {"a", "b", "c"};
+    struct blk *b;
+    cr_assert_eq(blk_create(types, 3, &b), 0);
+    int64_t a0 = 150, a1 = -5, b0 = -1, c0 = 999, c1 = 0;
+    cr_assert_eq(col_push_fixed(&b->cols[0], &a0), 0);
+    cr_assert_eq(col_push_fixed(&b->cols[1], &b0), 0);
+    cr_assert_eq(col_push_fixed(&b->cols[2], &c0), 0);
+    cr_assert_eq(col_push_fixed(&b->cols[0], &a1), 0);
+    cr_assert_eq(col_push_null(&b->cols[1]), 0);
+    cr_assert_eq(col_push_fixed(&b->cols[2], &c1), 0);
+    cr_assert_eq(blk_seal(b), 0);
+    struct buf out = BUF_INIT;
+    cr_assert_eq(fmt_out_rows(FMT_CSV, n3, b, 0, 2, &out), 0);
+    cr_assert_eq(fmt_out_rows(FMT_TSV, n3, b, 0, 2, &out), 0);
+    cr_assert_eq(fmt_out_rows(FMT_JSONEACHROW, n3, b, 0, 2, &out), 0);
+    cr_assert_eq(buf_cstr(&out), 0);
+    cr_expect_str_eq(out.data, "1.50,-0.000000000000000001,999\n-0.05,\\N,0\n"
+                               "1.50\t-0.000000000000000001\t999\n-0.05\t\\N\t0\n"
+                               "{\"a\":1.50,\"b\":-0.000000000000000001,\"c\":999}\n"
+                               "{\"a\":-0.05,\"b\":null,\"c\":0}\n");
+    buf_free(&out);
+    blk_unref(b);
+}

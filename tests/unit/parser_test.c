@@ -646,3 +646,33 @@ Test(parser, at_most_len_bytes_are_read)
     cr_expect_str_eq(s->u.drop.name, "a");
     sql_stmt_destroy(s);
 }
+
+/* decimal(p, s), decimal(p), decimal, decimal32/64(s) and nullable(...). */
+Test(parser, decimal_types)
+{
+    struct sql_stmt *s = parse_ok("CREATE STREAM s (a decimal(9, 2), b Decimal(5), c decimal, "
+                                  "d decimal32(3), e Decimal64(18), f nullable(decimal(18, 0)), "
+                                  "g numeric(4, 1))");
+    static const struct {
+        uint8_t p, sc, nullable;
+    } want[] = {{9, 2, 0}, {5, 0, 0}, {10, 0, 0}, {9, 3, 0}, {18, 18, 0}, {18, 0, 1}, {4, 1, 0}};
+    cr_assert_eq(s->u.create.ncols, 7);
+    for (uint32_t i = 0; i < 7; i++) {
+        struct ty t = s->u.create.cols[i].ty;
+        cr_expect_eq(t.kind, TY_DECIMAL, "column %u", i);
+        cr_expect_eq(t.prec, want[i].p, "column %u", i);
+        cr_expect_eq(t.scale, want[i].sc, "column %u", i);
+        cr_expect_eq(t.nullable, want[i].nullable, "column %u", i);
+    }
+    sql_stmt_destroy(s);
+    check_err("CREATE STREAM s (a decimal(5, 6))", -EINVAL,
+              "line 1, column 28: invalid parameter '5' for type 'decimal'");
+    check_err("CREATE STREAM s (a decimal(0))", -EINVAL,
+              "line 1, column 28: invalid parameter '0' for type 'decimal'");
+    check_err("CREATE STREAM s (a decimal(38, 2))", -EINVAL,
+              "line 1, column 28: decimal precision above 18 is not supported (decimal128 and "
+              "wider)");
+    check_err("CREATE STREAM s (a decimal128(2))", -EINVAL,
+              "line 1, column 31: decimal precision above 18 is not supported (decimal128 and "
+              "wider)");
+}

@@ -24,6 +24,7 @@ static const struct kind_case kinds[] = {
     {"float32", TY_FLOAT32, 4}, {"float64", TY_FLOAT64, 8},  {"string", TY_STRING, 0},
     {"datetime", TY_DATETIME, 4}, {"datetime64", TY_DATETIME64, 8}, {"date", TY_DATE, 2},
     {"nothing", TY_NOTHING, 1}, {"interval_second", TY_INTERVAL, 8},
+    {"decimal", TY_DECIMAL, 8},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -76,8 +77,10 @@ Test(type, every_kind_by_name)
         cr_assert_eq(t.prec,
                      kinds[i].kind == TY_DATETIME64  ? 3
                      : kinds[i].kind == TY_INTERVAL ? TY_UNIT_SECOND
+                     : kinds[i].kind == TY_DECIMAL  ? 10 /* decimal = decimal(10, 0) */
                                                     : 0,
                      "%s", kinds[i].name);
+        cr_assert_eq(t.scale, 0, "%s", kinds[i].name);
         cr_assert_eq(ty_width(t), kinds[i].width, "width of %s", kinds[i].name);
     }
 }
@@ -144,7 +147,8 @@ Test(type, unknown_names)
     from_name_bad("strin", NULL, 0);
     from_name_bad("stringg", NULL, 0);
     from_name_bad("nullable", NULL, 0);
-    from_name_bad("decimal", NULL, 0);
+    from_name_bad("decimal33", NULL, 0);
+    from_name_bad("decimal16", NULL, 0);
     from_name_bad(" int8", NULL, 0);
     from_name_bad("int8 ", NULL, 0);
 }
@@ -178,7 +182,7 @@ Test(type, params_only_for_datetime64)
 {
     const int64_t p = 3;
     for (size_t i = 0; i < NKINDS; i++)
-        if (kinds[i].kind != TY_DATETIME64)
+        if (kinds[i].kind != TY_DATETIME64 && kinds[i].kind != TY_DECIMAL)
             from_name_bad(kinds[i].name, &p, 1);
     from_name_bad("int", &p, 1);
 }
@@ -227,11 +231,15 @@ Test(type, parse_name_round_trip_every_kind)
 {
     for (size_t i = 0; i < NKINDS; i++)
         for (int nullable = 0; nullable <= 1; nullable++) {
+            int dec = kinds[i].kind == TY_DECIMAL;
             int maxp = kinds[i].kind == TY_DATETIME64 ? 9
                        : kinds[i].kind == TY_INTERVAL ? TY_UNIT_END - 1
+                       : dec                          ? TY_DECIMAL_MAX_PREC
                                                       : 0;
-            for (int p = 0; p <= maxp; p++) {
-                struct ty t = {kinds[i].kind, (uint8_t)nullable, (uint8_t)p};
+            for (int p = dec; p <= maxp; p++) {
+                /* decimals: scales 0, p / 2 and p by turns */
+                int sc = dec ? (p % 3 == 0 ? 0 : p % 3 == 1 ? p / 2 : p) : 0;
+                struct ty t = {kinds[i].kind, (uint8_t)nullable, (uint8_t)p, (uint8_t)sc};
                 char name[TY_MAX_NAME];
                 ty_name(t, name);
                 cr_assert_eq(strncmp(name, "nullable(", 9) == 0, nullable, "%s", name);
@@ -239,6 +247,7 @@ Test(type, parse_name_round_trip_every_kind)
                 cr_assert_eq(back.kind, t.kind, "%s", name);
                 cr_assert_eq(back.nullable, t.nullable, "%s", name);
                 cr_assert_eq(back.prec, t.prec, "%s", name);
+                cr_assert_eq(back.scale, t.scale, "%s", name);
                 cr_assert(ty_equal(back, t), "%s", name);
                 char again[TY_MAX_NAME];
                 ty_name(back, again);
@@ -281,6 +290,16 @@ Test(type, parse_rejects_malformed)
     parse_bad("datetime64)");
     parse_bad("nullable(datetime64(12))");
     parse_bad("(int8)");
+    parse_bad("decimal(5, 6)");
+    parse_bad("decimal(0, 0)");
+    parse_bad("decimal(5, 2, 1)");
+    parse_bad("decimal(5,)");
+    parse_bad("decimal(,2)");
+    parse_bad("decimal(5 2)");
+    parse_bad("decimal(77, 2)");
+    parse_bad("decimal32()");
+    parse_bad("decimal32(10)");
+    parse_bad("decimal64(2, 3)");
 }
 
 /* "datetime64()" is an error, not precision 0. */
@@ -320,4 +339,154 @@ Test(type, interval_units)
     parse_bad("interval_");
     parse_bad("interval_fortnight");
     parse_bad("interval_second(3)");
+}
+
+/* ---- decimal(p, s) --------------------------------------------------- */
+
+#include "types/decimal.h"
+
+static struct ty dec_ty(const char *name)
+{
+    return parse_ok(name);
+}
+
+Test(type, decimal_names_and_aliases)
+{
+    struct ty t = dec_ty("decimal(9, 2)");
+    cr_assert_eq(t.kind, TY_DECIMAL);
+    cr_assert_eq(t.prec, 9);
+    cr_assert_eq(t.scale, 2);
+    cr_assert_eq(ty_width(t), 8);
+    expect_name(t, "decimal(9, 2)");
+    expect_name(dec_ty("Decimal(9,2)"), "decimal(9, 2)");
+    expect_name(dec_ty("decimal(7)"), "decimal(7, 0)");
+    expect_name(dec_ty("decimal"), "decimal(10, 0)");
+    expect_name(dec_ty("decimal32(3)"), "decimal(9, 3)");
+    expect_name(dec_ty("Decimal64(0)"), "decimal(18, 0)");
+    expect_name(dec_ty("nullable(decimal(18, 18))"), "nullable(decimal(18, 18))");
+    cr_assert_not(ty_equal(dec_ty("decimal(9, 2)"), dec_ty("decimal(9, 3)")));
+    cr_assert_not(ty_equal(dec_ty("decimal(9, 2)"), dec_ty("decimal(10, 2)")));
+    cr_assert(ty_equal(dec_ty("decimal(9, 2)"), dec_ty("decimal32(2)")));
+    cr_assert_not(ty_is_int(t));
+    cr_assert_not(ty_is_float(t));
+}
+
+/* ClickHouse's precisions 19..76 (decimal128/256) are not stored here:
+ * -ERANGE, so that callers can say so instead of "unknown type". */
+Test(type, decimal_wide_precisions_refused)
+{
+    struct ty t = {0xee, 0xee, 0xee, 0xee};
+    cr_assert_eq(ty_parse("decimal(19, 2)", &t), -ERANGE);
+    cr_assert_eq(ty_parse("decimal(38, 0)", &t), -ERANGE);
+    cr_assert_eq(ty_parse("decimal128(2)", &t), -ERANGE);
+    cr_assert_eq(ty_parse("decimal256(2)", &t), -ERANGE);
+    cr_assert_eq(t.kind, 0xee, "out untouched on failure");
+    cr_assert_eq(ty_parse("decimal(18, 2)", &t), 0);
+}
+
+static int64_t parse_dec(const char *s, const char *type, int want_rc)
+{
+    int64_t v = 0x5a5a;
+    int rc = dec_parse(s, strlen(s), dec_ty(type), &v);
+    cr_assert_eq(rc, want_rc, "dec_parse(\"%s\", %s) = %d, want %d", s, type, rc, want_rc);
+    return v;
+}
+
+Test(type, decimal_parse_text)
+{
+    cr_assert_eq(parse_dec("1.5", "decimal(5, 2)", 0), 150);
+    cr_assert_eq(parse_dec("-1.5", "decimal(5, 2)", 0), -150);
+    cr_assert_eq(parse_dec("+007", "decimal(5, 2)", 0), 700);
+    cr_assert_eq(parse_dec(".25", "decimal(5, 2)", 0), 25);
+    cr_assert_eq(parse_dec("3.", "decimal(5, 2)", 0), 300);
+    cr_assert_eq(parse_dec("999.99", "decimal(5, 2)", 0), 99999);
+    /* extra fraction digits are discarded, not rounded (ClickHouse) */
+    cr_assert_eq(parse_dec("1.239", "decimal(5, 2)", 0), 123);
+    cr_assert_eq(parse_dec("-1.239", "decimal(5, 2)", 0), -123);
+    cr_assert_eq(parse_dec("0.000000000000000000001", "decimal(5, 2)", 0), 0);
+    /* exponents */
+    cr_assert_eq(parse_dec("1.5e2", "decimal(5, 2)", 0), 15000);
+    cr_assert_eq(parse_dec("15E-1", "decimal(5, 2)", 0), 150);
+    cr_assert_eq(parse_dec("1.6e-9", "decimal(18, 9)", 0), 1);
+    /* exact at 18 digits, no double in between */
+    cr_assert_eq(parse_dec("123456789012.345678", "decimal(18, 6)", 0), 123456789012345678LL);
+    cr_assert_eq(parse_dec("-999999999999999999", "decimal(18, 0)", 0), -999999999999999999LL);
+    cr_assert_eq(parse_dec("0.000000000000000001", "decimal(18, 18)", 0), 1);
+    /* too many integer digits: out of range */
+    parse_dec("1000", "decimal(5, 2)", -ERANGE);
+    parse_dec("-1000", "decimal(5, 2)", -ERANGE);
+    parse_dec("1e3", "decimal(5, 2)", -ERANGE);
+    parse_dec("1000000000000000000", "decimal(18, 0)", -ERANGE);
+    parse_dec("1", "decimal(18, 18)", -ERANGE);
+    parse_dec("123456789012345678901234567890123456789012345", "decimal(18, 0)", -ERANGE);
+    /* not numbers */
+    parse_dec("", "decimal(5, 2)", -EINVAL);
+    parse_dec("-", "decimal(5, 2)", -EINVAL);
+    parse_dec(".", "decimal(5, 2)", -EINVAL);
+    parse_dec("1.2.3", "decimal(5, 2)", -EINVAL);
+    parse_dec("abc", "decimal(5, 2)", -EINVAL);
+    parse_dec("1e", "decimal(5, 2)", -EINVAL);
+    parse_dec(" 1", "decimal(5, 2)", -EINVAL);
+    parse_dec("1 ", "decimal(5, 2)", -EINVAL);
+    parse_dec("nan", "decimal(5, 2)", -EINVAL);
+    parse_dec("0x10", "decimal(5, 2)", -EINVAL);
+}
+
+static void expect_dec_text(int64_t v, int scale, const char *want)
+{
+    char out[DEC_TEXT_MAX];
+    size_t n = dec_format(v, scale, out);
+    cr_assert_str_eq(out, want);
+    cr_assert_eq(n, strlen(want));
+}
+
+Test(type, decimal_format_text)
+{
+    expect_dec_text(150, 2, "1.50");
+    expect_dec_text(-150, 2, "-1.50");
+    expect_dec_text(5, 2, "0.05");
+    expect_dec_text(-5, 2, "-0.05");
+    expect_dec_text(0, 2, "0.00");
+    expect_dec_text(0, 0, "0");
+    expect_dec_text(42, 0, "42");
+    expect_dec_text(1, 18, "0.000000000000000001");
+    expect_dec_text(-999999999999999999LL, 18, "-0.999999999999999999");
+    expect_dec_text(INT64_MIN, 18, "-9.223372036854775808");
+    expect_dec_text(INT64_MAX, 0, "9223372036854775807");
+    /* every text reads back as the same value */
+    const int64_t vals[] = {0, 1, -1, 99999, -12345, 1000000, 999999999999999999LL};
+    for (int sc = 0; sc <= 18; sc++)
+        for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+            char out[DEC_TEXT_MAX];
+            size_t n = dec_format(vals[i], sc, out);
+            int64_t back;
+            cr_assert_eq(dec_parse(out, n, ty_decimal(18, sc), &back), 0, "%s", out);
+            cr_assert_eq(back, vals[i], "%s at scale %d", out, sc);
+        }
+}
+
+Test(type, decimal_rescale_and_double)
+{
+    int64_t v;
+    cr_assert_eq(dec_rescale(150, 2, 4, &v), 0);
+    cr_assert_eq(v, 15000);
+    cr_assert_eq(dec_rescale(15999, 4, 2, &v), 0);
+    cr_assert_eq(v, 159, "down truncates");
+    cr_assert_eq(dec_rescale(-15999, 4, 2, &v), 0);
+    cr_assert_eq(v, -159, "toward zero");
+    cr_assert_eq(dec_rescale(INT64_MAX / 10, 0, 2, &v), -ERANGE);
+    /* doubles go through their shortest text: 324.46 stays 324.46 */
+    cr_assert_eq(dec_from_double(324.46, ty_decimal(10, 2), &v), 0);
+    cr_assert_eq(v, 32446);
+    cr_assert_eq(dec_from_double(2.675, ty_decimal(5, 2), &v), 0);
+    cr_assert_eq(v, 267, "extra digits truncated");
+    cr_assert_eq(dec_from_double(-0.1, ty_decimal(5, 3), &v), 0);
+    cr_assert_eq(v, -100);
+    cr_assert_eq(dec_from_double(1e-30, ty_decimal(5, 3), &v), 0);
+    cr_assert_eq(v, 0);
+    cr_assert_eq(dec_from_double(1000, ty_decimal(5, 2), &v), -ERANGE);
+    cr_assert_eq(dec_from_double(1e300, ty_decimal(18, 0), &v), -ERANGE);
+    cr_assert_eq(dec_from_double(0.0 / 0.0, ty_decimal(18, 0), &v), -ERANGE);
+    cr_assert_eq(dec_from_double(1.0 / 0.0, ty_decimal(18, 0), &v), -ERANGE);
+    cr_assert(dec_to_double(-150, 2) == -1.5);
 }
