@@ -7,7 +7,8 @@
  * (UTC); datetime64(p) as int64_t ticks of 10^-p seconds; string as offsets
  * plus bytes (see block.h); date as uint16_t days since the epoch;
  * nothing (the NULL literal's type) as one zero byte; interval as int64_t
- * units (the unit in prec, enum ty_unit). Nullable is a flag on any kind.
+ * units (the unit in prec, enum ty_unit); array(T) as offsets into a child
+ * column of T (see block.h). Nullable is a flag on any kind but array.
  *
  * Intervals are the type of `INTERVAL 5 MINUTE` and `5m` (ClickHouse's
  * IntervalMinute): a count of one calendar or clock unit, so that
@@ -31,14 +32,34 @@ enum ty_kind {
     TY_DATE,     /* uint16_t days since 1970-01-01 */
     TY_NOTHING,  /* the type of a bare NULL literal: always nullable, 1 byte */
     TY_INTERVAL, /* int64_t count of the unit in prec (enum ty_unit); not a column type */
+    /* (merge point: kinds added in parallel, e.g. decimal, go above TY_ARRAY) */
+    TY_ARRAY,    /* array(T): n+1 uint32_t offsets into a child column of T (block.h) */
     TY_KIND_END
 };
 
 struct ty {
     uint8_t kind;     /* enum ty_kind */
-    uint8_t nullable; /* 0 or 1 */
-    uint8_t prec;     /* datetime64 precision 0..9; interval: enum ty_unit */
+    uint8_t nullable; /* 0 or 1 (arrays: always 0, as ClickHouse) */
+    uint8_t prec;     /* datetime64 precision 0..9; interval: enum ty_unit;
+                         array: the element's prec */
+    uint8_t elem;     /* array: the element's kind (a scalar kind); else 0 */
+    uint8_t elem_nullable; /* array: the element is nullable(T) */
 };
+
+/* The element type of an array type, and the array of an element type. */
+static inline struct ty ty_elem(struct ty t)
+{
+    return (struct ty){t.elem, t.elem_nullable, t.prec, 0, 0};
+}
+static inline struct ty ty_array_of(struct ty e)
+{
+    return (struct ty){TY_ARRAY, 0, e.prec, e.kind, e.nullable};
+}
+/* Kinds whose column data is n+1 uint32_t offsets (string, array). */
+static inline int ty_has_offsets(struct ty t)
+{
+    return t.kind == TY_STRING || t.kind == TY_ARRAY;
+}
 
 /* Interval units, finest first (names: "second", ...; types "interval_second"). */
 enum ty_unit {
@@ -66,7 +87,9 @@ int ty_equal(struct ty a, struct ty b);
 int ty_from_name(const char *name, size_t name_len, const int64_t *params, int nparams,
                  struct ty *out);
 
-/* Parse a rendered type name such as "nullable(datetime64(3))". */
+/* Parse a rendered type name such as "nullable(datetime64(3))" or
+ * "array(nullable(string))" (elements are scalar: nested arrays, and
+ * nullable(array(T)), are -EINVAL as in ClickHouse). */
 int ty_parse(const char *s, struct ty *out);
 
 /* A unit by name: "second", "seconds", "SECOND" (case-insensitive), or a

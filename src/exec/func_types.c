@@ -118,7 +118,14 @@ int fn_common_type(struct ty a, struct ty b, struct ty *out)
     int nullable = a.nullable || b.nullable;
     if (a.kind == TY_NOTHING || b.kind == TY_NOTHING) {
         *out = a.kind == TY_NOTHING ? b : a;
-        out->nullable = 1;
+        out->nullable = out->kind != TY_ARRAY; /* NULL as an array is [] */
+        return 0;
+    }
+    if (a.kind == TY_ARRAY || b.kind == TY_ARRAY) { /* arrays of the elements' common type */
+        struct ty e;
+        if (a.kind != TY_ARRAY || b.kind != TY_ARRAY || fn_common_type(ty_elem(a), ty_elem(b), &e))
+            return -EINVAL;
+        *out = ty_array_of(e);
         return 0;
     }
     struct ty t;

@@ -234,6 +234,21 @@ static void free_exprs(struct xpr **x, uint32_t n)
     free(x);
 }
 
+/* A constant expression's one row appended to dst (arrays: a value
+ * cannot hold their elements, so they are computed into the column). */
+static int eval_one(struct xpr *x, struct fn_ctx *fctx, struct col *dst)
+{
+    struct blk one = {.ncols = 0, .nrows = 1, .cols = NULL};
+    struct col *c;
+    int owned, rc = xpr_eval(x, fctx, &one, &c, &owned);
+    if (rc)
+        return rc;
+    rc = col_append_rows(dst, c, 0, 1);
+    if (owned)
+        col_delete(c);
+    return rc;
+}
+
 /* INSERT ... VALUES: one block built from constant rows, appended once. */
 static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng_stream *s,
                          int64_t now_ns, uint64_t *rows, struct sql_error *err)
@@ -264,7 +279,7 @@ static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng
             struct xpr **v = &vals[(size_t)r * nv + k];
             if ((rc = sql_bind_const(e, x, &ctx.fn, v, err)))
                 goto fail_msg;
-            if ((*v)->kind != XPR_CONST) {
+            if ((*v)->kind != XPR_CONST && (*v)->ty.kind != TY_ARRAY) {
                 rc = sql_fail(err, -EINVAL, x->pos.line, x->pos.col,
                               "VALUES must be constant expressions");
                 goto fail_msg;
@@ -287,6 +302,21 @@ static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng
         for (uint32_t k = 0; k < nv; k++) {
             struct xpr *v = vals[(size_t)r * nv + k];
             struct val cv = v->cval;
+            if (tys[k].kind == TY_ARRAY) { /* computed, not folded: values hold no elements */
+                const struct sql_expr *x = st->u.insert.values[(size_t)r * nv + k];
+                struct xpr *c = v;
+                vals[(size_t)r * nv + k] = NULL;
+                if (!ty_equal(v->ty, tys[k]) && (rc = xpr_cast(v, tys[k], &c))) {
+                    rc = sql_fail(err, -EINVAL, x->pos.line, x->pos.col, "cannot convert value");
+                    goto fail_msg;
+                }
+                vals[(size_t)r * nv + k] = c;
+                if ((rc = eval_one(c, &ctx.fn, &tuple->cols[k]))) {
+                    rc = sql_fail(err, rc, x->pos.line, x->pos.col, "%s", fn_error(&ctx.fn));
+                    goto fail_msg;
+                }
+                continue;
+            }
             if (!ty_equal(v->ty, tys[k]) || v->ty.nullable != tys[k].nullable) {
                 struct xpr *c;
                 char *str;

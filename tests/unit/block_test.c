@@ -23,6 +23,8 @@
 static struct ty kind_ty(int k, int nullable)
 {
     uint8_t prec = k == TY_DATETIME64 ? 6 : k == TY_INTERVAL ? TY_UNIT_YEAR : 0;
+    if (k == TY_ARRAY) /* arrays are never nullable: their strings are */
+        return ty_array_of((struct ty){TY_STRING, (uint8_t)nullable, 0});
     return (struct ty){(uint8_t)k, (uint8_t)nullable, prec};
 }
 
@@ -50,6 +52,16 @@ static void push_value(struct col *c, uint64_t seed)
 {
     unsigned char v[8];
     switch (c->ty.kind) {
+    case TY_ARRAY: /* 0..4 elements, NULL among them when nullable */
+        cr_assert_eq(col_reserve(c, c->n + 1), 0);
+        for (uint64_t e = 0; e < seed % 5; e++) {
+            if (c->child->ty.nullable && (seed + e) % 3 == 0)
+                cr_assert_eq(col_push_null(c->child), 0);
+            else
+                push_value(c->child, seed * 5 + e);
+        }
+        cr_assert_eq(col_arr_end(c), 0);
+        return;
     case TY_STRING: {
         char s[64];
         size_t n = seed % 40;
@@ -94,6 +106,35 @@ static void fill(struct blk *b, uint32_t n, uint64_t salt)
     cr_assert_eq(b->nrows, n);
 }
 
+/* Row ra of column x equals row rb of y (arrays element by element). */
+static void expect_val_eq(const struct col *x, uint32_t ra, const struct col *y, uint32_t rb,
+                          uint32_t i)
+{
+    cr_assert(ty_equal(x->ty, y->ty), "col %u type", i);
+    cr_assert_eq(col_is_null(x, ra), col_is_null(y, rb), "col %u rows %u/%u null", i, ra, rb);
+    if (x->ty.kind == TY_ARRAY) {
+        uint32_t xl, xh, yl, yh;
+        col_arr(x, ra, &xl, &xh);
+        col_arr(y, rb, &yl, &yh);
+        cr_assert_eq(xh - xl, yh - yl, "col %u rows %u/%u array length", i, ra, rb);
+        for (uint32_t e = 0; e < xh - xl; e++)
+            expect_val_eq(x->child, xl + e, y->child, yl + e, i);
+        return;
+    }
+    if (col_is_null(x, ra))
+        return;
+    if (x->ty.kind == TY_STRING) {
+        size_t lx, ly;
+        const char *px = col_str(x, ra, &lx), *py = col_str(y, rb, &ly);
+        cr_assert_eq(lx, ly, "col %u element string length", i);
+        cr_assert(lx == 0 || memcmp(px, py, lx) == 0, "col %u element string", i);
+    } else {
+        size_t w = ty_width(x->ty);
+        cr_assert(memcmp((const char *)x->data + ra * w, (const char *)y->data + rb * w, w) == 0,
+                  "col %u element value", i);
+    }
+}
+
 /* Row ra of a equals row rb of b, column by column. */
 static void expect_row_eq(const struct blk *a, uint32_t ra, const struct blk *b, uint32_t rb)
 {
@@ -101,6 +142,10 @@ static void expect_row_eq(const struct blk *a, uint32_t ra, const struct blk *b,
     for (uint32_t i = 0; i < a->ncols; i++) {
         const struct col *x = &a->cols[i], *y = &b->cols[i];
         cr_assert(ty_equal(x->ty, y->ty), "col %u type", i);
+        if (x->ty.kind == TY_ARRAY) {
+            expect_val_eq(x, ra, y, rb, i);
+            continue;
+        }
         cr_assert_eq(x->ty.prec, y->ty.prec, "col %u prec", i);
         cr_assert_eq(col_is_null(x, ra), col_is_null(y, rb), "col %u rows %u/%u null", i, ra, rb);
         if (col_is_null(x, ra))
@@ -192,6 +237,12 @@ Test(block, push_every_kind)
         struct col *c = &b->cols[k - 1];
         if (k == TY_STRING)
             cr_assert_eq(col_push_str(c, "hello", 5), 0);
+        else if (k == TY_ARRAY) {
+            cr_assert_eq(col_reserve(c, 1), 0);
+            cr_assert_eq(col_push_str(c->child, "a", 1), 0);
+            cr_assert_eq(col_push_str(c->child, "bc", 2), 0);
+            cr_assert_eq(col_arr_end(c), 0);
+        }
         else
             cr_assert_eq(col_push_fixed(c, vals[k - 1]), 0);
         cr_assert_eq(c->n, 1);
@@ -217,6 +268,13 @@ Test(block, push_every_kind)
     const char *s = col_str(&b->cols[TY_STRING - 1], 0, &len);
     cr_assert_eq(len, 5);
     cr_assert(memcmp(s, "hello", 5) == 0);
+    uint32_t lo, hi;
+    col_arr(&b->cols[TY_ARRAY - 1], 0, &lo, &hi);
+    cr_assert_eq(lo, 0);
+    cr_assert_eq(hi, 2);
+    s = col_str(b->cols[TY_ARRAY - 1].child, 1, &len);
+    cr_assert_eq(len, 2);
+    cr_assert(memcmp(s, "bc", 2) == 0);
     blk_unref(b);
 }
 
@@ -655,7 +713,10 @@ Test(block, round_trip_every_kind)
             cr_assert_eq(atomic_load(&back->refs), 1);
             for (uint32_t i = 0; i < NK; i++) {
                 cr_assert_eq(back->cols[i].ty.prec, b->cols[i].ty.prec);
-                cr_assert_eq(back->cols[i].ty.nullable, nullable);
+                if (back->cols[i].ty.kind == TY_ARRAY)
+                    cr_assert_eq(back->cols[i].ty.elem_nullable, nullable);
+                else
+                    cr_assert_eq(back->cols[i].ty.nullable, nullable);
             }
             blk_unref(back);
             blk_unref(b);
@@ -752,17 +813,23 @@ Test(block, trailing_bytes_fail)
 
 /* Offset of column col's 4-byte header in a serialization of a block with
  * one row per column, as make_all_kinds + fill(1) builds it. */
+static size_t col_bytes(const struct col *c, uint32_t nrows)
+{
+    size_t off = 4 + (c->ty.nullable ? nrows : 0);
+    if (c->ty.kind == TY_STRING)
+        off += 8 + (nrows + 1) * 4 + (nrows ? col_offsets(c)[nrows] : 0);
+    else if (c->ty.kind == TY_ARRAY)
+        off += (nrows + 1) * 4 + col_bytes(c->child, nrows ? col_offsets(c)[nrows] : 0);
+    else
+        off += nrows * ty_width(c->ty);
+    return off;
+}
+
 static size_t col_header_offset(const struct blk *b, uint32_t col)
 {
     size_t off = 8;
-    for (uint32_t i = 0; i < col; i++) {
-        const struct col *c = &b->cols[i];
-        off += 4 + (c->ty.nullable ? b->nrows : 0);
-        if (c->ty.kind == TY_STRING)
-            off += 8 + (b->nrows + 1) * 4 + col_offsets(c)[b->nrows];
-        else
-            off += b->nrows * ty_width(c->ty);
-    }
+    for (uint32_t i = 0; i < col; i++)
+        off += col_bytes(&b->cols[i], b->nrows);
     return off;
 }
 
