@@ -989,3 +989,120 @@ Test(block, random_flips_never_crash)
     buf_free(&s);
     blk_unref(b);
 }
+
+/* --- arrays ------------------------------------------------------------- */
+
+/* One array(nullable(int32)) column: [1, NULL, 3], [], [7]. */
+static struct blk *arr_block(void)
+{
+    struct ty t = ty_array_of((struct ty){TY_INT32, 1, 0});
+    struct blk *b = make(&t, 1);
+    struct col *c = &b->cols[0];
+    int32_t v[] = {1, 3, 7};
+    cr_assert_eq(col_reserve(c, 1), 0);
+    cr_assert_eq(col_push_fixed(c->child, &v[0]), 0);
+    cr_assert_eq(col_push_null(c->child), 0);
+    cr_assert_eq(col_push_fixed(c->child, &v[1]), 0);
+    cr_assert_eq(col_arr_end(c), 0);
+    cr_assert_eq(col_arr_end(c), 0);
+    cr_assert_eq(col_push_fixed(c->child, &v[2]), 0);
+    cr_assert_eq(col_arr_end(c), 0);
+    cr_assert_eq(blk_seal(b), 0);
+    return b;
+}
+
+Test(block, array_layout_truncate_and_borrow)
+{
+    struct blk *b = arr_block();
+    struct col *c = &b->cols[0];
+    cr_assert_eq(b->nrows, 3);
+    cr_assert_null(c->nulls, "arrays are never nullable");
+    cr_assert_eq(c->child->n, 4);
+    uint32_t lo, hi;
+    col_arr(c, 1, &lo, &hi);
+    cr_assert_eq(lo, 3);
+    cr_assert_eq(hi, 3);
+    cr_assert(col_is_null(c->child, 1));
+    /* a half-built value (elements without col_arr_end) is rolled back */
+    int32_t x = 9;
+    cr_assert_eq(col_push_fixed(c->child, &x), 0);
+    blk_truncate(b, 2);
+    cr_assert_eq(c->n, 2);
+    cr_assert_eq(c->child->n, 3, "elements of dropped rows go too");
+    /* the default is [] */
+    cr_assert_eq(col_push_null(c), 0);
+    col_arr(c, 2, &lo, &hi);
+    cr_assert_eq(hi - lo, 0);
+    cr_assert_eq(blk_seal(b), 0);
+    /* a borrowed column shares the elements and frees nothing */
+    struct ty t = c->ty;
+    struct blk *o = make(&t, 1);
+    cr_assert_eq(blk_borrow_col(o, 0, b, 0), 0);
+    cr_assert_eq(o->cols[0].child, c->child);
+    cr_assert_eq(blk_seal(o), 0);
+    blk_unref(b);
+    col_arr(&o->cols[0], 0, &lo, &hi);
+    cr_assert_eq(COL_AT(o->cols[0].child, int32_t, lo), 1);
+    blk_unref(o); /* ASan: one free of the child */
+}
+
+Test(block, array_round_trip_and_corruption)
+{
+    struct blk *b = arr_block();
+    struct blk *back = round_trip(b);
+    cr_assert(ty_equal(back->cols[0].ty, b->cols[0].ty));
+    blk_unref(back);
+    struct buf s = serialize(b);
+    /* layout: 8 block hdr, 4 col hdr, offsets 0 3 3 4 at 12, child hdr at 28 */
+    cr_assert_eq((unsigned char)s.data[8], TY_ARRAY);
+    cr_assert_eq((unsigned char)s.data[28], TY_INT32);
+    cr_assert_eq((unsigned char)s.data[29], 1);
+    uint32_t off[4];
+    memcpy(off, s.data + 12, 16);
+    cr_assert_eq(off[3], 4);
+    const uint32_t bad[][4] = {{1, 3, 3, 4}, {0, 3, 2, 4}, {0, 3, 3, 5}, {0, 3, 3, 3},
+                               {0, 3, 3, 0xffffffffu}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memcpy(s.data + 12, bad[i], 16);
+        expect_corrupt(s.data, s.len, "bad array offsets");
+    }
+    memcpy(s.data + 12, off, 16);
+    const unsigned char bad_elem[] = {TY_ARRAY, TY_NOTHING, TY_INTERVAL, TY_STRING, 0};
+    for (size_t i = 0; i < sizeof(bad_elem); i++) {
+        char saved = s.data[28];
+        s.data[28] = (char)bad_elem[i];
+        expect_corrupt(s.data, s.len, "bad element kind");
+        s.data[28] = saved;
+    }
+    s.data[10] = 3; /* an array's own prec byte must be 0 */
+    expect_corrupt(s.data, s.len, "array prec");
+    s.data[10] = 0;
+    s.data[9] = 1; /* nor is an array nullable */
+    expect_corrupt(s.data, s.len, "nullable array");
+    s.data[9] = 0;
+    struct blk *ok = NULL;
+    cr_assert_eq(deserialize_exact(s.data, s.len, &ok), 0);
+    blk_unref(ok);
+    for (size_t n = 0; n < s.len; n++)
+        expect_corrupt(s.data, n, "truncated");
+    buf_free(&s);
+    blk_unref(b);
+}
+
+Test(block, array_of_every_element_kind_round_trips)
+{
+    for (int k = 1; k < TY_KIND_END; k++) {
+        if (k == TY_ARRAY || k == TY_NOTHING || k == TY_INTERVAL)
+            continue;
+        for (int nullable = 0; nullable <= 1; nullable++) {
+            struct ty t = ty_array_of(kind_ty(k, nullable));
+            struct blk *b = make(&t, 1);
+            fill(b, 9, (uint64_t)k * 3 + (uint64_t)nullable);
+            struct blk *back = round_trip(b);
+            cr_assert(ty_equal(back->cols[0].ty, t), "kind %d", k);
+            cr_assert_eq(back->cols[0].ty.prec, t.prec, "kind %d", k);
+            blk_unref(back);
+            blk_unref(b);
+        }
+    }
+}
