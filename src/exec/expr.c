@@ -215,6 +215,13 @@ int xpr_call(const struct fn_scalar *f, struct xpr **args, uint32_t nargs, struc
         *err_arg = b->err_arg;
         goto fail;
     }
+    if (!b->kernel) { /* a binding that found no kernel for these types */
+        char tn[TY_MAX_NAME];
+        ty_name(nargs ? b->arg_ty[0] : b->ret, tn);
+        snprintf(errbuf, FN_ERR_MAX, "%s cannot take %s", f->name, tn);
+        rc = -EINVAL;
+        goto fail;
+    }
     b->flags |= f->flags;
     int any_nullable = 0;
     for (uint32_t i = 0; i < nargs; i++) {

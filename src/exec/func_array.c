@@ -201,10 +201,13 @@ static int bind_array_concat(struct fn_bind *b)
         if (rc)
             return rc;
     }
-    struct ty t;
-    int rc = fn_bind_common(b, "array_concat", 0, 1, &t);
-    if (rc)
-        return rc;
+    struct ty t = b->arg_ty[0];
+    for (uint32_t i = 1; i < b->nargs; i++)
+        if (fn_common_type(t, b->arg_ty[i], &t)) {
+            char x[TY_MAX_NAME], y[TY_MAX_NAME];
+            return fn_bind_fail(b, (int)i, "array_concat: no common type for %s and %s",
+                                fn_ty_str(b->arg_ty[0], x), fn_ty_str(b->arg_ty[i], y));
+        }
     for (uint32_t i = 0; i < b->nargs; i++)
         b->cast_to[i] = t;
     b->ret = t;

@@ -234,6 +234,8 @@ static int bind_multi_if(struct fn_bind *b)
         val[nv++] = i;
     val[nv++] = last;
     struct ty t = b->arg_ty[1];
+    if ((rc = fn_no_arrays(b, b->nargs == 3 ? "if" : "multi_if")))
+        return rc;
     for (uint32_t k = 1; k < nv; k++) {
         uint32_t i = val[k];
         struct ty next;
@@ -345,6 +347,9 @@ static int k_null(KERNEL_ARGS)
 static int bind_null_if(struct fn_bind *b)
 {
     struct ty a = b->arg_ty[0], c;
+    int rc = fn_no_arrays(b, "null_if");
+    if (rc)
+        return rc;
     if (a.kind == TY_NOTHING) { /* null_if(NULL, x) is NULL */
         b->ret = (struct ty){TY_UINT8, 1, 0};
         b->kernel = k_null;

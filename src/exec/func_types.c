@@ -151,9 +151,23 @@ int fn_can_convert_implicitly(struct ty from, struct ty to)
     return ty_equal(c, fn_plain(to));
 }
 
+int fn_no_arrays(struct fn_bind *b, const char *name)
+{
+    for (uint32_t i = 0; i < b->nargs; i++)
+        if (b->arg_ty[i].kind == TY_ARRAY) {
+            char x[TY_MAX_NAME];
+            return fn_bind_fail(b, (int)i, "%s does not take arrays, got %s", name,
+                                fn_ty_str(b->arg_ty[i], x));
+        }
+    return 0;
+}
+
 int fn_bind_common(struct fn_bind *b, const char *name, uint32_t first, uint32_t step,
                    struct ty *out)
 {
+    int rc = fn_no_arrays(b, name); /* the kernels that pick among values are scalar */
+    if (rc)
+        return rc;
     struct ty t = b->arg_ty[first];
     for (uint32_t i = first + step; i < b->nargs; i += step) {
         struct ty next;
