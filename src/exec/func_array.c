@@ -40,6 +40,19 @@ static int elem_eq(const struct col *a, uint32_t i, const struct col *b, uint32_
            0;
 }
 
+int fn_array_rows_equal(const struct col *a, const struct col *b, uint32_t r)
+{
+    uint32_t la, ha, lb, hb;
+    col_arr(a, r, &la, &ha);
+    col_arr(b, r, &lb, &hb);
+    if (ha - la != hb - lb)
+        return 0;
+    for (; la < ha; la++, lb++)
+        if (!elem_eq(a->child, la, b->child, lb))
+            return 0;
+    return 1;
+}
+
 static int want_array(struct fn_bind *b, const char *name, uint32_t i)
 {
     return b->arg_ty[i].kind == TY_ARRAY ? 0 : fn_bad_arg(b, name, i, "an array");
