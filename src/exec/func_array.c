@@ -2,7 +2,8 @@
  * func_array.c — array functions (ClickHouse semantics): array(...) and
  * the [a, b] literal, array_element (x[i], 1-based, negative from the
  * end, out of range the element type's default), has, index_of,
- * array_concat. length / empty / not_empty of arrays live with the string
+ * array_concat, array_sort (ascending, NaN then NULLs last), and the
+ * equality of arrays that equals / not_equals use. length / empty / not_empty of arrays live with the string
  * ones (func_str.c): both count offsets.
  *
  * Arrays are never nullable; their elements may be. Kernels build results
@@ -10,6 +11,7 @@
  * col_arr_end (types/block.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "func_impl.h"
 
@@ -228,7 +230,104 @@ static int bind_array_concat(struct fn_bind *b)
     return 0;
 }
 
+/* ---- array_sort(a) ------------------------------------------------------ */
+
+/* Ascending, NaN after the numbers and NULLs last (ClickHouse's arraySort). */
+static int elem_cmp(const struct col *c, uint32_t i, uint32_t j)
+{
+    int ni = col_is_null(c, i), nj = col_is_null(c, j);
+    if (ni || nj)
+        return ni - nj;
+    switch (c->ty.kind) {
+    case TY_STRING: {
+        size_t li, lj;
+        const char *pi = col_str(c, i, &li), *pj = col_str(c, j, &lj);
+        size_t m = li < lj ? li : lj;
+        int r = m ? memcmp(pi, pj, m) : 0;
+        return r ? (r > 0) - (r < 0) : (li > lj) - (li < lj);
+    }
+    case TY_FLOAT32:
+    case TY_FLOAT64: {
+        double x = c->ty.kind == TY_FLOAT32 ? COL_AT(c, float, i) : COL_AT(c, double, i);
+        double y = c->ty.kind == TY_FLOAT32 ? COL_AT(c, float, j) : COL_AT(c, double, j);
+        int xn = x != x, yn = y != y;
+        if (xn || yn)
+            return xn - yn;
+        return (x > y) - (x < y);
+    }
+    default: {
+        struct val x, y;
+        val_from_col(c, i, &x);
+        val_from_col(c, j, &y);
+        if (fn_is_unsigned(c->ty))
+            return (x.v.u > y.v.u) - (x.v.u < y.v.u);
+        return (x.v.i > y.v.i) - (x.v.i < y.v.i);
+    }
+    }
+}
+
+/* Stable merge sort of idx[0..n) by the elements they name. */
+static void sort_idx(const struct col *c, uint32_t *idx, uint32_t *tmp, uint32_t n)
+{
+    if (n < 2)
+        return;
+    uint32_t h = n / 2;
+    sort_idx(c, idx, tmp, h);
+    sort_idx(c, idx + h, tmp, n - h);
+    uint32_t a = 0, b = h, k = 0;
+    while (a < h && b < n)
+        tmp[k++] = elem_cmp(c, idx[b], idx[a]) < 0 ? idx[b++] : idx[a++];
+    while (a < h)
+        tmp[k++] = idx[a++];
+    while (b < n)
+        tmp[k++] = idx[b++];
+    memcpy(idx, tmp, (size_t)n * sizeof(*idx));
+}
+
+static int k_array_sort(KERNEL_ARGS)
+{
+    const struct col *a = args[0];
+    uint32_t *idx = NULL, *tmp = NULL, cap = 0;
+    int rc = 0;
+    for (uint32_t r = 0; r < n && !rc; r++) {
+        uint32_t lo, hi;
+        col_arr(a, r, &lo, &hi);
+        if (hi - lo > cap) {
+            cap = hi - lo;
+            free(idx);
+            free(tmp);
+            idx = malloc((size_t)cap * sizeof(*idx));
+            tmp = malloc((size_t)cap * sizeof(*tmp));
+            if (!idx || !tmp) {
+                rc = -ENOMEM;
+                break;
+            }
+        }
+        for (uint32_t e = lo; e < hi; e++)
+            idx[e - lo] = e;
+        sort_idx(a->child, idx, tmp, hi - lo);
+        for (uint32_t e = 0; e < hi - lo && !rc; e++)
+            rc = col_append_rows(out->child, a->child, idx[e], idx[e] + 1);
+        if (!rc)
+            rc = col_arr_end(out);
+    }
+    free(idx);
+    free(tmp);
+    return rc;
+}
+
+static int bind_array_sort(struct fn_bind *b)
+{
+    int rc = want_array(b, "array_sort", 0);
+    if (rc)
+        return rc;
+    b->ret = b->arg_ty[0];
+    b->kernel = k_array_sort;
+    return 0;
+}
+
 const struct fn_scalar fn_array_fns[] = {
+    {"array_sort", 1, 1, 0, bind_array_sort},
     {"array", 0, FN_MAX_ARGS, FN_OWN_NULLS, bind_array},
     {"array_element", 2, 2, 0, bind_array_element},
     {"has", 2, 2, FN_OWN_NULLS, bind_has},
