@@ -36,7 +36,8 @@ static int call_of(struct parser *p, const char *name, struct sql_pos pos, struc
     struct sql_expr **a = sql_p_arena_alloc(p->arena, (n ? n : 1) * sizeof(*a));
     if (!e || !a)
         return sql_p_no_memory(p);
-    memcpy(a, args, n * sizeof(*a));
+    if (n) /* [] has no arguments (args NULL) */
+        memcpy(a, args, n * sizeof(*a));
     e->str = name;
     e->args = a;
     e->nargs = n;
