@@ -42,6 +42,58 @@ static int elem_eq(const struct col *a, uint32_t i, const struct col *b, uint32_
            0;
 }
 
+/* Ascending, NaN after the numbers and NULLs last (ClickHouse's arraySort). */
+static int elem_cmp2(const struct col *c, uint32_t i, const struct col *d, uint32_t j)
+{
+    int ni = col_is_null(c, i), nj = col_is_null(d, j);
+    if (ni || nj)
+        return ni - nj;
+    switch (c->ty.kind) {
+    case TY_STRING: {
+        size_t li, lj;
+        const char *pi = col_str(c, i, &li), *pj = col_str(d, j, &lj);
+        size_t m = li < lj ? li : lj;
+        int r = m ? memcmp(pi, pj, m) : 0;
+        return r ? (r > 0) - (r < 0) : (li > lj) - (li < lj);
+    }
+    case TY_FLOAT32:
+    case TY_FLOAT64: {
+        double x = c->ty.kind == TY_FLOAT32 ? COL_AT(c, float, i) : COL_AT(c, double, i);
+        double y = c->ty.kind == TY_FLOAT32 ? COL_AT(d, float, j) : COL_AT(d, double, j);
+        int xn = x != x, yn = y != y;
+        if (xn || yn)
+            return xn - yn;
+        return (x > y) - (x < y);
+    }
+    default: {
+        struct val x, y;
+        val_from_col(c, i, &x);
+        val_from_col(d, j, &y);
+        if (fn_is_unsigned(c->ty))
+            return (x.v.u > y.v.u) - (x.v.u < y.v.u);
+        return (x.v.i > y.v.i) - (x.v.i < y.v.i);
+    }
+    }
+}
+
+static int elem_cmp(const struct col *c, uint32_t i, uint32_t j)
+{
+    return elem_cmp2(c, i, c, j);
+}
+
+int fn_array_rows_cmp(const struct col *a, const struct col *b, uint32_t r)
+{
+    uint32_t la, ha, lb, hb;
+    col_arr(a, r, &la, &ha);
+    col_arr(b, r, &lb, &hb);
+    for (; la < ha && lb < hb; la++, lb++) {
+        int c = elem_cmp2(a->child, la, b->child, lb);
+        if (c)
+            return c;
+    }
+    return (ha - la > hb - lb) - (ha - la < hb - lb);
+}
+
 int fn_array_rows_equal(const struct col *a, const struct col *b, uint32_t r)
 {
     uint32_t la, ha, lb, hb;
@@ -231,40 +283,6 @@ static int bind_array_concat(struct fn_bind *b)
 }
 
 /* ---- array_sort(a) ------------------------------------------------------ */
-
-/* Ascending, NaN after the numbers and NULLs last (ClickHouse's arraySort). */
-static int elem_cmp(const struct col *c, uint32_t i, uint32_t j)
-{
-    int ni = col_is_null(c, i), nj = col_is_null(c, j);
-    if (ni || nj)
-        return ni - nj;
-    switch (c->ty.kind) {
-    case TY_STRING: {
-        size_t li, lj;
-        const char *pi = col_str(c, i, &li), *pj = col_str(c, j, &lj);
-        size_t m = li < lj ? li : lj;
-        int r = m ? memcmp(pi, pj, m) : 0;
-        return r ? (r > 0) - (r < 0) : (li > lj) - (li < lj);
-    }
-    case TY_FLOAT32:
-    case TY_FLOAT64: {
-        double x = c->ty.kind == TY_FLOAT32 ? COL_AT(c, float, i) : COL_AT(c, double, i);
-        double y = c->ty.kind == TY_FLOAT32 ? COL_AT(c, float, j) : COL_AT(c, double, j);
-        int xn = x != x, yn = y != y;
-        if (xn || yn)
-            return xn - yn;
-        return (x > y) - (x < y);
-    }
-    default: {
-        struct val x, y;
-        val_from_col(c, i, &x);
-        val_from_col(c, j, &y);
-        if (fn_is_unsigned(c->ty))
-            return (x.v.u > y.v.u) - (x.v.u < y.v.u);
-        return (x.v.i > y.v.i) - (x.v.i < y.v.i);
-    }
-    }
-}
 
 /* Stable merge sort of idx[0..n) by the elements they name. */
 static void sort_idx(const struct col *c, uint32_t *idx, uint32_t *tmp, uint32_t n)

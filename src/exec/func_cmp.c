@@ -167,6 +167,20 @@ static int k_arr_eq(KERNEL_ARGS)
 }
 static const int ne_marker = 1;
 
+/* Arrays in order (ClickHouse: lexicographic, the shorter first). */
+static int k_arr_order(KERNEL_ARGS)
+{
+    uint8_t *o = out->data;
+    enum cmp_op op = (enum cmp_op)(*(const int *)b->state);
+    for (uint32_t i = 0; i < n; i++) {
+        int c = fn_array_rows_cmp(args[0], args[1], i);
+        o[i] = op == LT ? c < 0 : op == GT ? c > 0 : op == LE ? c <= 0 : c >= 0;
+    }
+    fn_fixed_done(out, n);
+    return 0;
+}
+static const int order_ops[NOPS] = {EQ, NE, LT, GT, LE, GE};
+
 static int bind_cmp(struct fn_bind *b, enum cmp_op op)
 {
     struct ty a = fn_plain(b->arg_ty[0]), c = fn_plain(b->arg_ty[1]), t;
@@ -186,8 +200,11 @@ static int bind_cmp(struct fn_bind *b, enum cmp_op op)
     }
     b->cast_to[0] = b->cast_to[1] = t;
     if (t.kind == TY_ARRAY) {
-        if (op != EQ && op != NE)
-            return fn_bind_fail(b, -1, "%s cannot order arrays", cmp_name[op]);
+        if (op != EQ && op != NE) {
+            b->kernel = k_arr_order;
+            b->state = (void *)&order_ops[op];
+            return 0;
+        }
         b->kernel = k_arr_eq;
         b->state = op == NE ? (void *)&ne_marker : NULL;
         return 0;
