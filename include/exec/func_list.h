@@ -42,6 +42,8 @@ extern const struct fn_scalar fn_json_fns[];
 extern const size_t fn_json_fns_n;
 extern const struct fn_scalar fn_rand_fns[];
 extern const size_t fn_rand_fns_n;
+extern const struct fn_scalar fn_array_fns[];
+extern const size_t fn_array_fns_n;
 /* Aggregates (agg_*.c). */
 extern const struct agg_fn agg_basic_fns[];
 extern const size_t agg_basic_fns_n;

@@ -22,6 +22,9 @@ extern const char *const fmt_kind_names[];
 extern const int fmt_kind_count;
 
 /* What comes before the first row (the names line of *WithNames). */
+/* Array row r of c as ClickHouse's text formats write it: [1,2,3],
+ * ['a','b\'c'] (strings and datetimes quoted and escaped), NULL. */
+int fmt_array_text(const struct col *c, uint32_t r, struct buf *out);
 int fmt_out_header(enum fmt_kind k, const char *const *names, uint32_t ncols, struct buf *out);
 /* Rows [from, to) of b. */
 int fmt_out_rows(enum fmt_kind k, const char *const *names, const struct blk *b, uint32_t from,

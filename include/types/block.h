@@ -10,6 +10,11 @@
  *     (value i is chars[off[i] .. off[i+1])); strings may hold any bytes;
  *   - nullable columns: nulls[i] is 1 when row i is NULL (its value slot
  *     holds the type's zero). Non-nullable columns have nulls == NULL.
+ *   - arrays (array(T)): data is n+1 uint32_t offsets into the elements,
+ *     child, a column of T owned by this column (value i is child rows
+ *     off[i] .. off[i+1]); the default value is the empty array. Build a
+ *     value by pushing its elements onto child, then col_arr_end. Arrays
+ *     are never nullable; their elements may be.
  *
  * Ownership: a block owns its columns and their memory. Blocks are built by
  * one thread, then published read-only; a published block is shared by
@@ -36,6 +41,7 @@ struct col {
     size_t chars_len;
     size_t chars_cap;
     uint8_t borrowed; /* memory belongs to another block (blk.base) */
+    struct col *child; /* arrays only: the elements (created by col_reserve) */
 };
 
 struct blk {
@@ -89,6 +95,16 @@ int col_reserve_chars(struct col *c, size_t n);
 int col_str_append(struct col *c, const char *s, size_t n);
 int col_str_end(struct col *c);
 void col_truncate(struct col *c, uint32_t n);
+/* End an array value whose elements were pushed onto c->child. */
+int col_arr_end(struct col *c);
+/* Append rows [from, to) of src to dst (the same type; any kind). */
+int col_append_rows(struct col *dst, const struct col *src, uint32_t from, uint32_t to);
+/* The element range [*lo, *hi) of array row i in c->child. */
+static inline void col_arr(const struct col *c, uint32_t i, uint32_t *lo, uint32_t *hi)
+{
+    *lo = ((const uint32_t *)c->data)[i];
+    *hi = ((const uint32_t *)c->data)[i + 1];
+}
 
 /*
  * Hot-path pushes (ingest converts millions of values a second): for a
@@ -98,7 +114,7 @@ void col_truncate(struct col *c, uint32_t n);
  */
 static inline int col_has_room(const struct col *c)
 {
-    return c->data && c->n + 1u + (c->ty.kind == TY_STRING) <= c->cap;
+    return c->data && c->n + 1u + ty_has_offsets(c->ty) <= c->cap;
 }
 static inline __attribute__((always_inline)) void col_put_fixed(struct col *c, const void *value,
                                                                 size_t width)
@@ -142,7 +158,9 @@ static inline const char *col_str(const struct col *c, uint32_t i, size_t *len)
  * Serialization (the log's record payload): little-endian, self-checking.
  *   u32 ncols, u32 nrows, then per column: u8 kind, u8 nullable, u8 prec,
  *   u8 0, [nulls: nrows bytes], fixed: nrows*width bytes | string: u64
- *   chars_len, (nrows+1)*u32 offsets, chars.
+ *   chars_len, (nrows+1)*u32 offsets, chars | array: (nrows+1)*u32
+ *   offsets, then the child column the same way (its header, then its
+ *   off[nrows] rows). The element type is the child's header.
  */
 int blk_serialize(const struct blk *b, struct buf *out);
 /* Parse n bytes; -ERR_CORRUPT if they do not form a block. */

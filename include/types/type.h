@@ -8,7 +8,8 @@
  * plus bytes (see block.h); date as uint16_t days since the epoch;
  * nothing (the NULL literal's type) as one zero byte; interval as int64_t
  * units (the unit in prec, enum ty_unit); decimal(p, s) as int64_t holding
- * value * 10^s (p <= 18; p in prec, s in scale). Nullable is a flag on any kind.
+ * value * 10^s (p <= 18; p in prec, s in scale); array(T) as offsets into a
+ * child column of T (see block.h). Nullable is a flag on any kind but array.
  *
  * Intervals are the type of `INTERVAL 5 MINUTE` and `5m` (ClickHouse's
  * IntervalMinute): a count of one calendar or clock unit, so that
@@ -33,20 +34,41 @@ enum ty_kind {
     TY_NOTHING,  /* the type of a bare NULL literal: always nullable, 1 byte */
     TY_INTERVAL, /* int64_t count of the unit in prec (enum ty_unit); not a column type */
     TY_DECIMAL,  /* decimal(p, s): int64_t scaled by 10^s; p (1..18) in prec, s in scale */
+    TY_ARRAY,    /* array(T): n+1 uint32_t offsets into a child column of T (block.h) */
     TY_KIND_END
 };
 
 struct ty {
     uint8_t kind;     /* enum ty_kind */
-    uint8_t nullable; /* 0 or 1 */
-    uint8_t prec;     /* datetime64 precision 0..9; interval: enum ty_unit; decimal: p */
-    uint8_t scale;    /* decimal: s, 0..p (0 for other kinds) */
+    uint8_t nullable; /* 0 or 1 (arrays: always 0, as ClickHouse) */
+    uint8_t prec;     /* datetime64 precision 0..9; interval: enum ty_unit; decimal: p;
+                         array: the element's prec */
+    uint8_t scale;    /* decimal: s, 0..p; array: the element's scale; else 0 */
+    uint8_t elem;     /* array: the element's kind (a scalar kind); else 0 */
+    uint8_t elem_nullable; /* array: the element is nullable(T) */
 };
 
 /* Decimals: ClickHouse's Decimal(P, S) for P up to 18 (Decimal32 and
  * Decimal64), stored as the int64_t value * 10^S. Wider precisions
  * (ClickHouse's Decimal128/256) are refused with an error. */
 #define TY_DECIMAL_MAX_PREC 18
+
+/* The element type of an array type, and the array of an element type. */
+static inline struct ty ty_elem(struct ty t)
+{
+    return (struct ty){.kind = t.elem, .nullable = t.elem_nullable, .prec = t.prec,
+                       .scale = t.scale};
+}
+static inline struct ty ty_array_of(struct ty e)
+{
+    return (struct ty){.kind = TY_ARRAY, .prec = e.prec, .scale = e.scale, .elem = e.kind,
+                       .elem_nullable = e.nullable};
+}
+/* Kinds whose column data is n+1 uint32_t offsets (string, array). */
+static inline int ty_has_offsets(struct ty t)
+{
+    return t.kind == TY_STRING || t.kind == TY_ARRAY;
+}
 
 /* Interval units, finest first (names: "second", ...; types "interval_second"). */
 enum ty_unit {
@@ -87,7 +109,9 @@ static inline struct ty ty_decimal(int p, int s)
 int ty_from_name(const char *name, size_t name_len, const int64_t *params, int nparams,
                  struct ty *out);
 
-/* Parse a rendered type name such as "nullable(datetime64(3))". */
+/* Parse a rendered type name such as "nullable(datetime64(3))" or
+ * "array(nullable(string))" (elements are scalar: nested arrays, and
+ * nullable(array(T)), are -EINVAL as in ClickHouse). */
 int ty_parse(const char *s, struct ty *out);
 
 /* A unit by name: "second", "seconds", "SECOND" (case-insensitive), or a

@@ -6,7 +6,9 @@
  * signed kinds, datetimes and intervals in i (datetime: seconds,
  * datetime64: ticks, date: days, interval: units), unsigned kinds and
  * bool in u, floats in f, strings as a borrowed (p, n) that the value's
- * creator keeps alive (an AST arena, a column). is_null is set only for nullable types.
+ * creator keeps alive (an AST arena, a column), arrays as a borrowed
+ * range of an element column (a.c, which the creator keeps alive; a.c
+ * NULL is the empty array). is_null is set only for nullable types.
  */
 #ifndef SFS_TYPES_VALUE_H
 #define SFS_TYPES_VALUE_H
@@ -28,6 +30,10 @@ struct val {
             const char *p;
             size_t n;
         } s;
+        struct {
+            const struct col *c; /* the elements: rows [lo, hi) of c */
+            uint32_t lo, hi;
+        } a;
     } v;
 };
 

@@ -1,20 +1,15 @@
 /*
  * agg_collect.c — aggregates whose result is a list: group_array and
- * top_k.
- *
- * SQL arrays (array(T)) do not exist in the engine yet, so both return a
- * string holding a JSON array, rendered the way JSONEachRow renders values
- * (numbers bare, strings and times quoted, NaN as null):
- *   group_array(x), group_array(max_size)(x): '[1,2,3]', input order,
- *   at most max_size values (ClickHouse's groupArray);
- *   top_k(x [, k [, with_count]]): the k (default 10) most frequent
- *   values, most frequent first, ties in order of first appearance; with
- *   with_count (the default, as Proton's top_k) each entry is a
- *   [value, count] pair: '[["a",3],["b",1]]', else '["a","b"]'.
- * They become array(T) results when the type lands; the states stay.
+ * top_k, both array(T) of the argument's type without NULL:
+ *   group_array(x), group_array(max_size)(x): the values in input order,
+ *   at most max_size of them (ClickHouse's groupArray);
+ *   top_k(x [, k]): the k (default 10) most frequent values, most
+ *   frequent first, ties in order of first appearance. Proton's
+ *   with_count form gives (value, count) tuples, which do not exist here:
+ *   top_k(k, true) is a bind error, top_k(k, false) the values.
  * Counts are exact (Proton's top_k is a Space-Saving approximation, exact
  * for small inputs). NULL values are skipped and the result is never
- * NULL ('[]' when nothing was added), so both skip NULLs themselves.
+ * NULL ([] when nothing was added), so both skip NULLs themselves.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,10 +28,10 @@ struct ga_cfg {
     uint64_t max_size;           /* 0: no limit */
 };
 
-/* The values rendered back to back (text) and where each ends (ends). */
+/* The values so far, in input order, as a column of the argument's type
+ * without NULL (created on the first value). */
 struct ga_st {
-    struct buf text;
-    struct buf ends;             /* uint32_t per value */
+    struct col *vals;
 };
 
 static void ga_init(const struct agg_bind *b, void *state)
@@ -45,30 +40,35 @@ static void ga_init(const struct agg_bind *b, void *state)
     memset(state, 0, sizeof(struct ga_st));
 }
 
+static int64_t col_mem(const struct col *c)
+{
+    if (!c)
+        return 0;
+    size_t w = ty_has_offsets(c->ty) ? sizeof(uint32_t) : ty_width(c->ty);
+    return (int64_t)(sizeof(*c) + (size_t)c->cap * (w + (c->nulls ? 1 : 0)) + c->chars_cap);
+}
+
 static int64_t ga_mem(const struct ga_st *s)
 {
-    return (int64_t)(s->text.cap + s->ends.cap);
+    return col_mem(s->vals);
 }
 
 static void ga_destroy(const struct agg_bind *b, void *state)
 {
     struct ga_st *s = state;
     agg_hold(b, -ga_mem(s));
-    buf_free(&s->text);
-    buf_free(&s->ends);
+    col_delete(s->vals);
+    s->vals = NULL;
 }
 
 static uint64_t ga_count(const struct ga_st *s)
 {
-    return s->ends.len / sizeof(uint32_t);
+    return s->vals ? s->vals->n : 0;
 }
 
-static int ga_end_value(struct ga_st *s)
+static int ga_vals(const struct agg_bind *b, struct ga_st *s)
 {
-    if (s->text.len > UINT32_MAX)
-        return -E2BIG;
-    uint32_t end = (uint32_t)s->text.len;
-    return buf_append(&s->ends, &end, sizeof(end));
+    return s->vals ? 0 : col_new(ty_elem(b->ret), &s->vals);
 }
 
 static int ga_add(const struct agg_bind *b, void *const *states, const struct col *const *args,
@@ -81,9 +81,17 @@ static int ga_add(const struct agg_bind *b, void *const *states, const struct co
         if (agg_any_null(args, 1, r) || (c->max_size && ga_count(s) >= c->max_size))
             continue;
         int64_t mem = ga_mem(s);
-        rc = fmt_json_value(args[0], r, &s->text);
-        if (!rc)
-            rc = ga_end_value(s);
+        rc = ga_vals(b, s);
+        if (!rc && s->vals->n == UINT32_MAX - 1)
+            rc = -E2BIG;
+        if (!rc && args[0]->nulls) { /* the argument's type with NULL: push the value */
+            struct col plain = *args[0];
+            plain.nulls = NULL;
+            plain.ty.nullable = 0;
+            rc = col_append_rows(s->vals, &plain, r, r + 1);
+        } else if (!rc) {
+            rc = col_append_rows(s->vals, args[0], r, r + 1);
+        }
         agg_hold(b, ga_mem(s) - mem);
         if (rc)
             return rc;
@@ -103,17 +111,12 @@ static int ga_merge(const struct agg_bind *b, void *dst, const void *src)
         take = room;
     if (!take)
         return 0;
-    const uint32_t *ends = (const uint32_t *)s->ends.data;
     int64_t mem = ga_mem(d);
-    size_t base = d->text.len;
-    int rc = buf_append(&d->text, s->text.data, ends[take - 1]);
-    for (uint64_t i = 0; i < take && !rc; i++) {
-        if (base + ends[i] > UINT32_MAX)
-            rc = -E2BIG;
-        uint32_t end = (uint32_t)(base + ends[i]);
-        if (!rc)
-            rc = buf_append(&d->ends, &end, sizeof(end));
-    }
+    int rc = ga_vals(b, d);
+    if (!rc && ga_count(d) + take >= UINT32_MAX)
+        rc = -E2BIG;
+    if (!rc)
+        rc = col_append_rows(d->vals, s->vals, 0, (uint32_t)take);
     agg_hold(b, ga_mem(d) - mem);
     return rc;
 }
@@ -122,57 +125,42 @@ static int ga_finalize(const struct agg_bind *b, const void *state, struct col *
 {
     (void)b;
     const struct ga_st *s = state;
-    const uint32_t *ends = (const uint32_t *)s->ends.data;
-    uint32_t start = 0;
-    int rc = col_str_append(out, "[", 1);
-    for (uint64_t i = 0; i < ga_count(s) && !rc; i++) {
-        if (i)
-            rc = col_str_append(out, ",", 1);
-        if (!rc)
-            rc = col_str_append(out, s->text.data + start, ends[i] - start);
-        start = ends[i];
-    }
-    if (!rc)
-        rc = col_str_append(out, "]", 1);
-    return rc ? rc : col_str_end(out);
+    int rc = col_reserve(out, out->n + 1);
+    if (!rc && ga_count(s))
+        rc = col_append_rows(out->child, s->vals, 0, s->vals->n);
+    return rc ? rc : col_arr_end(out);
 }
 
+/* Saved as a one-column block (types/block.h), empty when nothing came. */
 static int ga_save(const struct agg_bind *b, const void *state, struct buf *out)
 {
-    (void)b;
     const struct ga_st *s = state;
-    uint64_t n = ga_count(s);
-    int rc = buf_append(out, &n, 8);
-    if (!rc)
-        rc = buf_append(out, s->ends.data, s->ends.len);
-    if (!rc)
-        rc = buf_append(out, s->text.data, s->text.len);
-    return rc;
+    struct col empty = {.ty = ty_elem(b->ret)};
+    struct col *c = s->vals ? s->vals : &empty;
+    struct blk one = {.ncols = 1, .nrows = c->n, .cols = c};
+    return blk_serialize(&one, out);
 }
 
 static int ga_load(const struct agg_bind *b, void *state, const void *p, size_t n)
 {
     struct ga_st *s = state;
-    struct agg_rd rd = {p, n};
-    uint64_t count;
-    int rc = agg_rd_take(&rd, &count, 8);
-    if (rc || count > rd.n / sizeof(uint32_t) || ga_count(s))
-        return rc ? rc : ERR_CORRUPT;
-    const unsigned char *ends = rd.p;
-    size_t text = rd.n - count * sizeof(uint32_t);
-    uint32_t prev = 0, end;
-    for (uint64_t i = 0; i < count; i++) {
-        memcpy(&end, ends + i * sizeof(end), sizeof(end));
-        if (end < prev || end > text)
-            return ERR_CORRUPT;
-        prev = end;
-    }
-    if (prev != text)
+    struct blk *blk;
+    if (ga_count(s))
         return ERR_CORRUPT;
+    int rc = blk_deserialize(p, n, &blk);
+    if (rc)
+        return rc;
+    if (blk->ncols != 1 || !ty_equal(blk->cols[0].ty, ty_elem(b->ret))) {
+        blk_unref(blk);
+        return ERR_CORRUPT;
+    }
     int64_t mem = ga_mem(s);
-    rc = buf_append(&s->ends, ends, count * sizeof(uint32_t));
-    if (!rc)
-        rc = buf_append(&s->text, ends + count * sizeof(uint32_t), text);
+    col_delete(s->vals);
+    if ((rc = col_new(blk->cols[0].ty, &s->vals)) == 0) {
+        *s->vals = blk->cols[0];
+        memset(&blk->cols[0], 0, sizeof(blk->cols[0]));
+    }
+    blk_unref(blk);
     agg_hold(b, ga_mem(s) - mem);
     return rc;
 }
@@ -185,10 +173,17 @@ static int ga_bind(struct agg_bind *b)
         return agg_bind_fail(b, -1, "group_array takes one parameter, the maximum size");
     if (b->nparams && (rc = agg_param_u64(b, 0, "the maximum size", &max_size)))
         return rc;
+    struct ty e = b->arg_ty[0];
+    e.nullable = e.kind == TY_NOTHING; /* NULLs are skipped */
+    if (e.kind == TY_ARRAY || e.kind == TY_INTERVAL) {
+        char tn[TY_MAX_NAME];
+        ty_name(b->arg_ty[0], tn);
+        return agg_bind_fail(b, 0, "group_array cannot take a value of type %s", tn);
+    }
     if ((rc = agg_cfg_new(b, sizeof(struct ga_cfg))))
         return rc;
     ((struct ga_cfg *)b->cfg)->max_size = max_size;
-    b->ret = (struct ty){TY_STRING, 0, 0};
+    b->ret = ty_array_of(e);
     b->flags |= AGG_OWN_NULLS;
     b->ops = (struct agg_ops){sizeof(struct ga_st), ga_init, ga_add, ga_merge, ga_finalize,
                               ga_destroy, ga_save, ga_load};
@@ -202,7 +197,6 @@ static int ga_bind(struct agg_bind *b)
 struct tk_cfg {
     struct agg_cfg held;
     uint64_t k;
-    int with_count;
     struct ty ty;                /* the argument's type without NULL */
 };
 
@@ -325,51 +319,23 @@ static int rank_cmp(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
-/* '[' entries ']' where an entry is value or [value,count]. */
-static int tk_render(const struct tk_cfg *c, const struct tk *k, const struct tk_rank *top,
-                     uint32_t n, struct buf *out)
-{
-    struct col *v = NULL;
-    int rc = col_new(c->ty, &v);
-    if (!rc)
-        rc = buf_putc(out, '[');
-    for (uint32_t i = 0; i < n && !rc; i++) {
-        col_truncate(v, 0);
-        if ((rc = keytab_emit(&k->t, top[i].id, top[i].id + 1, &v)))
-            break;
-        if (i && (rc = buf_putc(out, ',')))
-            break;
-        if (c->with_count && (rc = buf_putc(out, '[')))
-            break;
-        if ((rc = fmt_json_value(v, 0, out)))
-            break;
-        if (c->with_count)
-            rc = buf_printf(out, ",%llu]", (unsigned long long)top[i].count);
-    }
-    if (!rc)
-        rc = buf_putc(out, ']');
-    col_delete(v);
-    return rc;
-}
-
 static int tk_finalize(const struct agg_bind *b, const void *state, struct col *out)
 {
     const struct tk_cfg *c = b->cfg;
     const struct tk *k = *(struct tk *const *)state;
     uint32_t n = k ? k->t.n : 0;
     struct tk_rank *rank = malloc((n ? n : 1) * sizeof(*rank));
-    struct buf text = BUF_INIT;
-    int rc = rank ? 0 : -ENOMEM;
+    int rc = rank ? col_reserve(out, out->n + 1) : -ENOMEM;
     for (uint32_t i = 0; i < n && !rc; i++)
         rank[i] = (struct tk_rank){k->counts[i], i};
     if (!rc && n)
         qsort(rank, n, sizeof(*rank), rank_cmp);
+    uint32_t top = n < c->k ? n : (uint32_t)c->k;
+    for (uint32_t i = 0; i < top && !rc; i++)
+        rc = keytab_emit(&k->t, rank[i].id, rank[i].id + 1, &out->child);
     if (!rc)
-        rc = tk_render(c, k, rank, n < c->k ? n : (uint32_t)c->k, &text);
-    if (!rc)
-        rc = col_push_str(out, text.data ? text.data : "", text.len);
+        rc = col_arr_end(out);
     free(rank);
-    buf_free(&text);
     return rc;
 }
 
@@ -408,7 +374,7 @@ static int tk_load(const struct agg_bind *b, void *state, const void *p, size_t 
 
 static int tk_bind(struct agg_bind *b)
 {
-    uint64_t k = 10, with_count = 1;
+    uint64_t k = 10, with_count = 0;
     int rc;
     if (b->nparams > 2)
         return agg_bind_fail(b, -1, "top_k takes at most two parameters: k and with_count");
@@ -416,6 +382,10 @@ static int tk_bind(struct agg_bind *b)
         return rc;
     if (b->nparams > 1 && (rc = agg_param_u64(b, 1, "with_count", &with_count)))
         return rc;
+    if (with_count) /* Proton's [(value, count)] needs tuples */
+        return agg_bind_fail(b, (int)b->nargs + 1,
+                             "top_k with_count needs tuples, which are not supported: "
+                             "top_k returns the values only");
     if (k == 0 || k > TOPK_MAX)
         return agg_bind_fail(b, (int)b->nargs, "k of top_k must be in [1, %d]", TOPK_MAX);
     struct ty t = b->arg_ty[0];
@@ -429,9 +399,10 @@ static int tk_bind(struct agg_bind *b)
         return rc;
     struct tk_cfg *c = b->cfg;
     c->k = k;
-    c->with_count = with_count != 0;
     c->ty = t;
-    b->ret = (struct ty){TY_STRING, 0, 0};
+    if (t.kind == TY_NOTHING) /* only NULLs: always [] */
+        t.nullable = 1;
+    b->ret = ty_array_of(t);
     b->flags |= AGG_OWN_NULLS;
     b->ops = (struct agg_ops){sizeof(struct tk *), tk_init, tk_add, tk_merge, tk_finalize,
                               tk_destroy, tk_save, tk_load};

@@ -135,7 +135,8 @@ static int dist_bind(struct agg_bind *b)
     for (uint32_t i = 0; i < b->nargs; i++) {
         c->types[i] = b->arg_ty[i];
         c->types[i].nullable = 0;
-        if (agg_cls(c->types[i]) == AGG_NONE && c->types[i].kind != TY_NOTHING) {
+        if (agg_cls(c->types[i]) == AGG_NONE && c->types[i].kind != TY_NOTHING &&
+            c->types[i].kind != TY_ARRAY) { /* arrays: keytab encodes them */
             char tn[TY_MAX_NAME];
             ty_name(b->arg_ty[i], tn);
             return agg_bind_fail(b, (int)i, "cannot count distinct values of type %s", tn);

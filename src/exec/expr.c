@@ -215,6 +215,13 @@ int xpr_call(const struct fn_scalar *f, struct xpr **args, uint32_t nargs, struc
         *err_arg = b->err_arg;
         goto fail;
     }
+    if (!b->kernel) { /* a binding that found no kernel for these types */
+        char tn[TY_MAX_NAME];
+        ty_name(nargs ? b->arg_ty[0] : b->ret, tn);
+        snprintf(errbuf, FN_ERR_MAX, "%s cannot take %s", f->name, tn);
+        rc = -EINVAL;
+        goto fail;
+    }
     b->flags |= f->flags;
     int any_nullable = 0;
     for (uint32_t i = 0; i < nargs; i++) {
@@ -256,6 +263,8 @@ int xpr_is_const(const struct xpr *x)
 {
     if (x->kind == XPR_CONST)
         return 1;
+    if (x->ty.kind == TY_ARRAY) /* a value cannot hold an array's elements: computed per block */
+        return 0;
     if (x->kind == XPR_COL || (x->bind && (x->bind->flags & FN_NONDETERMINISTIC)))
         return 0;
     for (uint32_t i = 0; i < x->nargs; i++)
@@ -488,7 +497,10 @@ static int copy_col(const struct col *src, uint32_t n, struct col **out)
     if ((rc = col_reserve(c, n)))
         goto fail;
     size_t w = ty_width(src->ty);
-    if (src->ty.kind == TY_STRING) {
+    if (src->ty.kind == TY_ARRAY) {
+        if ((rc = col_append_rows(c, src, 0, n)))
+            goto fail;
+    } else if (src->ty.kind == TY_STRING) {
         size_t len;
         for (uint32_t i = 0; i < n; i++) {
             const char *p = col_str(src, i, &len);

@@ -214,6 +214,31 @@ static int compare_type(const struct fn_bind *b, struct ty *out)
     return fn_common_type(a, c, out);
 }
 
+/* Arrays: equal when of one length with equal elements (ClickHouse). */
+static int k_arr_eq(KERNEL_ARGS)
+{
+    uint8_t *o = out->data, want = b->state == NULL;
+    for (uint32_t i = 0; i < n; i++)
+        o[i] = fn_array_rows_equal(args[0], args[1], i) == want;
+    fn_fixed_done(out, n);
+    return 0;
+}
+static const int ne_marker = 1;
+
+/* Arrays in order (ClickHouse: lexicographic, the shorter first). */
+static int k_arr_order(KERNEL_ARGS)
+{
+    uint8_t *o = out->data;
+    enum cmp_op op = (enum cmp_op)(*(const int *)b->state);
+    for (uint32_t i = 0; i < n; i++) {
+        int c = fn_array_rows_cmp(args[0], args[1], i);
+        o[i] = op == LT ? c < 0 : op == GT ? c > 0 : op == LE ? c <= 0 : c >= 0;
+    }
+    fn_fixed_done(out, n);
+    return 0;
+}
+static const int order_ops[NOPS] = {EQ, NE, LT, GT, LE, GE};
+
 static int bind_cmp(struct fn_bind *b, enum cmp_op op)
 {
     struct ty a = fn_plain(b->arg_ty[0]), c = fn_plain(b->arg_ty[1]), t;
@@ -235,6 +260,16 @@ static int bind_cmp(struct fn_bind *b, enum cmp_op op)
                             fn_ty_str(a, x), fn_ty_str(c, y));
     }
     b->cast_to[0] = b->cast_to[1] = t;
+    if (t.kind == TY_ARRAY) {
+        if (op != EQ && op != NE) {
+            b->kernel = k_arr_order;
+            b->state = (void *)&order_ops[op];
+            return 0;
+        }
+        b->kernel = k_arr_eq;
+        b->state = op == NE ? (void *)&ne_marker : NULL;
+        return 0;
+    }
     b->kernel = t.kind == TY_STRING ? str_k[op] : num_k[t.kind][op];
     return b->kernel ? 0 : fn_bind_fail(b, -1, "%s cannot compare these types", cmp_name[op]);
 }

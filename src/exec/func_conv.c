@@ -24,6 +24,7 @@
 
 #include "func_impl.h"
 #include "format/json_out.h"
+#include "format/out.h"
 #include "types/datetime.h"
 #include "types/decimal.h"
 
@@ -566,6 +567,12 @@ static int dec_conv(struct fn_ctx *ctx, const struct col *in, const uint8_t *ski
 static int convertible(struct ty from, struct ty to)
 {
     uint8_t f = from.kind, t = to.kind;
+    if (f == TY_ARRAY && t == TY_ARRAY)
+        return convertible(ty_elem(from), ty_elem(to));
+    if (t == TY_ARRAY) /* NULL as an array is [] */
+        return f == TY_NOTHING;
+    if (f == TY_ARRAY)
+        return t == TY_STRING;
     if (t == TY_NOTHING)
         return 0;
     if (f == TY_NOTHING || t == TY_STRING)
@@ -584,6 +591,38 @@ static int convertible(struct ty from, struct ty to)
     if (f == TY_BOOL || t == TY_BOOL)
         return fn_is_num(from) && fn_is_num(to);
     return 1; /* numbers and times, either way */
+}
+
+/* Array to array: the same offsets, the elements converted (an element
+ * that does not convert fails the whole value, as in ClickHouse). */
+static int conv_array(struct fn_ctx *ctx, const struct col *in, uint32_t n, enum fn_conv_mode mode,
+                      struct col *out)
+{
+    const uint32_t *off = col_offsets(in);
+    uint32_t base = off[0], nel = off[n] - off[0];
+    struct col view = *in->child, *tmp = NULL;
+    int rc;
+    /* rows [base, base + nel) of the elements, as a column of their own */
+    if (ty_has_offsets(view.ty))
+        view.data = (uint32_t *)view.data + base;
+    else
+        view.data = (char *)view.data + (size_t)base * ty_width(view.ty);
+    if (view.nulls)
+        view.nulls += base;
+    view.n = nel;
+    view.child = NULL;
+    if ((rc = col_new(out->child->ty, &tmp)) ||
+        (rc = fn_conv(ctx, &view, NULL, nel, mode == FN_CONV_OR_NULL ? FN_CONV_OR_ZERO : mode, tmp)))
+        goto done;
+    if ((rc = col_append_rows(out->child, tmp, 0, nel)))
+        goto done;
+    uint32_t *o = out->data, start = out->n ? o[out->n] : 0;
+    for (uint32_t i = 0; i < n; i++)
+        o[out->n + i + 1] = start + off[i + 1] - base;
+    out->n += n;
+done:
+    col_delete(tmp);
+    return rc;
 }
 
 int fn_conv(struct fn_ctx *ctx, const struct col *in, const uint8_t *skip, uint32_t n,
@@ -606,7 +645,19 @@ int fn_conv(struct fn_ctx *ctx, const struct col *in, const uint8_t *skip, uint3
         return fn_errorf(ctx, "cannot convert %s to %s", fn_ty_str(fn_plain(from), a),
                          fn_ty_str(fn_plain(to), b));
     }
+    if (to.kind == TY_ARRAY) /* from an array (convertible) */
+        return conv_array(ctx, in, n, mode, out);
     if (to.kind == TY_STRING) {
+        if (from.kind == TY_ARRAY) {
+            struct buf t = BUF_INIT;
+            for (uint32_t i = 0; i < n && !rc; i++) {
+                t.len = 0;
+                if (!(rc = fmt_array_text(in, i, &t)))
+                    rc = col_push_str(out, t.data ? t.data : "", t.len);
+            }
+            buf_free(&t);
+            return rc;
+        }
         if (from.kind == TY_STRING) {
             for (uint32_t i = 0; i < n; i++) {
                 size_t len;
@@ -746,7 +797,7 @@ static int bind_cast(struct fn_bind *b)
         return fn_bind_fail(b, 1, "cast: unknown type '%s'", name);
     /* NULLs stay NULL (the cast is FN_OWN_NULLS so that CAST(NULL AS
      * nullable(int32)) has that type, not nothing) */
-    if (b->arg_ty[0].nullable || b->arg_ty[0].kind == TY_NOTHING)
+    if ((b->arg_ty[0].nullable || b->arg_ty[0].kind == TY_NOTHING) && to.kind != TY_ARRAY)
         to.nullable = 1;
     return bind_to(b, "cast", to, FN_CONV_STRICT);
 }

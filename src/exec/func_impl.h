@@ -89,7 +89,17 @@ int fn_bad_arg(struct fn_bind *b, const char *name, uint32_t arg, const char *wh
 /* Arguments first .. first + count - 1 are strings, or fn_bad_arg. */
 int fn_want_strings(struct fn_bind *b, const char *name, uint32_t first, uint32_t count);
 
-/* The common type (fn_common_type) of arguments first, first + step, ...;
+/* Row r of arrays a and b (one type) hold equal elements (NULL equal to
+ * NULL, as has() sees them). */
+int fn_array_rows_equal(const struct col *a, const struct col *b, uint32_t r);
+/* Row r of arrays a and b (one type) in order: element by element
+ * (NULLs last), then the shorter first; <0, 0, >0. */
+int fn_array_rows_cmp(const struct col *a, const struct col *b, uint32_t r);
+/* A bind error when some argument is an array (functions whose kernels
+ * take scalars only). */
+int fn_no_arrays(struct fn_bind *b, const char *name);
+/* The common type (fn_common_type) of arguments first, first + step, ...
+ * (arrays refused: fn_no_arrays);
  * a bind error naming the argument that has none. */
 int fn_bind_common(struct fn_bind *b, const char *name, uint32_t first, uint32_t step,
                    struct ty *out);

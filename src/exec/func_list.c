@@ -15,6 +15,7 @@ const struct fn_scalar_list fn_scalar_lists[] = {
     {fn_time_fns, &fn_time_fns_n},
     {fn_json_fns, &fn_json_fns_n},
     {fn_rand_fns, &fn_rand_fns_n},
+    {fn_array_fns, &fn_array_fns_n},
 };
 const size_t FN_SCALAR_LISTS_N = sizeof(fn_scalar_lists) / sizeof(fn_scalar_lists[0]);
 

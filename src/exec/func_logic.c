@@ -195,7 +195,8 @@ static void want_kind(struct fn_bind *b, uint32_t first, uint32_t step, struct t
 {
     for (uint32_t i = first; i < b->nargs; i += step) {
         struct ty a = b->arg_ty[i];
-        b->cast_to[i] = (struct ty){t.kind, a.nullable || a.kind == TY_NOTHING, t.prec, t.scale};
+        b->cast_to[i] = t;
+        b->cast_to[i].nullable = t.kind != TY_ARRAY && (a.nullable || a.kind == TY_NOTHING);
     }
 }
 
@@ -234,6 +235,8 @@ static int bind_multi_if(struct fn_bind *b)
         val[nv++] = i;
     val[nv++] = last;
     struct ty t = b->arg_ty[1];
+    if ((rc = fn_no_arrays(b, b->nargs == 3 ? "if" : "multi_if")))
+        return rc;
     for (uint32_t k = 1; k < nv; k++) {
         uint32_t i = val[k];
         struct ty next;
@@ -345,6 +348,9 @@ static int k_null(KERNEL_ARGS)
 static int bind_null_if(struct fn_bind *b)
 {
     struct ty a = b->arg_ty[0], c;
+    int rc = fn_no_arrays(b, "null_if");
+    if (rc)
+        return rc;
     if (a.kind == TY_NOTHING) { /* null_if(NULL, x) is NULL */
         b->ret = (struct ty){TY_UINT8, 1, 0};
         b->kernel = k_null;
@@ -352,8 +358,8 @@ static int bind_null_if(struct fn_bind *b)
     }
     if (fn_common_type(a, b->arg_ty[1], &c))
         return fn_bind_common(b, "null_if", 0, 1, &c);
-    b->cast_to[1] = (struct ty){a.kind, b->arg_ty[1].nullable || b->arg_ty[1].kind == TY_NOTHING,
-                                a.prec, a.scale};
+    b->cast_to[1] = a;
+    b->cast_to[1].nullable = b->arg_ty[1].nullable || b->arg_ty[1].kind == TY_NOTHING;
     b->ret = fn_nullable(a);
     b->kernel = k_null_if;
     return 0;

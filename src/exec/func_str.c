@@ -89,9 +89,20 @@ static int k_empty(KERNEL_ARGS)
 
 static const int not_marker = 1;
 
+/* length, empty, not_empty: of a string (bytes) or an array (elements);
+ * both are offsets. */
+static int bind_len_like(struct fn_bind *b, const char *name, struct ty ret, fn_kernel k)
+{
+    if (b->arg_ty[0].kind != TY_ARRAY)
+        return bind_strings(b, name, ret, k);
+    b->ret = ret;
+    b->kernel = k;
+    return 0;
+}
+
 static int bind_length(struct fn_bind *b)
 {
-    return bind_strings(b, "length", fn_ty(TY_UINT64), k_length);
+    return bind_len_like(b, "length", fn_ty(TY_UINT64), k_length);
 }
 static int bind_length_utf8(struct fn_bind *b)
 {
@@ -99,12 +110,12 @@ static int bind_length_utf8(struct fn_bind *b)
 }
 static int bind_empty(struct fn_bind *b)
 {
-    return bind_strings(b, "empty", fn_ty(TY_UINT8), k_empty);
+    return bind_len_like(b, "empty", fn_ty(TY_UINT8), k_empty);
 }
 static int bind_not_empty(struct fn_bind *b)
 {
     b->state = (void *)&not_marker;
-    return bind_strings(b, "not_empty", fn_ty(TY_UINT8), k_empty);
+    return bind_len_like(b, "not_empty", fn_ty(TY_UINT8), k_empty);
 }
 
 /* ---- byte maps: lower, upper, reverse ------------------------------------ */

@@ -144,7 +144,14 @@ int fn_common_type(struct ty a, struct ty b, struct ty *out)
     int nullable = a.nullable || b.nullable;
     if (a.kind == TY_NOTHING || b.kind == TY_NOTHING) {
         *out = a.kind == TY_NOTHING ? b : a;
-        out->nullable = 1;
+        out->nullable = out->kind != TY_ARRAY; /* NULL as an array is [] */
+        return 0;
+    }
+    if (a.kind == TY_ARRAY || b.kind == TY_ARRAY) { /* arrays of the elements' common type */
+        struct ty e;
+        if (a.kind != TY_ARRAY || b.kind != TY_ARRAY || fn_common_type(ty_elem(a), ty_elem(b), &e))
+            return -EINVAL;
+        *out = ty_array_of(e);
         return 0;
     }
     struct ty t;
@@ -170,9 +177,23 @@ int fn_can_convert_implicitly(struct ty from, struct ty to)
     return ty_equal(c, fn_plain(to));
 }
 
+int fn_no_arrays(struct fn_bind *b, const char *name)
+{
+    for (uint32_t i = 0; i < b->nargs; i++)
+        if (b->arg_ty[i].kind == TY_ARRAY) {
+            char x[TY_MAX_NAME];
+            return fn_bind_fail(b, (int)i, "%s does not take arrays, got %s", name,
+                                fn_ty_str(b->arg_ty[i], x));
+        }
+    return 0;
+}
+
 int fn_bind_common(struct fn_bind *b, const char *name, uint32_t first, uint32_t step,
                    struct ty *out)
 {
+    int rc = fn_no_arrays(b, name); /* the kernels that pick among values are scalar */
+    if (rc)
+        return rc;
     struct ty t = b->arg_ty[first];
     for (uint32_t i = first + step; i < b->nargs; i += step) {
         struct ty next;

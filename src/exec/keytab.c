@@ -23,7 +23,7 @@ int keytab_init(struct keytab *t, const struct ty *types, uint32_t nkeys)
     memset(t, 0, sizeof(*t));
     t->types = types;
     t->nkeys = nkeys;
-    t->fast = nkeys == 1 && !types[0].nullable && types[0].kind != TY_STRING &&
+    t->fast = nkeys == 1 && !types[0].nullable && !ty_has_offsets(types[0]) &&
               types[0].kind != TY_NOTHING && ty_width(types[0]) <= 8;
     return 0;
 }
@@ -176,30 +176,44 @@ static uint64_t fixed_bits(const struct col *c, uint32_t r, size_t w)
     return k;
 }
 
+/* One value of type ty (row r of c): a NULL byte when nullable, then
+ * strings as u32 length and bytes, arrays as u32 count and their elements
+ * the same way, other kinds as their bytes. */
+static int enc_val(struct buf *b, struct ty ty, const struct col *c, uint32_t r)
+{
+    int rc;
+    if (ty.nullable || ty.kind == TY_NOTHING) {
+        uint8_t null = ty.kind == TY_NOTHING || col_is_null(c, r);
+        if ((rc = buf_append(b, &null, 1)) || null)
+            return rc;
+    }
+    if (ty.kind == TY_STRING) {
+        size_t n;
+        const char *s = col_str(c, r, &n);
+        uint32_t n32 = (uint32_t)n;
+        if (!(rc = buf_append(b, &n32, 4)))
+            rc = buf_append(b, s, n);
+    } else if (ty.kind == TY_ARRAY) {
+        uint32_t lo, hi, cnt;
+        col_arr(c, r, &lo, &hi);
+        cnt = hi - lo;
+        rc = buf_append(b, &cnt, 4);
+        for (uint32_t e = lo; e < hi && !rc; e++)
+            rc = enc_val(b, ty_elem(ty), c->child, e);
+    } else {
+        size_t w = ty_width(ty);
+        rc = buf_append(b, (const char *)c->data + (size_t)r * w, w);
+    }
+    return rc;
+}
+
 static int encode(struct keytab *t, const struct col *const *cols, uint32_t r)
 {
     struct buf *b = &t->scratch;
     int rc = 0;
     b->len = 0;
-    for (uint32_t i = 0; i < t->nkeys && !rc; i++) {
-        const struct col *c = cols[i];
-        struct ty ty = t->types[i];
-        if (ty.nullable || ty.kind == TY_NOTHING) {
-            uint8_t null = ty.kind == TY_NOTHING || col_is_null(c, r);
-            if ((rc = buf_append(b, &null, 1)) || null)
-                continue;
-        }
-        if (ty.kind == TY_STRING) {
-            size_t n;
-            const char *s = col_str(c, r, &n);
-            uint32_t n32 = (uint32_t)n;
-            if (!(rc = buf_append(b, &n32, 4)))
-                rc = buf_append(b, s, n);
-        } else {
-            size_t w = ty_width(ty);
-            rc = buf_append(b, (const char *)c->data + (size_t)r * w, w);
-        }
-    }
+    for (uint32_t i = 0; i < t->nkeys && !rc; i++)
+        rc = enc_val(b, t->types[i], cols[i], r);
     return rc;
 }
 
@@ -267,42 +281,51 @@ int keytab_merge(struct keytab *t, const struct keytab *src, uint32_t *ids)
     return rc;
 }
 
+/* Decode one value of type ty at p[*at] onto c, or only check it (c NULL). */
+static int dec_val(struct ty ty, const unsigned char *p, size_t len, size_t *at, struct col *c)
+{
+    if (ty.nullable || ty.kind == TY_NOTHING) {
+        if (*at + 1 > len || p[*at] > 1)
+            return ERR_CORRUPT;
+        if (p[(*at)++])
+            return c ? col_push_null(c) : 0;
+        if (ty.kind == TY_NOTHING)
+            return ERR_CORRUPT;
+    }
+    if (ty.kind == TY_STRING || ty.kind == TY_ARRAY) {
+        uint32_t n;
+        if (len - *at < 4)
+            return ERR_CORRUPT;
+        memcpy(&n, p + *at, 4);
+        *at += 4;
+        if (ty.kind == TY_ARRAY) {
+            int rc = c ? col_reserve(c, c->n + 1) : 0;
+            for (uint32_t e = 0; e < n && !rc; e++)
+                rc = dec_val(ty_elem(ty), p, len, at, c ? c->child : NULL);
+            return rc ? rc : c ? col_arr_end(c) : 0;
+        }
+        if (len - *at < n)
+            return ERR_CORRUPT;
+        int rc = c ? col_push_str(c, (const char *)p + *at, n) : 0;
+        *at += n;
+        return rc;
+    }
+    size_t w = ty_width(ty);
+    if (len - *at < w)
+        return ERR_CORRUPT;
+    int rc = c ? col_push_fixed(c, p + *at) : 0;
+    *at += w;
+    return rc;
+}
+
 /* Decode one encoded tuple onto cols (emit), or only check it (cols NULL). */
 static int decode(const struct keytab *t, const unsigned char *p, size_t len,
                   struct col *const *cols)
 {
     size_t at = 0;
     int rc = 0;
-    for (uint32_t i = 0; i < t->nkeys && !rc; i++) {
-        struct ty ty = t->types[i];
-        if (ty.nullable || ty.kind == TY_NOTHING) {
-            if (at + 1 > len || p[at] > 1)
-                return ERR_CORRUPT;
-            if (p[at++]) {
-                rc = cols ? col_push_null(cols[i]) : 0;
-                continue;
-            }
-            if (ty.kind == TY_NOTHING)
-                return ERR_CORRUPT;
-        }
-        if (ty.kind == TY_STRING) {
-            uint32_t n;
-            if (len - at < 4)
-                return ERR_CORRUPT;
-            memcpy(&n, p + at, 4);
-            at += 4;
-            if (len - at < n)
-                return ERR_CORRUPT;
-            rc = cols ? col_push_str(cols[i], (const char *)p + at, n) : 0;
-            at += n;
-        } else {
-            size_t w = ty_width(ty);
-            if (len - at < w)
-                return ERR_CORRUPT;
-            rc = cols ? col_push_fixed(cols[i], p + at) : 0;
-            at += w;
-        }
-    }
+    for (uint32_t i = 0; i < t->nkeys && !rc; i++)
+        rc = dec_val(t->types[i], p, len, &at, cols ? cols[i] : NULL);
     return rc ? rc : at == len ? 0 : ERR_CORRUPT;
 }
 

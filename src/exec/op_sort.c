@@ -97,6 +97,18 @@ static int cmp_key(const struct op_sort_key *k, const struct col *ca, uint32_t r
         c = (x > y) - (x < y);
         break;
     }
+    case TY_ARRAY: { /* element by element, then the shorter first (ClickHouse) */
+        struct op_sort_key ek = *k;
+        uint32_t la, ha, lb, hb;
+        ek.desc = 0;
+        col_arr(ca, ra, &la, &ha);
+        col_arr(cb, rb, &lb, &hb);
+        for (; !c && la < ha && lb < hb; la++, lb++)
+            c = cmp_key(&ek, ca->child, la, cb->child, lb);
+        if (!c)
+            c = (ha - la > hb - lb) - (ha - la < hb - lb);
+        break;
+    }
     case TY_STRING: {
         size_t la, lb;
         const char *sa = col_str(ca, ra, &la), *sb = col_str(cb, rb, &lb);

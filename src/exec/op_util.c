@@ -28,6 +28,15 @@ static int gather_col(struct col *dst, const struct col *src, const uint32_t *ro
     int rc = col_reserve(dst, n ? n : 1);
     if (rc)
         return rc;
+    if (src->ty.kind == TY_ARRAY) {
+        dst->n = 0;
+        col_truncate(dst, 0);
+        for (uint32_t k = 0; k < n && !rc; k++) {
+            uint32_t r = ROW(rows, from, k);
+            rc = col_append_rows(dst, src, r, r + 1);
+        }
+        return rc;
+    }
     if (src->ty.kind == TY_STRING) {
         const uint32_t *off = col_offsets(src);
         size_t total = 0;
@@ -95,6 +104,8 @@ int op_gather(const struct blk *in, const uint32_t *rows, uint32_t from, uint32_
 
 int op_push_row(struct col *dst, const struct col *src, uint32_t r)
 {
+    if (src->ty.kind == TY_ARRAY)
+        return col_append_rows(dst, src, r, r + 1);
     if (col_is_null(src, r))
         return col_push_null(dst);
     if (src->ty.kind == TY_STRING) {
@@ -105,15 +116,21 @@ int op_push_row(struct col *dst, const struct col *src, uint32_t r)
     return col_push_fixed(dst, (const char *)src->data + (size_t)r * ty_width(src->ty));
 }
 
+static size_t col_bytes(const struct col *c)
+{
+    size_t n = (size_t)c->n * (ty_has_offsets(c->ty) ? sizeof(uint32_t) : ty_width(c->ty));
+    n += c->nulls ? c->n : 0;
+    n += c->chars_len;
+    if (c->child)
+        n += sizeof(struct col) + col_bytes(c->child);
+    return n;
+}
+
 size_t op_blk_bytes(const struct blk *b)
 {
     size_t n = sizeof(*b) + (size_t)b->ncols * sizeof(struct col);
-    for (uint32_t i = 0; i < b->ncols; i++) {
-        const struct col *c = &b->cols[i];
-        n += (size_t)c->n * (c->ty.kind == TY_STRING ? sizeof(uint32_t) : ty_width(c->ty));
-        n += c->nulls ? c->n : 0;
-        n += c->chars_len;
-    }
+    for (uint32_t i = 0; i < b->ncols; i++)
+        n += col_bytes(&b->cols[i]);
     return n;
 }
 

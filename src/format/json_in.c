@@ -770,6 +770,94 @@ static int conv_time(struct fmt_json_in *p, int col, struct col *c, const struct
     return 0;
 }
 
+static int is_ws(char c);
+static size_t skip_ws(const char *l, size_t i, size_t n);
+static size_t scan_str(const unsigned char *u, size_t i, size_t n, int *esc);
+
+/* One scalar value into c (room for a row reserved). */
+static int conv_scalar(struct fmt_json_in *p, int col, struct col *c, const struct jval *v)
+{
+    switch (c->ty.kind) {
+    case TY_BOOL: return conv_bool(p, col, c, v);
+    case TY_FLOAT32:
+    case TY_FLOAT64: return conv_float(p, col, c, v);
+    case TY_STRING: return conv_string(p, c, v);
+    case TY_DATETIME:
+    case TY_DATETIME64:
+    case TY_DATE: return conv_time(p, col, c, v);
+    case TY_DECIMAL: return conv_decimal(p, col, c, v);
+    default:
+        if (ty_is_int(c->ty))
+            return conv_int(p, col, c, v);
+        return -EINVAL;
+    }
+}
+
+/* A JSON array into an array column: each element converted into the
+ * child column as a scalar of the element type (a nested array or object,
+ * or an element that does not convert, makes the row malformed; null is
+ * NULL for nullable elements, the default otherwise, as for columns). The
+ * text was validated by the walk, so only its shape is followed here. */
+static int conv_array(struct fmt_json_in *p, int col, struct col *c, const struct jval *v)
+{
+    if (v->type != JV_ARRAY)
+        return wrong_type(p, col, v);
+    const char *l = v->s;
+    size_t n = v->n, i = 1;
+    struct col *e = c->child;
+    int rc;
+    for (;;) {
+        i = skip_ws(l, i, n);
+        if (i >= n)
+            return fmt_json_bad(p, l + n - 1);
+        if (l[i] == ']')
+            break;
+        if (l[i] == ',') {
+            i++;
+            continue;
+        }
+        struct jval x = {0};
+        size_t end;
+        x.s = l + i;
+        if (l[i] == '[' || l[i] == '{')
+            return fail_field(p, col, "array elements must be scalars, got a nested %s",
+                              l[i] == '[' ? "array" : "object");
+        if (l[i] == '"') {
+            int esc = 0;
+            end = scan_str((const unsigned char *)l, i + 1, n, &esc);
+            if (end >= n)
+                return fmt_json_bad(p, l + i);
+            x.type = JV_STRING;
+            x.s = l + i + 1;
+            x.n = end - i - 1;
+            x.plain = !esc;
+            end++;
+        } else {
+            end = i;
+            while (end < n && l[end] != ',' && l[end] != ']' && !is_ws(l[end]))
+                end++;
+            x.n = end - i;
+            if (x.n == 4 && !memcmp(x.s, "true", 4))
+                x.type = JV_TRUE;
+            else if (x.n == 5 && !memcmp(x.s, "false", 5))
+                x.type = JV_FALSE;
+            else if (x.n == 4 && !memcmp(x.s, "null", 4))
+                x.type = JV_NULL;
+            else if (fmt_json_scan_number(x.s, x.n, &x.num) == 0)
+                x.type = JV_NUMBER;
+            else
+                return fmt_json_bad(p, x.s);
+        }
+        if ((rc = col_reserve(e, e->n + 1)))
+            return rc;
+        rc = x.type == JV_NULL ? col_push_null(e) : conv_scalar(p, col, e, &x);
+        if (rc)
+            return rc;
+        i = end;
+    }
+    return col_arr_end(c);
+}
+
 int fmt_json_convert(struct fmt_json_in *p, int col, const struct jval *v, struct blk *b,
                      uint32_t start, int *tp_null)
 {
@@ -788,20 +876,9 @@ int fmt_json_convert(struct fmt_json_in *p, int col, const struct jval *v, struc
         }
         return col_push_null(c);
     }
-    switch (c->ty.kind) {
-    case TY_BOOL: return conv_bool(p, col, c, v);
-    case TY_FLOAT32:
-    case TY_FLOAT64: return conv_float(p, col, c, v);
-    case TY_STRING: return conv_string(p, c, v);
-    case TY_DATETIME:
-    case TY_DATETIME64:
-    case TY_DATE: return conv_time(p, col, c, v);
-    case TY_DECIMAL: return conv_decimal(p, col, c, v);
-    default:
-        if (ty_is_int(c->ty))
-            return conv_int(p, col, c, v);
-        return -EINVAL;
-    }
+    if (c->ty.kind == TY_ARRAY)
+        return conv_array(p, col, c, v);
+    return conv_scalar(p, col, c, v);
 }
 
 /* _tp_time for a row that did not give one. */

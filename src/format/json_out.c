@@ -386,6 +386,15 @@ int fmt_json_value(const struct col *c, uint32_t r, struct buf *out)
 {
     if (col_is_null(c, r))
         return buf_append(out, "null", 4);
+    if (c->ty.kind == TY_ARRAY) { /* a JSON array of the elements */
+        uint32_t lo, hi;
+        col_arr(c, r, &lo, &hi);
+        int rc = buf_putc(out, '[');
+        for (uint32_t e = lo; e < hi && !rc; e++)
+            if (!(rc = e > lo ? buf_putc(out, ',') : 0))
+                rc = fmt_json_value(c->child, e, out);
+        return rc ? rc : buf_putc(out, ']');
+    }
     if (c->ty.kind == TY_STRING) {
         /* not col_str(): chars is NULL while every value is empty */
         const uint32_t *off = col_offsets(c);

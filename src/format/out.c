@@ -114,10 +114,50 @@ static int put_string(enum fmt_kind k, const char *s, size_t n, struct buf *out)
     return is_csv(k) ? csv_string(s, n, out) : tsv_string(s, n, out);
 }
 
+int fmt_array_text(const struct col *c, uint32_t r, struct buf *out)
+{
+    uint32_t lo, hi;
+    col_arr(c, r, &lo, &hi);
+    const struct col *e = c->child;
+    int rc = buf_putc(out, '[');
+    for (uint32_t i = lo; i < hi && !rc; i++) {
+        if (i > lo && (rc = buf_putc(out, ',')))
+            break;
+        if (col_is_null(e, i)) {
+            rc = buf_append(out, "NULL", 4);
+        } else if (e->ty.kind == TY_STRING) {
+            size_t len;
+            const char *s = col_str(e, i, &len);
+            if (!(rc = buf_putc(out, '\'')) && !(rc = tsv_string(s, len, out)))
+                rc = buf_putc(out, '\'');
+        } else if (e->ty.kind == TY_ARRAY) {
+            rc = fmt_array_text(e, i, out);
+        } else {
+            char text[FMT_FIXED_MAX];
+            size_t n = fmt_fixed_text(e, i, text);
+            int q = e->ty.kind == TY_DATETIME || e->ty.kind == TY_DATETIME64 ||
+                    e->ty.kind == TY_DATE;
+            if (!(rc = q ? buf_putc(out, '\'') : 0) && !(rc = buf_append(out, text, n)) && q)
+                rc = buf_putc(out, '\'');
+        }
+    }
+    return rc ? rc : buf_putc(out, ']');
+}
+
 static int put_value(enum fmt_kind k, const struct col *c, uint32_t r, struct buf *out)
 {
     if (col_is_null(c, r))
         return buf_append(out, "\\N", 2);
+    if (c->ty.kind == TY_ARRAY) { /* ClickHouse: [1,2] / ['a','b']; CSV quotes it whole */
+        if (!is_csv(k))
+            return fmt_array_text(c, r, out);
+        struct buf t = BUF_INIT;
+        int rc = fmt_array_text(c, r, &t);
+        if (!rc)
+            rc = csv_string(t.data ? t.data : "", t.len, out);
+        buf_free(&t);
+        return rc;
+    }
     if (c->ty.kind == TY_STRING) {
         size_t len;
         const char *s = col_str(c, r, &len);

@@ -114,6 +114,12 @@ static int fmt_ast(const struct sql_expr *x, struct buf *out)
     case SX_SUBQUERY:
         return buf_puts(out, "(subquery)");
     case SX_CALL:
+        if (!x->nparams && strcasecmp(x->str, "array") == 0) { /* [1, 2] as ClickHouse names it */
+            rc = buf_putc(out, '[');
+            for (uint32_t i = 0; i < x->nargs && !rc; i++)
+                rc = (i ? buf_puts(out, ", ") : 0) ?: fmt_ast(x->args[i], out);
+            return rc ? rc : buf_putc(out, ']');
+        }
         if ((rc = buf_puts(out, x->str)))
             return rc;
         if (x->nparams) {

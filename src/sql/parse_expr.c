@@ -37,7 +37,8 @@ static int call_of(struct parser *p, const char *name, struct sql_pos pos, struc
     struct sql_expr **a = sql_p_arena_alloc(p->arena, (n ? n : 1) * sizeof(*a));
     if (!e || !a)
         return sql_p_no_memory(p);
-    memcpy(a, args, n * sizeof(*a));
+    if (n) /* [] has no arguments (args NULL) */
+        memcpy(a, args, n * sizeof(*a));
     e->str = name;
     e->args = a;
     e->nargs = n;
@@ -335,6 +336,28 @@ static int primary(struct parser *p, struct sql_expr **out)
             return rc;
         *out = e;
         return 0;
+    case TK_LBRACKET: { /* [a, b, ...] is array(a, b, ...) */
+        struct sql_expr **args = NULL;
+        uint32_t n = 0, cap = 0;
+        if ((rc = sql_p_next(p, NULL)) || (rc = sql_p_accept(p, TK_RBRACKET, &found)))
+            return rc;
+        while (!found) {
+            if (n == cap && (rc = sql_p_grow(p, (void **)&args, &cap, sizeof(*args))))
+                return rc;
+            if ((rc = expr_at(p, 0, &args[n++])) || (rc = sql_p_peek(p, &la)))
+                return rc;
+            if (la->kind == TK_RBRACKET)
+                found = 1;
+            else if (la->kind != TK_COMMA)
+                return sql_p_unexpected(p, la, "',' or ']' in array literal");
+            if ((rc = sql_p_next(p, NULL)))
+                return rc;
+        }
+        if ((rc = call_of(p, "array", pos, args, n, out)))
+            return rc;
+        (*out)->is_operator = 0;
+        return 0;
+    }
     case TK_LPAREN:
         if ((rc = sql_p_next(p, NULL)) || (rc = sql_p_peek(p, &la)))
             return rc;
@@ -476,14 +499,23 @@ static int primary(struct parser *p, struct sql_expr **out)
     return 0;
 }
 
-/* primary, then ::type casts */
+/* primary, then ::type casts and [i] subscripts (array_element) */
 static int postfix(struct parser *p, struct sql_expr **out)
 {
     const struct sql_tok *la;
     int rc = primary(p, out);
-    while (rc == 0 && (rc = sql_p_peek(p, &la)) == 0 && la->kind == TK_COLON &&
-           la->offset + 1 < p->lx.len && p->src[la->offset + 1] == ':') {
+    while (rc == 0 && (rc = sql_p_peek(p, &la)) == 0 &&
+           (la->kind == TK_LBRACKET ||
+            (la->kind == TK_COLON && la->offset + 1 < p->lx.len && p->src[la->offset + 1] == ':'))) {
         struct sql_pos pos = sql_p_pos_of(la);
+        if (la->kind == TK_LBRACKET) {
+            struct sql_expr *i;
+            if ((rc = sql_p_next(p, NULL)) || (rc = expr_at(p, 0, &i)) ||
+                (rc = sql_p_expect(p, TK_RBRACKET, "']' after subscript")))
+                return rc;
+            rc = call2(p, "array_element", pos, *out, i, out);
+            continue;
+        }
         struct sql_expr *ty;
         if ((rc = sql_p_next(p, NULL)) || (rc = sql_p_expect(p, TK_COLON, "'::' before a type")) ||
             (rc = type_lit(p, &ty)))

@@ -492,12 +492,37 @@ static int plain_type(struct parser *p, const struct sql_tok *name, struct ty *t
     return sql_p_fail_at(p, name, -EINVAL, "type %s needs parameters", sql_p_culprit(p, name, c));
 }
 
-/* int32 | datetime64(3) | nullable(T), where T is not nullable. */
+/* int32 | datetime64(3) | nullable(T), where T is not nullable | array(T). */
+/* A scalar type, or nullable(scalar). */
+static int scalar_or_nullable(struct parser *p, struct sql_tok *t, struct ty *ty, const char *inside)
+{
+    const struct sql_tok *la;
+    char c[CULPRIT_MAX];
+    int rc;
+
+    if (sql_p_is_kw(t, "array"))
+        return sql_p_fail_at(p, t, -EINVAL, "%s cannot be nested inside %s (arrays of arrays are not supported)",
+                             sql_p_culprit(p, t, c), inside);
+    if (!sql_p_is_kw(t, "nullable"))
+        return plain_type(p, t, ty);
+    if ((rc = sql_p_expect(p, TK_LPAREN, "'(' after nullable")) || (rc = sql_p_peek(p, &la)))
+        return rc;
+    if (la->kind != TK_IDENT)
+        return sql_p_unexpected(p, la, "a type inside nullable");
+    if ((rc = sql_p_next(p, t)))
+        return rc;
+    if (sql_p_is_kw(t, "nullable") || sql_p_is_kw(t, "array"))
+        return sql_p_fail_at(p, t, -EINVAL, "%s cannot be nested inside nullable", sql_p_culprit(p, t, c));
+    if ((rc = plain_type(p, t, ty)))
+        return rc;
+    ty->nullable = 1;
+    return sql_p_expect(p, TK_RPAREN, "')' after nullable type");
+}
+
 int sql_p_parse_type(struct parser *p, struct ty *ty, struct sql_pos *pos)
 {
     const struct sql_tok *la;
     struct sql_tok t;
-    char c[CULPRIT_MAX];
     int rc;
 
     if ((rc = sql_p_peek(p, &la)))
@@ -507,20 +532,20 @@ int sql_p_parse_type(struct parser *p, struct ty *ty, struct sql_pos *pos)
     if ((rc = sql_p_next(p, &t)))
         return rc;
     *pos = sql_p_pos_of(&t);
-    if (!sql_p_is_kw(&t, "nullable"))
-        return plain_type(p, &t, ty);
-    if ((rc = sql_p_expect(p, TK_LPAREN, "'(' after nullable")) || (rc = sql_p_peek(p, &la)))
+    if (!sql_p_is_kw(&t, "array"))
+        return scalar_or_nullable(p, &t, ty, "nullable");
+    if ((rc = sql_p_expect(p, TK_LPAREN, "'(' after array")) || (rc = sql_p_peek(p, &la)))
         return rc;
     if (la->kind != TK_IDENT)
-        return sql_p_unexpected(p, la, "a type inside nullable");
-    if ((rc = sql_p_next(p, &t)))
+        return sql_p_unexpected(p, la, "an element type inside array");
+    if ((rc = sql_p_next(p, &t)) || (rc = scalar_or_nullable(p, &t, ty, "array")))
         return rc;
-    if (sql_p_is_kw(&t, "nullable"))
-        return sql_p_fail_at(p, &t, -EINVAL, "%s cannot be nested inside nullable", sql_p_culprit(p, &t, c));
-    if ((rc = plain_type(p, &t, ty)))
-        return rc;
-    ty->nullable = 1;
-    return sql_p_expect(p, TK_RPAREN, "')' after nullable type");
+    if (ty->kind == TY_NOTHING || ty->kind == TY_INTERVAL) {
+        char c[CULPRIT_MAX];
+        return sql_p_fail_at(p, &t, -EINVAL, "%s is not an array element type", sql_p_culprit(p, &t, c));
+    }
+    *ty = ty_array_of(*ty);
+    return sql_p_expect(p, TK_RPAREN, "')' after array element type");
 }
 
 /* ---- statements ---- */

@@ -296,6 +296,21 @@ static int decimal_literals(const struct sql_stmt *st, uint32_t k, uint32_t nv)
     return 1;
 }
 
+/* A constant expression's one row appended to dst (arrays: a value
+ * cannot hold their elements, so they are computed into the column). */
+static int eval_one(struct xpr *x, struct fn_ctx *fctx, struct col *dst)
+{
+    struct blk one = {.ncols = 0, .nrows = 1, .cols = NULL};
+    struct col *c;
+    int owned, rc = xpr_eval(x, fctx, &one, &c, &owned);
+    if (rc)
+        return rc;
+    rc = col_append_rows(dst, c, 0, 1);
+    if (owned)
+        col_delete(c);
+    return rc;
+}
+
 /* INSERT ... VALUES: one block built from constant rows, appended once. */
 static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng_stream *s,
                          int64_t now_ns, uint64_t *rows, struct sql_error *err)
@@ -344,12 +359,34 @@ static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng
             }
             if ((rc = sql_bind_const(e, x, &ctx.fn, v, err)))
                 goto fail_msg;
-            if ((*v)->kind != XPR_CONST) {
+            if ((*v)->kind != XPR_CONST && (*v)->ty.kind != TY_ARRAY) {
                 rc = sql_fail(err, -EINVAL, x->pos.line, x->pos.col,
                               "VALUES must be constant expressions");
                 goto fail_msg;
             }
             struct val cv = (*v)->cval;
+            if (tys[k].kind == TY_ARRAY && (*v)->ty.kind != TY_NOTHING) {
+                /* computed, not folded: values hold no elements */
+                struct xpr *cast = *v;
+                if (!ty_equal((*v)->ty, tys[k])) {
+                    struct ty from = (*v)->ty;
+                    if ((rc = xpr_cast(*v, tys[k], &cast))) {
+                        char a[TY_MAX_NAME], b[TY_MAX_NAME];
+                        *v = NULL;
+                        ty_name(fn_plain_ty(from), a);
+                        ty_name(tys[k], b);
+                        rc = sql_fail(err, -EINVAL, x->pos.line, x->pos.col,
+                                      "cannot convert %s to %s for this column", a, b);
+                        goto fail_msg;
+                    }
+                    *v = cast;
+                }
+                if ((rc = eval_one(cast, &ctx.fn, &tuple->cols[k]))) {
+                    rc = sql_fail(err, rc, x->pos.line, x->pos.col, "%s", fn_error(&ctx.fn));
+                    goto fail_msg;
+                }
+                continue;
+            }
             if (!cv.is_null && (*v)->ty.kind != TY_NOTHING &&
                 (!ty_equal((*v)->ty, tys[k]) || (*v)->ty.nullable != tys[k].nullable)) {
                 struct xpr *cast;

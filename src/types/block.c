@@ -15,7 +15,7 @@
 
 static size_t slot_width(const struct col *c)
 {
-    return c->ty.kind == TY_STRING ? sizeof(uint32_t) : ty_width(c->ty);
+    return ty_has_offsets(c->ty) ? sizeof(uint32_t) : ty_width(c->ty);
 }
 
 int blk_create(const struct ty *types, uint32_t ncols, struct blk **out)
@@ -58,6 +58,7 @@ void col_release(struct col *c)
         free(c->data);
         free(c->nulls);
         free(c->chars);
+        col_delete(c->child);
     }
     struct ty ty = c->ty;
     memset(c, 0, sizeof(*c));
@@ -134,9 +135,17 @@ void blk_truncate(struct blk *b, uint32_t n)
 int col_reserve(struct col *c, uint32_t rows)
 {
     /* strings keep n+1 offsets */
-    uint32_t need = c->ty.kind == TY_STRING ? rows + 1 : rows;
+    uint32_t need = ty_has_offsets(c->ty) ? rows + 1 : rows;
     if (need <= c->cap && c->data)
         return 0;
+    if (c->ty.kind == TY_ARRAY && !c->child) {
+        struct ty e = ty_elem(c->ty);
+        if (e.kind == TY_ARRAY || e.kind < TY_BOOL || e.kind >= TY_KIND_END)
+            return -EINVAL; /* nested arrays are not built */
+        int rc = col_new(e, &c->child);
+        if (rc)
+            return rc;
+    }
     uint32_t cap = c->cap ? c->cap : 256;
     while (cap < need)
         cap *= 2;
@@ -150,7 +159,7 @@ int col_reserve(struct col *c, uint32_t rows)
             return -ENOMEM;
         c->nulls = nl;
     }
-    if (c->ty.kind == TY_STRING && c->cap == 0)
+    if (ty_has_offsets(c->ty) && c->cap == 0)
         ((uint32_t *)c->data)[0] = 0;
     c->cap = cap;
     return 0;
@@ -158,7 +167,7 @@ int col_reserve(struct col *c, uint32_t rows)
 
 static int grow_one(struct col *c)
 {
-    uint32_t need = c->ty.kind == TY_STRING ? c->n + 2 : c->n + 1;
+    uint32_t need = ty_has_offsets(c->ty) ? c->n + 2 : c->n + 1;
     if (need <= c->cap && c->data)
         return 0;
     return col_reserve(c, c->n + 1);
@@ -169,7 +178,7 @@ int col_push_null(struct col *c)
     int rc = grow_one(c);
     if (rc)
         return rc;
-    if (c->ty.kind == TY_STRING) {
+    if (ty_has_offsets(c->ty)) {
         uint32_t *off = c->data;
         off[c->n + 1] = off[c->n];
     } else {
@@ -246,7 +255,53 @@ void col_truncate(struct col *c, uint32_t n)
         return;
     if (c->ty.kind == TY_STRING && c->data)
         c->chars_len = ((uint32_t *)c->data)[n];
+    if (c->ty.kind == TY_ARRAY && c->data && c->child)
+        col_truncate(c->child, ((uint32_t *)c->data)[n]);
     c->n = n;
+}
+
+int col_arr_end(struct col *c)
+{
+    int rc = grow_one(c);
+    if (rc)
+        return rc;
+    if (c->child->n > UINT32_MAX - 1)
+        return -E2BIG;
+    ((uint32_t *)c->data)[c->n + 1] = c->child->n;
+    if (c->nulls)
+        c->nulls[c->n] = 0;
+    c->n++;
+    return 0;
+}
+
+int col_append_rows(struct col *d, const struct col *s, uint32_t from, uint32_t to)
+{
+    int rc = col_reserve(d, d->n + (to - from));
+    if (rc)
+        return rc;
+    if (s->ty.kind == TY_ARRAY) {
+        for (uint32_t r = from; r < to; r++) {
+            uint32_t lo, hi;
+            col_arr(s, r, &lo, &hi);
+            if ((hi > lo && (rc = col_append_rows(d->child, s->child, lo, hi))) ||
+                (rc = col_arr_end(d)))
+                return rc;
+        }
+        return 0;
+    }
+    for (uint32_t r = from; r < to; r++) {
+        if (col_is_null(s, r))
+            rc = col_push_null(d);
+        else if (s->ty.kind == TY_STRING) {
+            size_t len;
+            const char *p = col_str(s, r, &len);
+            rc = col_push_str(d, p, len);
+        } else
+            rc = col_push_fixed(d, (const char *)s->data + (size_t)r * ty_width(s->ty));
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 int blk_append_rows(struct blk *dst, const struct blk *src, uint32_t from, uint32_t to)
@@ -258,23 +313,9 @@ int blk_append_rows(struct blk *dst, const struct blk *src, uint32_t from, uint3
         return 0;
     }
     for (uint32_t i = 0; i < src->ncols; i++) {
-        const struct col *s = &src->cols[i];
-        struct col *d = &dst->cols[i];
-        int rc = col_reserve(d, d->n + (to - from));
+        int rc = col_append_rows(&dst->cols[i], &src->cols[i], from, to);
         if (rc)
             return rc;
-        for (uint32_t r = from; r < to; r++) {
-            if (col_is_null(s, r))
-                rc = col_push_null(d);
-            else if (s->ty.kind == TY_STRING) {
-                size_t len;
-                const char *p = col_str(s, r, &len);
-                rc = col_push_str(d, p, len);
-            } else
-                rc = col_push_fixed(d, (const char *)s->data + (size_t)r * ty_width(s->ty));
-            if (rc)
-                return rc;
-        }
     }
     return blk_seal(dst);
 }
@@ -286,32 +327,50 @@ static int put_u32(struct buf *out, uint32_t v)
     return buf_append(out, &v, 4); /* little-endian hosts only (x86_64, arm64) */
 }
 
+static int write_col(const struct col *c, uint32_t nrows, struct buf *out)
+{
+    /* an array's element type is its child's header */
+    uint8_t hdr[4] = {c->ty.kind, c->ty.nullable, c->ty.kind == TY_ARRAY ? 0 : c->ty.prec,
+                      c->ty.kind == TY_ARRAY ? 0 : c->ty.scale};
+    int rc = buf_append(out, hdr, 4);
+    if (!rc && c->ty.nullable)
+        rc = nrows ? buf_append(out, c->nulls, nrows) : 0;
+    if (rc)
+        return rc;
+    if (c->ty.kind == TY_STRING) {
+        uint64_t clen = nrows ? col_offsets(c)[nrows] : 0;
+        rc = buf_append(out, &clen, 8);
+        if (!rc && nrows)
+            rc = buf_append(out, c->data, (size_t)(nrows + 1) * 4);
+        else if (!rc)
+            rc = put_u32(out, 0);
+        if (!rc)
+            rc = buf_append(out, c->chars, clen);
+    } else if (c->ty.kind == TY_ARRAY) {
+        uint32_t nel = nrows ? col_offsets(c)[nrows] : 0;
+        if (nrows)
+            rc = buf_append(out, c->data, (size_t)(nrows + 1) * 4);
+        else
+            rc = put_u32(out, 0);
+        if (!rc && c->child) {
+            rc = write_col(c->child, nel, out);
+        } else if (!rc) { /* no elements were ever pushed: an empty child */
+            struct col empty = {.ty = ty_elem(c->ty)};
+            rc = write_col(&empty, 0, out);
+        }
+    } else if (nrows) {
+        rc = buf_append(out, c->data, (size_t)nrows * ty_width(c->ty));
+    }
+    return rc;
+}
+
 int blk_serialize(const struct blk *b, struct buf *out)
 {
     int rc = put_u32(out, b->ncols);
     if (!rc)
         rc = put_u32(out, b->nrows);
-    for (uint32_t i = 0; i < b->ncols && !rc; i++) {
-        const struct col *c = &b->cols[i];
-        uint8_t hdr[4] = {c->ty.kind, c->ty.nullable, c->ty.prec, c->ty.scale};
-        rc = buf_append(out, hdr, 4);
-        if (!rc && c->ty.nullable)
-            rc = b->nrows ? buf_append(out, c->nulls, b->nrows) : 0;
-        if (rc)
-            break;
-        if (c->ty.kind == TY_STRING) {
-            uint64_t clen = b->nrows ? col_offsets(c)[b->nrows] : 0;
-            rc = buf_append(out, &clen, 8);
-            if (!rc && b->nrows)
-                rc = buf_append(out, c->data, (size_t)(b->nrows + 1) * 4);
-            else if (!rc)
-                rc = put_u32(out, 0);
-            if (!rc)
-                rc = buf_append(out, c->chars, clen);
-        } else if (b->nrows) {
-            rc = buf_append(out, c->data, (size_t)b->nrows * ty_width(c->ty));
-        }
-    }
+    for (uint32_t i = 0; i < b->ncols && !rc; i++)
+        rc = write_col(&b->cols[i], b->nrows, out);
     return rc;
 }
 
@@ -330,8 +389,56 @@ static const void *take(struct reader *r, size_t n)
     return p;
 }
 
-static int read_col(struct reader *r, struct col *c, uint32_t nrows)
+static int read_hdr(struct reader *r, struct ty *t)
 {
+    const uint8_t *ch = take(r, 4);
+    if (!ch || ch[0] < TY_BOOL || ch[0] >= TY_KIND_END || ch[1] > 1 ||
+        ch[2] > (ch[0] == TY_INTERVAL  ? TY_UNIT_END - 1
+                 : ch[0] == TY_DECIMAL ? TY_DECIMAL_MAX_PREC
+                                       : 9) ||
+        (ch[0] == TY_DECIMAL ? ch[2] < 1 || ch[3] > ch[2] : ch[3] != 0) ||
+        (ch[0] == TY_ARRAY && (ch[1] || ch[2])))
+        return ERR_CORRUPT;
+    *t = (struct ty){.kind = ch[0], .nullable = ch[1], .prec = ch[2], .scale = ch[3]};
+    return 0;
+}
+
+static int read_col(struct reader *r, struct col *c, uint32_t nrows, int depth);
+
+/* An array column: offsets, then the child column (whose header gives the
+ * element type: a scalar kind). */
+static int read_arr(struct reader *r, struct col *c, uint32_t nrows, int depth)
+{
+    const uint32_t *offs = take(r, (size_t)(nrows + 1) * 4);
+    if (!offs || depth > 0)
+        return ERR_CORRUPT;
+    uint32_t o[2];
+    memcpy(&o[0], offs, 4);
+    memcpy(&o[1], (const char *)offs + (size_t)nrows * 4, 4);
+    if (o[0] != 0 || o[1] > r->left) /* every element takes at least a byte */
+        return ERR_CORRUPT;
+    struct ty e;
+    int rc = read_hdr(r, &e);
+    if (rc || e.kind == TY_ARRAY || e.kind == TY_NOTHING || e.kind == TY_INTERVAL)
+        return ERR_CORRUPT;
+    c->ty = ty_array_of(e);
+    if ((rc = col_reserve(c, nrows ? nrows : 1)))
+        return rc;
+    memcpy(c->data, offs, (size_t)(nrows + 1) * 4);
+    const uint32_t *off = c->data;
+    for (uint32_t i = 0; i < nrows; i++)
+        if (off[i] > off[i + 1])
+            return ERR_CORRUPT;
+    if ((rc = read_col(r, c->child, o[1], depth + 1)))
+        return rc;
+    c->n = nrows;
+    return 0;
+}
+
+static int read_col(struct reader *r, struct col *c, uint32_t nrows, int depth)
+{
+    if (c->ty.kind == TY_ARRAY)
+        return read_arr(r, c, nrows, depth);
     if (nrows == 0 && c->ty.kind != TY_STRING)
         return 0;
     int rc = col_reserve(c, nrows ? nrows : 1);
@@ -395,16 +502,9 @@ int blk_deserialize(const void *p, size_t n, struct blk **out)
     if (rc)
         goto fail;
     for (uint32_t i = 0; i < ncols; i++) {
-        const uint8_t *ch = take(&r, 4);
-        rc = ERR_CORRUPT;
-        if (!ch || ch[0] < TY_BOOL || ch[0] >= TY_KIND_END || ch[1] > 1 ||
-            ch[2] > (ch[0] == TY_INTERVAL  ? TY_UNIT_END - 1
-                     : ch[0] == TY_DECIMAL ? TY_DECIMAL_MAX_PREC
-                                           : 9) ||
-            (ch[0] == TY_DECIMAL ? ch[2] < 1 || ch[3] > ch[2] : ch[3] != 0))
+        if ((rc = read_hdr(&r, &b->cols[i].ty)))
             goto fail;
-        b->cols[i].ty = (struct ty){ch[0], ch[1], ch[2], ch[3]};
-        rc = read_col(&r, &b->cols[i], nrows);
+        rc = read_col(&r, &b->cols[i], nrows, 0);
         if (rc)
             goto fail;
     }

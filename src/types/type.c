@@ -43,7 +43,7 @@ static const uint8_t widths[TY_KIND_END] = {
     [TY_INT64] = 8,   [TY_UINT8] = 1,    [TY_UINT16] = 2,   [TY_UINT32] = 4,
     [TY_UINT64] = 8,  [TY_FLOAT32] = 4,  [TY_FLOAT64] = 8,  [TY_STRING] = 0,
     [TY_DATETIME] = 4, [TY_DATETIME64] = 8, [TY_DATE] = 2, [TY_NOTHING] = 1,
-    [TY_INTERVAL] = 8, [TY_DECIMAL] = 8,
+    [TY_INTERVAL] = 8, [TY_DECIMAL] = 8, [TY_ARRAY] = 0,
 };
 
 /* Interval units: the names ("interval_" + name is the type's name) and
@@ -107,6 +107,8 @@ int ty_is_float(struct ty t)
 
 int ty_equal(struct ty a, struct ty b)
 {
+    if (a.kind == TY_ARRAY)
+        return b.kind == TY_ARRAY && ty_equal(ty_elem(a), ty_elem(b));
     return a.kind == b.kind && a.nullable == b.nullable &&
            ((a.kind != TY_DATETIME64 && a.kind != TY_INTERVAL && a.kind != TY_DECIMAL) ||
             a.prec == b.prec) &&
@@ -202,6 +204,19 @@ int ty_parse(const char *s, struct ty *out)
 {
     int nullable = 0;
     size_t n = strlen(s);
+    if (n > 6 && strncasecmp(s, "array(", 6) == 0 && s[n - 1] == ')') {
+        char inner[TY_MAX_NAME];
+        struct ty e;
+        if (n - 7 >= sizeof(inner))
+            return -EINVAL;
+        memcpy(inner, s + 6, n - 7);
+        inner[n - 7] = 0;
+        if (ty_parse(inner, &e) || e.kind == TY_ARRAY || e.kind == TY_NOTHING ||
+            e.kind == TY_INTERVAL)
+            return -EINVAL;
+        *out = ty_array_of(e);
+        return 0;
+    }
     if (n > 9 && strncasecmp(s, "nullable(", 9) == 0 && s[n - 1] == ')') {
         nullable = 1;
         s += 9;
@@ -239,6 +254,15 @@ int ty_parse(const char *s, struct ty *out)
 
 void ty_name(struct ty t, char out[TY_MAX_NAME])
 {
+    if (t.kind == TY_ARRAY) {
+        char inner[TY_MAX_NAME];
+        struct ty e = ty_elem(t);
+        if (e.kind == TY_ARRAY) /* not built: keep the recursion finite */
+            e.kind = 0;
+        ty_name(e, inner);
+        snprintf(out, TY_MAX_NAME, "array(%.*s)", TY_MAX_NAME - 8, inner);
+        return;
+    }
     const char *base = "unknown";
     for (size_t i = 0; i < NKINDS; i++)
         if (kinds[i].kind == t.kind)

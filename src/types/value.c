@@ -20,6 +20,12 @@ int val_push(const struct val *v, struct col *c)
         float f32; double f64;
     } x;
     switch (c->ty.kind) {
+    case TY_ARRAY: {
+        int rc = col_reserve(c, c->n + 1);
+        if (!rc && v->ty.kind == TY_ARRAY && v->v.a.c && v->v.a.hi > v->v.a.lo)
+            rc = col_append_rows(c->child, v->v.a.c, v->v.a.lo, v->v.a.hi);
+        return rc ? rc : col_arr_end(c);
+    }
     case TY_STRING: return col_push_str(c, v->v.s.p ? v->v.s.p : "", v->v.s.n);
     case TY_BOOL:
     case TY_UINT8: x.u8 = (uint8_t)v->v.u; break;
@@ -52,6 +58,10 @@ void val_from_col(const struct col *c, uint32_t i, struct val *out)
         return;
     }
     switch (c->ty.kind) {
+    case TY_ARRAY:
+        col_arr(c, i, &out->v.a.lo, &out->v.a.hi);
+        out->v.a.c = c->child;
+        break;
     case TY_STRING: out->v.s.p = col_str(c, i, &out->v.s.n); break;
     case TY_BOOL:
     case TY_UINT8: out->v.u = COL_AT(c, uint8_t, i); break;

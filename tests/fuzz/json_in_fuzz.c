@@ -55,6 +55,16 @@ static void setup(void)
         if (sch_add_col(schema, name, t))
             abort();
     }
+    /* arrays: a0..a4 */
+    static const char *const arr_types[] = {"array(int32)", "array(nullable(string))",
+                                            "array(float64)", "array(datetime64(3))",
+                                            "array(nullable(bool))"};
+    for (size_t i = 0; i < sizeof arr_types / sizeof *arr_types; i++) {
+        struct ty t;
+        snprintf(name, sizeof name, "a%zu", i);
+        if (ty_parse(arr_types[i], &t) || sch_add_col(schema, name, t))
+            abort();
+    }
     struct ty ts = {TY_DATETIME64, 1, 3};
     if (sch_add_col(schema, "ts", ts) || sch_add_col(schema, "s", (struct ty){TY_STRING, 0, 0}) ||
         sch_finish(schema))
@@ -73,6 +83,17 @@ static int same_value(const struct col *a, uint32_t i, const struct col *b, uint
 {
     if (col_is_null(a, i) != col_is_null(b, j))
         return 0;
+    if (a->ty.kind == TY_ARRAY) {
+        uint32_t la, ha, lb, hb;
+        col_arr(a, i, &la, &ha);
+        col_arr(b, j, &lb, &hb);
+        if (ha - la != hb - lb)
+            return 0;
+        for (; la < ha; la++, lb++)
+            if (!same_value(a->child, la, b->child, lb))
+                return 0;
+        return 1;
+    }
     if (a->ty.kind == TY_STRING) { /* offsets, not col_str(): chars may be NULL */
         const uint32_t *oa = col_offsets(a), *ob = col_offsets(b);
         size_t la = oa[i + 1] - oa[i], lb = ob[j + 1] - ob[j];

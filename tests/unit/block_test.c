@@ -23,6 +23,8 @@
 static struct ty kind_ty(int k, int nullable)
 {
     uint8_t prec = k == TY_DATETIME64 ? 6 : k == TY_INTERVAL ? TY_UNIT_YEAR : k == TY_DECIMAL ? 12 : 0;
+    if (k == TY_ARRAY) /* arrays are never nullable: their strings are */
+        return ty_array_of((struct ty){TY_STRING, (uint8_t)nullable, 0});
     return (struct ty){(uint8_t)k, (uint8_t)nullable, prec, k == TY_DECIMAL ? 4 : 0};
 }
 
@@ -50,6 +52,16 @@ static void push_value(struct col *c, uint64_t seed)
 {
     unsigned char v[8];
     switch (c->ty.kind) {
+    case TY_ARRAY: /* 0..4 elements, NULL among them when nullable */
+        cr_assert_eq(col_reserve(c, c->n + 1), 0);
+        for (uint64_t e = 0; e < seed % 5; e++) {
+            if (c->child->ty.nullable && (seed + e) % 3 == 0)
+                cr_assert_eq(col_push_null(c->child), 0);
+            else
+                push_value(c->child, seed * 5 + e);
+        }
+        cr_assert_eq(col_arr_end(c), 0);
+        return;
     case TY_STRING: {
         char s[64];
         size_t n = seed % 40;
@@ -94,6 +106,35 @@ static void fill(struct blk *b, uint32_t n, uint64_t salt)
     cr_assert_eq(b->nrows, n);
 }
 
+/* Row ra of column x equals row rb of y (arrays element by element). */
+static void expect_val_eq(const struct col *x, uint32_t ra, const struct col *y, uint32_t rb,
+                          uint32_t i)
+{
+    cr_assert(ty_equal(x->ty, y->ty), "col %u type", i);
+    cr_assert_eq(col_is_null(x, ra), col_is_null(y, rb), "col %u rows %u/%u null", i, ra, rb);
+    if (x->ty.kind == TY_ARRAY) {
+        uint32_t xl, xh, yl, yh;
+        col_arr(x, ra, &xl, &xh);
+        col_arr(y, rb, &yl, &yh);
+        cr_assert_eq(xh - xl, yh - yl, "col %u rows %u/%u array length", i, ra, rb);
+        for (uint32_t e = 0; e < xh - xl; e++)
+            expect_val_eq(x->child, xl + e, y->child, yl + e, i);
+        return;
+    }
+    if (col_is_null(x, ra))
+        return;
+    if (x->ty.kind == TY_STRING) {
+        size_t lx, ly;
+        const char *px = col_str(x, ra, &lx), *py = col_str(y, rb, &ly);
+        cr_assert_eq(lx, ly, "col %u element string length", i);
+        cr_assert(lx == 0 || memcmp(px, py, lx) == 0, "col %u element string", i);
+    } else {
+        size_t w = ty_width(x->ty);
+        cr_assert(memcmp((const char *)x->data + ra * w, (const char *)y->data + rb * w, w) == 0,
+                  "col %u element value", i);
+    }
+}
+
 /* Row ra of a equals row rb of b, column by column. */
 static void expect_row_eq(const struct blk *a, uint32_t ra, const struct blk *b, uint32_t rb)
 {
@@ -101,6 +142,10 @@ static void expect_row_eq(const struct blk *a, uint32_t ra, const struct blk *b,
     for (uint32_t i = 0; i < a->ncols; i++) {
         const struct col *x = &a->cols[i], *y = &b->cols[i];
         cr_assert(ty_equal(x->ty, y->ty), "col %u type", i);
+        if (x->ty.kind == TY_ARRAY) {
+            expect_val_eq(x, ra, y, rb, i);
+            continue;
+        }
         cr_assert_eq(x->ty.prec, y->ty.prec, "col %u prec", i);
         cr_assert_eq(x->ty.scale, y->ty.scale, "col %u scale", i);
         cr_assert_eq(col_is_null(x, ra), col_is_null(y, rb), "col %u rows %u/%u null", i, ra, rb);
@@ -194,6 +239,12 @@ Test(block, push_every_kind)
         struct col *c = &b->cols[k - 1];
         if (k == TY_STRING)
             cr_assert_eq(col_push_str(c, "hello", 5), 0);
+        else if (k == TY_ARRAY) {
+            cr_assert_eq(col_reserve(c, 1), 0);
+            cr_assert_eq(col_push_str(c->child, "a", 1), 0);
+            cr_assert_eq(col_push_str(c->child, "bc", 2), 0);
+            cr_assert_eq(col_arr_end(c), 0);
+        }
         else
             cr_assert_eq(col_push_fixed(c, vals[k - 1]), 0);
         cr_assert_eq(c->n, 1);
@@ -220,6 +271,13 @@ Test(block, push_every_kind)
     const char *s = col_str(&b->cols[TY_STRING - 1], 0, &len);
     cr_assert_eq(len, 5);
     cr_assert(memcmp(s, "hello", 5) == 0);
+    uint32_t lo, hi;
+    col_arr(&b->cols[TY_ARRAY - 1], 0, &lo, &hi);
+    cr_assert_eq(lo, 0);
+    cr_assert_eq(hi, 2);
+    s = col_str(b->cols[TY_ARRAY - 1].child, 1, &len);
+    cr_assert_eq(len, 2);
+    cr_assert(memcmp(s, "bc", 2) == 0);
     blk_unref(b);
 }
 
@@ -658,7 +716,10 @@ Test(block, round_trip_every_kind)
             cr_assert_eq(atomic_load(&back->refs), 1);
             for (uint32_t i = 0; i < NK; i++) {
                 cr_assert_eq(back->cols[i].ty.prec, b->cols[i].ty.prec);
-                cr_assert_eq(back->cols[i].ty.nullable, nullable);
+                if (back->cols[i].ty.kind == TY_ARRAY)
+                    cr_assert_eq(back->cols[i].ty.elem_nullable, nullable);
+                else
+                    cr_assert_eq(back->cols[i].ty.nullable, nullable);
             }
             blk_unref(back);
             blk_unref(b);
@@ -755,17 +816,23 @@ Test(block, trailing_bytes_fail)
 
 /* Offset of column col's 4-byte header in a serialization of a block with
  * one row per column, as make_all_kinds + fill(1) builds it. */
+static size_t col_bytes(const struct col *c, uint32_t nrows)
+{
+    size_t off = 4 + (c->ty.nullable ? nrows : 0);
+    if (c->ty.kind == TY_STRING)
+        off += 8 + (nrows + 1) * 4 + (nrows ? col_offsets(c)[nrows] : 0);
+    else if (c->ty.kind == TY_ARRAY)
+        off += (nrows + 1) * 4 + col_bytes(c->child, nrows ? col_offsets(c)[nrows] : 0);
+    else
+        off += nrows * ty_width(c->ty);
+    return off;
+}
+
 static size_t col_header_offset(const struct blk *b, uint32_t col)
 {
     size_t off = 8;
-    for (uint32_t i = 0; i < col; i++) {
-        const struct col *c = &b->cols[i];
-        off += 4 + (c->ty.nullable ? b->nrows : 0);
-        if (c->ty.kind == TY_STRING)
-            off += 8 + (b->nrows + 1) * 4 + col_offsets(c)[b->nrows];
-        else
-            off += b->nrows * ty_width(c->ty);
-    }
+    for (uint32_t i = 0; i < col; i++)
+        off += col_bytes(&b->cols[i], b->nrows);
     return off;
 }
 
@@ -935,4 +1002,121 @@ Test(block, random_flips_never_crash)
     free(copy);
     buf_free(&s);
     blk_unref(b);
+}
+
+/* --- arrays ------------------------------------------------------------- */
+
+/* One array(nullable(int32)) column: [1, NULL, 3], [], [7]. */
+static struct blk *arr_block(void)
+{
+    struct ty t = ty_array_of((struct ty){TY_INT32, 1, 0});
+    struct blk *b = make(&t, 1);
+    struct col *c = &b->cols[0];
+    int32_t v[] = {1, 3, 7};
+    cr_assert_eq(col_reserve(c, 1), 0);
+    cr_assert_eq(col_push_fixed(c->child, &v[0]), 0);
+    cr_assert_eq(col_push_null(c->child), 0);
+    cr_assert_eq(col_push_fixed(c->child, &v[1]), 0);
+    cr_assert_eq(col_arr_end(c), 0);
+    cr_assert_eq(col_arr_end(c), 0);
+    cr_assert_eq(col_push_fixed(c->child, &v[2]), 0);
+    cr_assert_eq(col_arr_end(c), 0);
+    cr_assert_eq(blk_seal(b), 0);
+    return b;
+}
+
+Test(block, array_layout_truncate_and_borrow)
+{
+    struct blk *b = arr_block();
+    struct col *c = &b->cols[0];
+    cr_assert_eq(b->nrows, 3);
+    cr_assert_null(c->nulls, "arrays are never nullable");
+    cr_assert_eq(c->child->n, 4);
+    uint32_t lo, hi;
+    col_arr(c, 1, &lo, &hi);
+    cr_assert_eq(lo, 3);
+    cr_assert_eq(hi, 3);
+    cr_assert(col_is_null(c->child, 1));
+    /* a half-built value (elements without col_arr_end) is rolled back */
+    int32_t x = 9;
+    cr_assert_eq(col_push_fixed(c->child, &x), 0);
+    blk_truncate(b, 2);
+    cr_assert_eq(c->n, 2);
+    cr_assert_eq(c->child->n, 3, "elements of dropped rows go too");
+    /* the default is [] */
+    cr_assert_eq(col_push_null(c), 0);
+    col_arr(c, 2, &lo, &hi);
+    cr_assert_eq(hi - lo, 0);
+    cr_assert_eq(blk_seal(b), 0);
+    /* a borrowed column shares the elements and frees nothing */
+    struct ty t = c->ty;
+    struct blk *o = make(&t, 1);
+    cr_assert_eq(blk_borrow_col(o, 0, b, 0), 0);
+    cr_assert_eq(o->cols[0].child, c->child);
+    cr_assert_eq(blk_seal(o), 0);
+    blk_unref(b);
+    col_arr(&o->cols[0], 0, &lo, &hi);
+    cr_assert_eq(COL_AT(o->cols[0].child, int32_t, lo), 1);
+    blk_unref(o); /* ASan: one free of the child */
+}
+
+Test(block, array_round_trip_and_corruption)
+{
+    struct blk *b = arr_block();
+    struct blk *back = round_trip(b);
+    cr_assert(ty_equal(back->cols[0].ty, b->cols[0].ty));
+    blk_unref(back);
+    struct buf s = serialize(b);
+    /* layout: 8 block hdr, 4 col hdr, offsets 0 3 3 4 at 12, child hdr at 28 */
+    cr_assert_eq((unsigned char)s.data[8], TY_ARRAY);
+    cr_assert_eq((unsigned char)s.data[28], TY_INT32);
+    cr_assert_eq((unsigned char)s.data[29], 1);
+    uint32_t off[4];
+    memcpy(off, s.data + 12, 16);
+    cr_assert_eq(off[3], 4);
+    const uint32_t bad[][4] = {{1, 3, 3, 4}, {0, 3, 2, 4}, {0, 3, 3, 5}, {0, 3, 3, 3},
+                               {0, 3, 3, 0xffffffffu}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memcpy(s.data + 12, bad[i], 16);
+        expect_corrupt(s.data, s.len, "bad array offsets");
+    }
+    memcpy(s.data + 12, off, 16);
+    const unsigned char bad_elem[] = {TY_ARRAY, TY_NOTHING, TY_INTERVAL, TY_STRING, 0};
+    for (size_t i = 0; i < sizeof(bad_elem); i++) {
+        char saved = s.data[28];
+        s.data[28] = (char)bad_elem[i];
+        expect_corrupt(s.data, s.len, "bad element kind");
+        s.data[28] = saved;
+    }
+    s.data[10] = 3; /* an array's own prec byte must be 0 */
+    expect_corrupt(s.data, s.len, "array prec");
+    s.data[10] = 0;
+    s.data[9] = 1; /* nor is an array nullable */
+    expect_corrupt(s.data, s.len, "nullable array");
+    s.data[9] = 0;
+    struct blk *ok = NULL;
+    cr_assert_eq(deserialize_exact(s.data, s.len, &ok), 0);
+    blk_unref(ok);
+    for (size_t n = 0; n < s.len; n++)
+        expect_corrupt(s.data, n, "truncated");
+    buf_free(&s);
+    blk_unref(b);
+}
+
+Test(block, array_of_every_element_kind_round_trips)
+{
+    for (int k = 1; k < TY_KIND_END; k++) {
+        if (k == TY_ARRAY || k == TY_NOTHING || k == TY_INTERVAL)
+            continue;
+        for (int nullable = 0; nullable <= 1; nullable++) {
+            struct ty t = ty_array_of(kind_ty(k, nullable));
+            struct blk *b = make(&t, 1);
+            fill(b, 9, (uint64_t)k * 3 + (uint64_t)nullable);
+            struct blk *back = round_trip(b);
+            cr_assert(ty_equal(back->cols[0].ty, t), "kind %d", k);
+            cr_assert_eq(back->cols[0].ty.prec, t.prec, "kind %d", k);
+            blk_unref(back);
+            blk_unref(b);
+        }
+    }
 }

@@ -570,3 +570,32 @@ Test(catalog, bad_amounts_refused)
         expect_load_fails(text);
     }
 }
+
+Test(catalog, array_columns_persist)
+{
+    struct catalog *c = load();
+    struct schema *s = NULL;
+    cr_assert_eq(sch_create("arrs", &s), 0);
+    cr_assert_eq(sch_add_col(s, "xs", ty_array_of((struct ty){TY_INT32, 0, 0})), 0);
+    cr_assert_eq(sch_add_col(s, "tags", ty_array_of((struct ty){TY_STRING, 1, 0})), 0);
+    cr_assert_eq(sch_add_col(s, "ts", ty_array_of((struct ty){TY_DATETIME64, 1, 9})), 0);
+    cr_assert_eq(sch_finish(s), 0);
+    struct schema *keep = NULL;
+    cr_assert_eq(sch_clone(s, &keep), 0);
+    add(c, s);
+    cat_destroy(c);
+    char *text = read_text();
+    cr_expect(strstr(text, "col xs array(int32)\n"), "%s", text);
+    cr_expect(strstr(text, "col tags array(nullable(string))\n"), "%s", text);
+    cr_expect(strstr(text, "col ts array(nullable(datetime64(9)))\n"), "%s", text);
+    free(text);
+
+    c = load();
+    const struct cat_entry *e = cat_find(c, "arrs");
+    cr_assert_not_null(e);
+    expect_same_schema(keep, e->schema);
+    cr_expect_eq(e->schema->cols[2].ty.elem, TY_DATETIME64);
+    cr_expect_eq(e->schema->cols[2].ty.elem_nullable, 1);
+    sch_destroy(keep);
+    cat_destroy(c);
+}

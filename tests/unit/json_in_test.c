@@ -1066,3 +1066,77 @@ Test(json_in, decimals_exact)
     bad_in("decimal(5, 2)", "true", NULL);
     bad_in("decimal(5, 2)", "[1]", NULL);
 }
+
+/* --- arrays ------------------------------------------------------------ */
+
+#include "format/json_out.h"
+#include "format/out.h"
+
+static const char *const arrs[] = {
+    "id", "int32", "xs", "array(int32)", "tags", "array(nullable(string))",
+    "ts", "array(datetime64(3))", "fs", "array(float64)", "bs", "array(bool)",
+};
+
+/* Column name of the last row as JSON and as ClickHouse's text form. */
+static void arr_is(struct fx *f, const char *name, const char *json, const char *text)
+{
+    struct buf j = BUF_INIT, t = BUF_INIT;
+    const struct col *c = &f->b->cols[col_of(f, name)];
+    cr_assert_eq(fmt_json_value(c, last(f), &j), 0);
+    cr_assert_eq(fmt_array_text(c, last(f), &t), 0);
+    cr_expect(j.len == strlen(json) && memcmp(j.data, json, j.len) == 0, "%s json: %.*s", name,
+              (int)j.len, j.data);
+    cr_expect(t.len == strlen(text) && memcmp(t.data, text, t.len) == 0, "%s text: %.*s", name,
+              (int)t.len, t.data);
+    buf_free(&j);
+    buf_free(&t);
+}
+
+Test(json_in, arrays_of_every_element_kind)
+{
+    struct fx f;
+    fx_make(&f, arrs, sizeof(arrs) / sizeof(arrs[0]), -1);
+    cr_assert_eq(row(&f, "{\"id\":1,\"xs\":[1, -2 ,3],\"tags\":[\"a\",null,\"it's\\t\\u00e9\"],"
+                         "\"ts\":[\"2024-07-10 12:00:00.5\",0],\"fs\":[1.5,2e3,-0.25],"
+                         "\"bs\":[true,false,1]}"),
+                 0, "%s", f.why);
+    arr_is(&f, "xs", "[1,-2,3]", "[1,-2,3]");
+    arr_is(&f, "tags", "[\"a\",null,\"it's\\t\xc3\xa9\"]", "['a',NULL,'it\\'s\\t\xc3\xa9']");
+    arr_is(&f, "ts", "[\"2024-07-10 12:00:00.500\",\"1970-01-01 00:00:00.000\"]",
+           "['2024-07-10 12:00:00.500','1970-01-01 00:00:00.000']");
+    arr_is(&f, "fs", "[1.5,2000,-0.25]", "[1.5,2000,-0.25]");
+    arr_is(&f, "bs", "[true,false,true]", "[true,false,true]");
+    /* empty arrays, missing fields and null: the default [] */
+    cr_assert_eq(row(&f, "{\"id\":2,\"xs\":[],\"tags\":[ ],\"ts\":null}"), 0, "%s", f.why);
+    arr_is(&f, "xs", "[]", "[]");
+    arr_is(&f, "tags", "[]", "[]");
+    arr_is(&f, "ts", "[]", "[]");
+    arr_is(&f, "bs", "[]", "[]");
+    /* null elements of a non-nullable element type: the default */
+    cr_assert_eq(row(&f, "{\"id\":3,\"xs\":[null,4]}"), 0, "%s", f.why);
+    arr_is(&f, "xs", "[0,4]", "[0,4]");
+    cr_assert_eq(f.b->cols[col_of(&f, "xs")].child->n, 5);
+    fx_free(&f);
+}
+
+Test(json_in, array_rows_refused_whole)
+{
+    struct fx f;
+    fx_make(&f, arrs, sizeof(arrs) / sizeof(arrs[0]), -1);
+    cr_assert_eq(row(&f, "{\"id\":1,\"xs\":[1],\"tags\":[\"a\"]}"), 0, "%s", f.why);
+    refused(&f, "{\"id\":2,\"xs\":[1,\"x\"]}", "field 'xs': wrong type: expected array(int32), got a string");
+    refused(&f, "{\"id\":2,\"xs\":[1,[2]]}",
+            "field 'xs': array elements must be scalars, got a nested array");
+    refused(&f, "{\"id\":2,\"xs\":[{\"a\":1}]}",
+            "field 'xs': array elements must be scalars, got a nested object");
+    refused(&f, "{\"id\":2,\"xs\":5}", "field 'xs': wrong type: expected array(int32), got a number");
+    refused(&f, "{\"id\":2,\"xs\":\"[1]\"}", NULL);
+    refused(&f, "{\"id\":2,\"xs\":[99999999999]}", NULL);
+    refused(&f, "{\"id\":2,\"xs\":[1,]}", NULL);
+    refused(&f, "{\"id\":2,\"tags\":[\"a\"],\"xs\":[1,2],\"bs\":[2]}", NULL);
+    refused(&f, "{\"id\":2,\"ts\":[\"not a time\"]}", NULL);
+    /* the refused rows left no elements behind */
+    cr_assert_eq(f.b->cols[col_of(&f, "xs")].child->n, 1);
+    cr_assert_eq(f.b->cols[col_of(&f, "tags")].child->n, 1);
+    fx_free(&f);
+}

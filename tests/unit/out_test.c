@@ -265,5 +265,32 @@ Test(out, decimals_with_scale_digits)
                                "{\"a\":1.50,\"b\":-0.000000000000000001,\"c\":999}\n"
                                "{\"a\":-0.05,\"b\":null,\"c\":0}\n");
     buf_free(&out);
+}
+
+/* Arrays as ClickHouse's text formats write them: [1,2] and ['a','b\'c']
+ * in TSV, the same text as one quoted field in CSV, JSON arrays in JSON. */
+Test(out, arrays)
+{
+    struct ty t[2] = {ty_array_of((struct ty){TY_INT32, 0, 0}),
+                      ty_array_of((struct ty){TY_STRING, 1, 0})};
+    struct blk *b = NULL;
+    cr_assert_eq(blk_create(t, 2, &b), 0);
+    struct col *xs = &b->cols[0], *ss = &b->cols[1];
+    int32_t v[] = {1, -2};
+    cr_assert_eq(col_reserve(xs, 2), 0);
+    cr_assert_eq(col_reserve(ss, 2), 0);
+    cr_assert_eq(col_push_fixed(xs->child, &v[0]), 0);
+    cr_assert_eq(col_push_fixed(xs->child, &v[1]), 0);
+    cr_assert_eq(col_arr_end(xs), 0);
+    cr_assert_eq(col_push_str(ss->child, "a", 1), 0);
+    cr_assert_eq(col_push_null(ss->child), 0);
+    cr_assert_eq(col_push_str(ss->child, "b'c\t\"", 5), 0);
+    cr_assert_eq(col_arr_end(ss), 0);
+    cr_assert_eq(col_arr_end(xs), 0); /* row 2: [], [] */
+    cr_assert_eq(col_arr_end(ss), 0);
+    cr_assert_eq(blk_seal(b), 0);
+    RENDER_IS(FMT_TSV, b, 0, 2, "[1,-2]\t['a',NULL,'b\\'c\\t\"']\n[]\t[]\n");
+    RENDER_IS(FMT_CSV, b, 0, 2, "\"[1,-2]\",\"['a',NULL,'b\\'c\\t\"\"']\"\n\"[]\",\"[]\"\n");
+    RENDER_IS(FMT_JSONEACHROW, b, 0, 1, "{\"b\":[1,-2],\"i\":[\"a\",null,\"b'c\\t\\\"\"]}\n");
     blk_unref(b);
 }

@@ -676,3 +676,31 @@ Test(parser, decimal_types)
               "line 1, column 31: decimal precision above 18 is not supported (decimal128 and "
               "wider)");
 }
+
+Test(parser, array_types)
+{
+    struct sql_stmt *st = parse_ok("CREATE STREAM s (a array(int32), b Array(Nullable(String)), "
+                                   "c array(datetime64(6)))");
+    struct ty a = st->u.create.cols[0].ty, b = st->u.create.cols[1].ty,
+              c = st->u.create.cols[2].ty;
+    cr_assert_eq(a.kind, TY_ARRAY);
+    cr_assert_eq(a.elem, TY_INT32);
+    cr_assert_eq(a.nullable, 0);
+    cr_assert_eq(b.kind, TY_ARRAY);
+    cr_assert_eq(b.elem, TY_STRING);
+    cr_assert_eq(b.elem_nullable, 1);
+    cr_assert_eq(c.elem, TY_DATETIME64);
+    cr_assert_eq(c.prec, 6);
+    sql_stmt_destroy(st);
+    check_err("CREATE STREAM s (a array(array(int32)))", -EINVAL,
+              "line 1, column 26: 'array' cannot be nested inside array (arrays of arrays are "
+              "not supported)");
+    check_err("CREATE STREAM s (a nullable(array(int32)))", -EINVAL,
+              "line 1, column 29: 'array' cannot be nested inside nullable");
+    check_err("CREATE STREAM s (a array(nothing))", -EINVAL,
+              "line 1, column 26: unknown type 'nothing'");
+    check_err("CREATE STREAM s (a array int32)", ERR_SYNTAX,
+              "line 1, column 26: expected '(' after array, got 'int32'");
+    check_err("CREATE STREAM s (a array(int32, b int8)", ERR_SYNTAX,
+              "line 1, column 31: expected ')' after array element type, got ','");
+}
