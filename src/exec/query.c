@@ -60,6 +60,8 @@ enum turn { TURN_QUEUED = 0, TURN_RUNNING, TURN_IDLE };
 
 /* Blocks a streaming turn pushes before it lets other tasks run. */
 #define TURN_BLOCKS 64
+/* pump: max blocks went, more may be ready (not OP_DONE) */
+#define PUMP_MORE 2
 
 struct qry {
     atomic_int refs;
@@ -1081,8 +1083,8 @@ static int start_result(struct qry *q)
 
 /*
  * Push up to max blocks of the source down the chain: 0 at a bounded
- * source's end, -EAGAIN when an unbounded one has nothing ready, 1 when
- * max blocks went (more may be ready), OP_DONE when the chain needs no
+ * source's end, -EAGAIN when an unbounded one has nothing ready,
+ * PUMP_MORE when max blocks went (more may be ready), OP_DONE when the chain needs no
  * more, else why it stopped.
  */
 static int pump(struct qry *q, unsigned max)
@@ -1103,7 +1105,7 @@ static int pump(struct qry *q, unsigned max)
         blk_unref(b);
         if (rc)
             break;
-        rc = max && i + 1 == max ? 1 : 0;
+        rc = max && i + 1 == max ? PUMP_MORE : 0;
     }
     if (q->unbounded) {
         pthread_mutex_lock(&q->mu);
@@ -1234,8 +1236,8 @@ static int stream_turn(struct qry *q, int *end_rc)
         pthread_mutex_unlock(&q->mu);
         if (!rc)
             rc = pump(q, TURN_BLOCKS);
-        int more = rc == 1;
-        if (rc == -EAGAIN || rc == 1)
+        int more = rc == PUMP_MORE;
+        if (rc == -EAGAIN || more)
             rc = op_tick(q->head, clk_now_ns());
         if (!rc && atomic_load(&q->ctx.cancelled))
             rc = -ECANCELED;

@@ -87,7 +87,7 @@ static int gather_rows(struct src_log *l, struct blk *b, uint32_t from)
             return rc;
     }
     l->base.rows += b->nrows - from;
-    return blk_append_rows(l->gather, b, from, b->nrows - from);
+    return blk_append_rows(l->gather, b, from, b->nrows);
 }
 
 static int log_next(struct src *base, struct blk **out)
@@ -222,7 +222,8 @@ int src_log_tail_create(struct eng_stream *s, const uint32_t *cols, uint32_t nco
         break;
     case SRC_SEEK_SN:
         rc = log_find_sn(s->log, start->sn, &l->next);
-        l->skip_below_sn = start->sn;
+        /* past the end: from the end (later rows have smaller numbers) */
+        l->skip_below_sn = start->sn < info.next_sn ? start->sn : info.next_sn;
         l->base.next_sn = start->sn < info.first_sn ? info.first_sn
                           : start->sn > info.next_sn ? info.next_sn : start->sn;
         break;
