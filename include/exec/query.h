@@ -155,9 +155,10 @@ ssize_t qry_result_read(struct qry *q, uint64_t off, size_t n, int block, char *
 /* Rotations of q's result so far: `result` is generation qry_result_gen,
  * `result.1` (when it is > 0) the generation before. */
 uint64_t qry_result_gen(struct qry *q);
-/* Size of generation gen (the current result or result.1); -ENOENT for
- * an older one (gone). */
-int qry_result_gen_size(struct qry *q, uint64_t gen, uint64_t *size);
+/* Size and modification time (ns; result.1's stops at its rotation) of
+ * generation gen (the current result or result.1); -ENOENT for an older
+ * one (gone). mtime_ns may be NULL. */
+int qry_result_gen_size(struct qry *q, uint64_t gen, uint64_t *size, int64_t *mtime_ns);
 /* qry_result_read on generation gen; an older generation than result.1
  * reads as empty. */
 ssize_t qry_result_read_gen(struct qry *q, uint64_t gen, uint64_t off, size_t n, int block,

@@ -113,6 +113,7 @@ struct qry {
     int wake;                    /* streaming: a wake-up came while queued or running */
     uint64_t rot;                /* rotations so far (the result's generation) */
     uint64_t prev_size;          /* result.1's size */
+    int64_t prev_mtime_ns;       /* result.1's last change (its rotation) */
     uint64_t bytes_total;        /* every byte produced, rotations included */
     uint64_t pos_sn;             /* streaming: the next row's sequence number */
     int read_fd_prev;            /* result.1, for readers (the old result's descriptor) */
@@ -496,6 +497,7 @@ static int load_one(struct qry_reg *r, const char *name, struct qry **out)
         off_t size = 0;
         os_fsize(fd, &size);
         q->prev_size = (uint64_t)size;
+        q->prev_mtime_ns = q->mtime_ns;
         q->bytes_total += q->prev_size;
         q->rot = 1;
         os_close(fd);
@@ -1001,6 +1003,7 @@ static int rotate(struct qry *q)
         q->read_fd_prev = q->read_fd; /* follows the renamed file */
         q->read_fd = -1;
         q->prev_size = q->result_size;
+        q->prev_mtime_ns = q->mtime_ns;
         q->result_size = 0;
         q->rot++;
     }
@@ -1586,16 +1589,22 @@ uint64_t qry_result_gen(struct qry *q)
     return g;
 }
 
-int qry_result_gen_size(struct qry *q, uint64_t gen, uint64_t *size)
+int qry_result_gen_size(struct qry *q, uint64_t gen, uint64_t *size, int64_t *mtime_ns)
 {
     int rc = 0;
+    int64_t t = 0;
     pthread_mutex_lock(&q->mu);
-    if (gen == q->rot)
+    if (gen == q->rot) {
         *size = q->result_size;
-    else if (gen + 1 == q->rot)
+        t = q->mtime_ns;
+    } else if (gen + 1 == q->rot) {
         *size = q->prev_size;
-    else
+        t = q->prev_mtime_ns;
+    } else {
         rc = -ENOENT;
+    }
+    if (mtime_ns)
+        *mtime_ns = t;
     pthread_mutex_unlock(&q->mu);
     return rc;
 }

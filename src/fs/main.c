@@ -189,7 +189,9 @@ int main(int argc, char **argv)
     dmn_lock_state(lock_fd, "serving", mnt);
     msg_info("serving %s at %s (pid %ld)", datadir, mnt, (long)getpid());
 
+    qry_set_notify(e, fs_q_notify, se); /* results tell the kernel they grew */
     rc = serve(se);
+    qry_set_notify(e, NULL, NULL); /* returns once no notification runs */
 
     dmn_lock_state(lock_fd, "exiting", mnt);
     fs_release_all();

@@ -434,7 +434,7 @@ Test(streaming, result_rotates_and_stream_reads_across)
     qry_settle(q);
     cr_expect_eq(qry_result_gen(q), 1);
     uint64_t size;
-    cr_expect_eq(qry_result_gen_size(q, 0, &size), 0);
+    cr_expect_eq(qry_result_gen_size(q, 0, &size, NULL), 0);
     cr_expect_eq(size, 16);
     char buf[64];
     ssize_t n = qry_result_read_gen(q, 0, 0, sizeof(buf), 0, buf, NULL);
@@ -444,7 +444,7 @@ Test(streaming, result_rotates_and_stream_reads_across)
     insert_range(4, 6); /* one block of 16 bytes: rotates again */
     qry_settle(q);
     cr_expect_eq(qry_result_gen(q), 2);
-    cr_expect_eq(qry_result_gen_size(q, 0, &size), -ENOENT, "two rotations ago: gone");
+    cr_expect_eq(qry_result_gen_size(q, 0, &size, NULL), -ENOENT, "two rotations ago: gone");
     cr_expect_eq(qry_result_read_gen(q, 0, 0, sizeof(buf), 0, buf, NULL), 0);
     pthread_mutex_lock(&nt.mu);
     cr_expect_eq(nt.calls, 5);
