@@ -190,6 +190,10 @@ void qry_tick_all(struct engine *e);
  * returns once the appended rows went through). */
 void qry_settle(struct qry *q);
 
+/* The daemon is stopping: wake every blocked reader (result, stream);
+ * they and later blocking reads return -EINTR at once. */
+void qry_release_readers(struct engine *e);
+
 /* Wake q's blocked readers so they look at their interrupt flags. */
 void qry_result_wake(struct qry *q);
 /* Readers blocked in qry_result_read now (tests, diagnostics). */

@@ -135,6 +135,7 @@ struct qry_reg {
     pthread_rwlock_t notify_lock; /* guards notify, notify_arg */
     qry_notify_fn notify;
     void *notify_arg;
+    atomic_int readers_closed;   /* qry_release_readers: no blocking read waits */
 };
 
 static const char *const state_names[] = {"pending", "running", "finished", "failed", "cancelled"};
@@ -1551,7 +1552,8 @@ ssize_t qry_result_read_gen(struct qry *q, uint64_t gen, uint64_t off, size_t n,
 {
     pthread_mutex_lock(&q->mu);
     while (gen == q->rot && off >= q->result_size && block && q->state == QRY_RUNNING) {
-        if (interrupt_flag && atomic_load(interrupt_flag)) {
+        if ((interrupt_flag && atomic_load(interrupt_flag)) ||
+            atomic_load(&q->reg->readers_closed)) {
             pthread_mutex_unlock(&q->mu);
             return -EINTR;
         }
@@ -1622,7 +1624,8 @@ ssize_t qry_stream_read(struct qry *q, uint64_t *pos, size_t n, char *dst,
 {
     pthread_mutex_lock(&q->mu);
     while (*pos >= q->bytes_total && q->state == QRY_RUNNING) {
-        if (interrupt_flag && atomic_load(interrupt_flag)) {
+        if ((interrupt_flag && atomic_load(interrupt_flag)) ||
+            atomic_load(&q->reg->readers_closed)) {
             pthread_mutex_unlock(&q->mu);
             return -EINTR;
         }
@@ -1646,6 +1649,16 @@ ssize_t qry_stream_read(struct qry *q, uint64_t *pos, size_t n, char *dst,
     }
     pthread_mutex_unlock(&q->mu);
     return got;
+}
+
+void qry_release_readers(struct engine *e)
+{
+    struct qry_reg *r = reg_of(e);
+    pthread_mutex_lock(&r->mu);
+    atomic_store(&r->readers_closed, 1);
+    for (uint32_t i = 0; i < r->n; i++)
+        qry_result_wake(r->q[i]);
+    pthread_mutex_unlock(&r->mu);
 }
 
 void qry_result_wake(struct qry *q)

@@ -11,9 +11,9 @@ tail -F -s 0.1 "$q/result" > "$SFS_T/tail" 2> "$SFS_T/tail.err" &
 sfs_bg $!
 # rows of 9 bytes: four fit in 40; let tail catch up after each row, as a
 # result rotating every few seconds or slower allows
-for i in $(seq 10 29); do
-    echo "{\"v\":$i}" >> "$MNT/s/ingest"
-    seen() { grep -qx "{\"v\":$i}" "$SFS_T/tail"; }
+for row in $(seq 10 29); do # (wait_for has a local i of its own)
+    echo "{\"v\":$row}" >> "$MNT/s/ingest"
+    seen() { grep -qx "{\"v\":$row}" "$SFS_T/tail"; }
     wait_for seen
 done
 expect_eq "$(wc -l < "$SFS_T/tail")" 20 "tail -F saw every row once"

@@ -11,12 +11,15 @@ echo '{"v":0}' >> "$MNT/s/ingest"
 expect_eq "$(stat -c %s "$q/stream")" 0 "stream reports size 0"
 
 : > "$SFS_T/got"
-cat "$q/stream" | while read -r row; do echo "$row" >> "$SFS_T/got"; done &
+exec 5< "$q/stream" # opened here, so the reader's position is fixed before the writes
+cat <&5 | while read -r row; do echo "$row" >> "$SFS_T/got"; done &
 sfs_bg $!
+exec 5<&-
 # each row arrives before the next is written: no buffering, no polling
-for i in 1 2 3 4 5; do
-    echo "{\"v\":$i}" >> "$MNT/s/ingest"
-    has() { grep -qx "{\"w\":$((2 * i))}" "$SFS_T/got"; }
+# (wait_for has a local i of its own: the row number is `row`)
+for row in 1 2 3 4 5; do
+    echo "{\"v\":$row}" >> "$MNT/s/ingest"
+    has() { grep -qx "{\"w\":$((2 * row))}" "$SFS_T/got"; }
     wait_for has
 done
 expect_eq "$(cat "$SFS_T/got" | tr '\n' ' ')" '{"w":2} {"w":4} {"w":6} {"w":8} {"w":10} ' \
@@ -30,11 +33,25 @@ timeout -s INT 1 cat "$q/stream" > /dev/null || rc=$?
 [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 5000 ] || fail "SIGINT did not interrupt the read"
 
 # the end of the query ends its readers (EOF)
-cat "$q/stream" > "$SFS_T/last" &
+exec 5< "$q/stream"
+cat <&5 > "$SFS_T/last" &
 reader=$!
+exec 5<&-
 sfs_bg $reader
 echo '{"v":9}' >> "$MNT/s/ingest"
 has9() { grep -qx '{"w":18}' "$SFS_T/last"; }
 wait_for has9
 rmdir "$q"
 wait "$reader" || fail "the reader failed when the query went"
+
+# SIGTERM stops the daemon even while a reader waits on a quiet stream
+echo "SELECT v FROM s" > "$MNT/queries/new"
+exec 5< "$MNT/queries/$(readlink "$MNT/queries/last")/stream"
+cat <&5 > /dev/null 2>&1 &
+sfs_bg $!
+exec 5<&-
+reading() { grep -q '^State:[[:space:]]*S' "/proc/$(jobs -p | tail -1)/status" 2>/dev/null; }
+wait_for reading
+pid=$(sfs_pid)
+kill -TERM "$pid"
+sfs_wait_gone "$pid"
