@@ -1054,7 +1054,18 @@ static int sink_push(struct op *o, struct blk *b)
     int rc = fmt_out_rows(q->format, (const char *const *)q->names, b, 0, b->nrows, &q->render);
     if (rc)
         return op_ctx_fail(&q->ctx, rc, "rendering the result: %s", err_str(rc));
-    return append(q, q->render.data, q->render.len, b->nrows);
+    if (!q->unbounded || b->nrows < 2 || q->result_size + q->render.len <= q->rotate_bytes)
+        return append(q, q->render.data, q->render.len, b->nrows);
+    /* the block crosses the rotation bound: row by row, so each file
+     * stays within it (unless one row alone is larger) */
+    for (uint32_t r = 0; r < b->nrows && !rc; r++) {
+        buf_reset(&q->render);
+        rc = fmt_out_rows(q->format, (const char *const *)q->names, b, r, r + 1, &q->render);
+        if (rc)
+            return op_ctx_fail(&q->ctx, rc, "rendering the result: %s", err_str(rc));
+        rc = append(q, q->render.data, q->render.len, 1);
+    }
+    return rc;
 }
 
 static int sink_finish(struct op *o)

@@ -434,7 +434,7 @@ static int postfix(struct parser *p, struct sql_expr **out)
     const struct sql_tok *la;
     int rc = primary(p, out);
     while (rc == 0 && (rc = sql_p_peek(p, &la)) == 0 && la->kind == TK_COLON &&
-           p->src[la->offset + 1] == ':') {
+           la->offset + 1 < p->lx.len && p->src[la->offset + 1] == ':') {
         struct sql_pos pos = sql_p_pos_of(la);
         struct sql_expr *ty;
         if ((rc = sql_p_next(p, NULL)) || (rc = sql_p_expect(p, TK_COLON, "'::' before a type")) ||
