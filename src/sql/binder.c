@@ -1040,13 +1040,19 @@ static int bind_items(struct binder *bd, int post)
     for (uint32_t i = 0; i < s->nitems && !rc; i++) {
         const struct sql_select_item *it = &s->items[i];
         if (it->e->kind == SX_STAR) {
-            if (post)
-                return failx(bd, it->e, -EINVAL, "'*' cannot be used with GROUP BY or aggregates");
+            if (post) {
+                rc = failx(bd, it->e, -EINVAL, "'*' cannot be used with GROUP BY or aggregates");
+                break; /* (name may hold an earlier item's text) */
+            }
             if (it->e->qualifier && !(bd->qual1 && strcmp(it->e->qualifier, bd->qual1) == 0) &&
-                !(bd->qual2 && strcmp(it->e->qualifier, bd->qual2) == 0))
-                return failx(bd, it->e, -EINVAL, "unknown stream or alias '%s'", it->e->qualifier);
-            if (bd->nvisible == 0)
-                return failx(bd, it->e, -EINVAL, "'*' in a query without FROM");
+                !(bd->qual2 && strcmp(it->e->qualifier, bd->qual2) == 0)) {
+                rc = failx(bd, it->e, -EINVAL, "unknown stream or alias '%s'", it->e->qualifier);
+                break;
+            }
+            if (bd->nvisible == 0) {
+                rc = failx(bd, it->e, -EINVAL, "'*' in a query without FROM");
+                break;
+            }
             for (int c = 0; c < bd->nvisible && !rc; c++) {
                 struct xpr *x;
                 bd->used[c] = 1;
@@ -1058,8 +1064,10 @@ static int bind_items(struct binder *bd, int post)
                 }
                 rc = add_name(bd, bd->in_names[c], bd->in_types[c]);
             }
-            if (rc)
-                return failx(bd, it->e, rc, "out of memory");
+            if (rc) {
+                rc = failx(bd, it->e, rc, "out of memory");
+                break;
+            }
             continue;
         }
         struct xpr *x;
@@ -1070,7 +1078,8 @@ static int bind_items(struct binder *bd, int post)
             break;
         if ((rc = add_proj(b, x))) {
             xpr_destroy(x);
-            return failx(bd, it->e, rc, "out of memory");
+            rc = failx(bd, it->e, rc, "out of memory");
+            break;
         }
         buf_reset(&name);
         if ((rc = it->alias ? buf_puts(&name, it->alias) : fmt_ast(it->e, &name)) ||

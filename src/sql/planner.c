@@ -7,7 +7,9 @@
  * -> HAVING filter -> project (select list and hidden ORDER BY columns)
  * -> DISTINCT -> sort (top-N with LIMIT) or limit -> project dropping the
  * hidden columns -> the next stage. A subquery in FROM is planned with the
- * outer chain as its next stage, so one source feeds both.
+ * outer chain as its next stage, so one source feeds both. A streaming
+ * SELECT (FROM s) is planned by plan_stream: the tail of the stream's log
+ * and a chain whose aggregation emits periodically.
  *
  * Entry points: sql_query_start (queries/new: SELECT, INSERT ... SELECT,
  * run on the query pool) and sql_exec_insert (ctl: INSERT ... VALUES and
