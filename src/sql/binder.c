@@ -307,7 +307,10 @@ static int bind_in(struct binder *bd, const struct sql_expr *x, int post, struct
     int neg = strcasecmp(x->str, "not_in") == 0;
     struct xpr *acc = NULL;
     int rc;
-    if (x->nargs >= 2 && x->args[1]->kind == SX_SUBQUERY)
+    if (x->nargs < 2) /* in(x) written as a call */
+        return failx(bd, x, -EINVAL, "%s takes a value and at least one candidate: x IN (a, b)",
+                     x->str);
+    if (x->args[1]->kind == SX_SUBQUERY)
         return failx(bd, x->args[1], -EINVAL, "IN with a subquery is not supported; list the values");
     for (uint32_t i = 1; i < x->nargs; i++) {
         struct xpr **a = calloc(2, sizeof(*a)), *cmp;
