@@ -33,6 +33,11 @@ int sql_fail(struct sql_error *err, int code, uint32_t line, uint32_t col, const
     va_start(ap, fmt);
     vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
     va_end(ap);
+    /* one line (outcomes are lines): a quoted culprit's line breaks and
+     * other control bytes show as spaces */
+    for (char *p = err->msg; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
     return code;
 }
 
