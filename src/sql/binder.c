@@ -257,13 +257,19 @@ static int fold(struct binder *bd, const struct sql_expr *at, struct xpr **x)
     struct val v;
     char *str;
     int rc = xpr_fold(*x, bd->fctx, &v, &str);
-    if (rc)
+    if (rc) { /* (1 % 0): the tree goes, as every binding that fails leaves nothing */
+        xpr_destroy(*x);
+        *x = NULL;
         return failx(bd, at, rc, "%s", fn_error(bd->fctx)[0] ? fn_error(bd->fctx) : "cannot evaluate");
+    }
     struct xpr *c;
     rc = xpr_const(&v, &c);
     free(str);
-    if (rc)
+    if (rc) {
+        xpr_destroy(*x);
+        *x = NULL;
         return failx(bd, at, rc, "out of memory");
+    }
     xpr_destroy(*x);
     *x = c;
     return 0;
