@@ -29,6 +29,20 @@
 
 struct engine;
 
+/*
+ * A subscription to a stream's appends (streaming queries): wake(sub) is
+ * called after every successful append to the stream's log (ingest and
+ * INSERT), once the rows are visible to readers. It runs on the appending
+ * thread under the stream's subscription lock, so it must be quick and
+ * must not append, subscribe or unsubscribe; once eng_stream_unsubscribe
+ * returns it is never called again for that subscription. The subscriber
+ * owns the struct; the stream only links it.
+ */
+struct eng_sub {
+    void (*wake)(struct eng_sub *sub);
+    struct eng_sub *next;        /* private: the stream's list */
+};
+
 #define ENG_RATE_SLOTS 10 /* seconds of history behind the ingest rate */
 
 struct eng_stream {
@@ -50,6 +64,9 @@ struct eng_stream {
     void *dump_index;            /* exec/dump.c's rendered-size index */
     struct engine *engine;       /* the engine it belongs to (borrowed) */
     int64_t synced_ns;           /* fsync='interval': the last sync (syncer thread) */
+
+    pthread_mutex_t sub_mu;      /* guards subs; held while wake() runs */
+    struct eng_sub *subs;        /* streaming readers to wake after appends */
 };
 
 /* Open DATADIR (created if missing), loading the catalog and every log. */
@@ -103,8 +120,12 @@ uint64_t eng_stream_safe_sn(struct eng_stream *s);
  * (also logged); rows already committed stay committed either way.
  */
 int eng_stream_retain(struct eng_stream *s);
-/* Note accepted rows for stats. */
+/* Note accepted rows for stats, and wake the stream's subscribers: every
+ * successful log append (ingest, INSERT) ends with this call. */
 void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes);
+/* Link / unlink a subscription (see struct eng_sub). */
+void eng_stream_subscribe(struct eng_stream *s, struct eng_sub *sub);
+void eng_stream_unsubscribe(struct eng_stream *s, struct eng_sub *sub);
 /* The stats file's text. */
 int eng_stream_stats(struct eng_stream *s, struct buf *out);
 /* Size of the errors file and a read from it. */

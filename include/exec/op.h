@@ -42,6 +42,13 @@ struct op_ctx {
     atomic_int cancelled;        /* set by another thread; checked between blocks */
     uint64_t rows_read;          /* counted by the driver */
     char err[OP_ERR_MAX];        /* why the query failed */
+    /* Window figures for `status` (SPEC rule 6), set by windowed operators
+     * on the query's thread and read by status at any time; shown once
+     * `windowed` is nonzero. */
+    atomic_int windowed;
+    _Atomic int64_t watermark_ms; /* event time, ms since the epoch */
+    _Atomic uint64_t late_events;
+    _Atomic uint64_t windows_open;
 };
 
 /* Account bytes held (negative to release); -ENOMEM with ctx->err set
@@ -108,6 +115,13 @@ struct op_agg_call {
 int op_aggregate_create(struct op_ctx *ctx, struct xpr **keys, uint32_t nkeys,
                         struct op_agg_call *aggs, uint32_t naggs, struct op *next,
                         struct op **out);
+
+/* Streaming without windows (EMIT PERIODIC, Proton's default of 2 s for
+ * global aggregations): every interval_ns of the query's clock (op_tick)
+ * the current result of every group is pushed on, when rows came since
+ * the last emit; the state is kept. agg must come from op_aggregate_create. */
+#define OP_DEFAULT_PERIODIC_NS 2000000000LL
+void op_aggregate_set_periodic(struct op *agg, int64_t interval_ns);
 
 struct op_sort_key {
     uint32_t col;                /* column of the input block */

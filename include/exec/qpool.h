@@ -4,8 +4,10 @@
  *
  * Threads start with the first task, never at creation: the daemon opens
  * the engine before fuse_daemonize forks, and threads do not survive a
- * fork. A task runs to completion on one thread (a query task returns
- * when its query ends; cancellation is the task's own business).
+ * fork. A run of a task happens on one thread; a historical query's task
+ * returns when its query ends, a streaming query's after each turn, and
+ * is submitted again by its wake-up (exec/query.h). Cancellation is the
+ * task's own business.
  *
  * Ownership: the pool borrows tasks (intrusive, usually embedded in the
  * query); a submitted task must stay valid until its run() returns.

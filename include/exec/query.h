@@ -28,6 +28,18 @@
  * when the daemon stopped (unmount or crash) comes back as failed, its
  * error saying so; its result keeps what was produced.
  *
+ * Streaming (an unbounded source, src->unbounded): the query's task does
+ * not hold a pool thread while it waits. Each turn drains what the source
+ * has ready, pushes it down the chain, ticks the chain (op_tick with
+ * clk_now_ns), and gives the thread back; an append to the source's
+ * stream (a subscription, exec/engine.h) or the registry's ticker (once
+ * a second, qry_tick_all) queues it again. Cancelling wakes it at once.
+ * Its result never blocks a reader and is bounded on disk: past
+ * rotate_bytes, `result` becomes `result.1` (replacing the older one) and
+ * a new `result` starts, as logrotate does; each is one "generation"
+ * (qry_result_gen). The pipe-like `stream` reads the same bytes by their
+ * position in everything produced (qry_stream_read).
+ *
  * Ownership: the registry (inside the engine) holds one reference per
  * listed query; qry_get/qry_put bracket every other use. All functions
  * are thread-safe.
@@ -50,6 +62,8 @@
 #define QRY_ID_MAX 64
 #define QRY_DEFAULT_MAX_RESULT_BYTES (1ull << 30)
 #define QRY_DEFAULT_MAX_FINISHED 100
+/* An unbounded query's result rotates past this size (result -> result.1). */
+#define QRY_DEFAULT_ROTATE_BYTES (64ull << 20)
 /* The error of a query the daemon stopped under (unmount, crash). */
 #define QRY_STOPPED_ERROR "the daemon stopped while the query was running"
 
@@ -70,6 +84,7 @@ struct qry_spec {
     const struct ty *types;
     uint64_t max_result_bytes;   /* 0: the default (1 GiB) */
     uint64_t max_memory_usage;   /* 0: no limit */
+    uint64_t rotate_bytes;       /* unbounded queries: 0 is QRY_DEFAULT_ROTATE_BYTES */
 };
 
 /* The engine's side (eng_open / eng_close): load DATADIR/queries, marking
@@ -137,6 +152,48 @@ int64_t qry_mtime_ns(struct qry *q);
  */
 ssize_t qry_result_read(struct qry *q, uint64_t off, size_t n, int block, char *dst,
                         const atomic_int *interrupt_flag);
+/* Rotations of q's result so far: `result` is generation qry_result_gen,
+ * `result.1` (when it is > 0) the generation before. */
+uint64_t qry_result_gen(struct qry *q);
+/* Size and modification time (ns; result.1's stops at its rotation) of
+ * generation gen (the current result or result.1); -ENOENT for an older
+ * one (gone). mtime_ns may be NULL. */
+int qry_result_gen_size(struct qry *q, uint64_t gen, uint64_t *size, int64_t *mtime_ns);
+/* qry_result_read on generation gen; an older generation than result.1
+ * reads as empty. */
+ssize_t qry_result_read_gen(struct qry *q, uint64_t gen, uint64_t off, size_t n, int block,
+                            char *dst, const atomic_int *interrupt_flag);
+/*
+ * The pipe-like `stream`: *pos is a position in all bytes q ever produced
+ * (rotations included); qry_stream_pos gives the end now (a new reader
+ * starts there). qry_stream_read waits until there are bytes past *pos or
+ * the query ends (then 0), reads them and moves *pos; -EINTR when
+ * interrupted. A reader that fell behind more than result and result.1
+ * hold skips to the oldest byte kept.
+ */
+uint64_t qry_stream_pos(struct qry *q);
+ssize_t qry_stream_read(struct qry *q, uint64_t *pos, size_t n, char *dst,
+                        const atomic_int *interrupt_flag);
+/*
+ * The file system's hook: called (outside every query lock, on the thread
+ * that appended) after q's result grew, with its number and the current
+ * generation; rotated is set when result just became result.1. NULL
+ * removes it; qry_set_notify returns once no call of the old hook runs.
+ */
+typedef void (*qry_notify_fn)(void *arg, uint64_t num, uint64_t gen, int rotated);
+void qry_set_notify(struct engine *e, qry_notify_fn fn, void *arg);
+/* Queue a tick of every running streaming query (the ticker thread does
+ * this every second; tests call it after moving the fake clock). */
+void qry_tick_all(struct engine *e);
+/* Wait until q's task has nothing to do: a streaming query idle with no
+ * wake-up pending, or any query ended (tests: after an append, this
+ * returns once the appended rows went through). */
+void qry_settle(struct qry *q);
+
+/* The daemon is stopping: wake every blocked reader (result, stream);
+ * they and later blocking reads return -EINTR at once. */
+void qry_release_readers(struct engine *e);
+
 /* Wake q's blocked readers so they look at their interrupt flags. */
 void qry_result_wake(struct qry *q);
 /* Readers blocked in qry_result_read now (tests, diagnostics). */

@@ -29,6 +29,13 @@ struct src {
     const struct src_vt *vt;
     uint64_t rows;               /* rows yielded so far */
     uint64_t total_rows;         /* rows a bounded source will yield, when known (progress) */
+    /* unbounded sources: next() says -EAGAIN when nothing is ready and
+     * never ends; appends to `stream` (borrowed: the source holds its
+     * reference) are what make more ready (eng_stream_subscribe);
+     * next_sn is the sequence number of the next row it will read. */
+    int unbounded;
+    struct eng_stream *stream;
+    uint64_t next_sn;
 };
 
 static inline int src_next(struct src *s, struct blk **out)
@@ -49,5 +56,34 @@ int src_numbers_create(uint64_t offset, uint64_t count, struct src **out);
  */
 int src_log_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                    struct src **out);
+
+/* Where an unbounded log source starts (SETTINGS seek_to, backfill). */
+enum src_seek {
+    SRC_SEEK_END = 0,            /* new rows only: those appended after creation */
+    SRC_SEEK_EARLIEST,           /* the first retained row */
+    SRC_SEEK_SN,                 /* the row with sequence number `sn` (or the first retained) */
+    SRC_SEEK_TIME,               /* the first record holding a row with _tp_time >= time_ms */
+};
+
+struct src_start {
+    enum src_seek seek;
+    uint64_t sn;
+    int64_t time_ms;
+};
+
+/*
+ * The unbounded scan of stream s (FROM s): rows from `start` on, forever.
+ * The position is fixed at creation (SRC_SEEK_END: the log's end then), so
+ * every row whose append returns after this call is read exactly once,
+ * whenever next() is called. next() yields what is ready as blocks
+ * projected like src_log_create's (small records gathered), -EAGAIN when
+ * nothing is; it never blocks. A seek by time starts at a record, so rows
+ * before time_ms that share a record with newer ones are read too (a WHERE
+ * on _tp_time drops them); a seek by sequence number drops the rows before
+ * sn of its first record. Records dropped by retention under it are
+ * skipped. Holds a reference on s.
+ */
+int src_log_tail_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                        const struct src_start *start, struct src **out);
 
 #endif

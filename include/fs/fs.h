@@ -10,7 +10,11 @@
  * 2^40): `queries/` is 3, `queries/new` 4, `queries/last` 5, and query
  * number N (exec/query.h: numbers are never reused, named queries have
  * one too) has its directory at FS_QINO_BASE | N << 4 and its files at
- * FS_QINO_BASE | N << 4 | kind.
+ * FS_QINO_BASE | N << 4 | kind (N below 2^40). A streaming query's result
+ * rotates (exec/query.h): generation G of `result` has G mod 4096 in bits
+ * 44..55, so the new `result` is a new inode and `result.1` keeps the
+ * number the old `result` had, as a rename does (`tail -F` sees the
+ * replacement); generation 0 is the plain number.
  */
 #ifndef SFS_FS_FS_H
 #define SFS_FS_FS_H
@@ -45,16 +49,33 @@ static inline enum fs_kind fs_ino_kind(uint64_t ino) { return (enum fs_kind)(ino
 #define FS_INO_QNEW 4
 #define FS_INO_QLAST 5
 
-enum fs_qkind { FS_Q_DIR = 0, FS_Q_SQL, FS_Q_RESULT, FS_Q_STATUS, FS_Q_ERROR, FS_Q_KIND_END };
+enum fs_qkind {
+    FS_Q_DIR = 0, FS_Q_SQL, FS_Q_RESULT, FS_Q_STATUS, FS_Q_ERROR, FS_Q_STREAM, FS_Q_KIND_END
+};
 
 #define FS_QINO_BASE (1ull << 56)
+#define FS_QINO_GEN_SHIFT 44
+#define FS_QINO_GEN_MASK 0xfffull
 
 static inline uint64_t fs_qino(uint64_t num, enum fs_qkind kind)
 {
     return FS_QINO_BASE | (num << 4) | (uint64_t)kind;
 }
+/* Generation gen of a query's result. */
+static inline uint64_t fs_qino_gen(uint64_t num, uint64_t gen)
+{
+    return fs_qino(num, FS_Q_RESULT) | ((gen & FS_QINO_GEN_MASK) << FS_QINO_GEN_SHIFT);
+}
 static inline int fs_ino_is_query(uint64_t ino) { return (ino & FS_QINO_BASE) != 0; }
-static inline uint64_t fs_qino_num(uint64_t ino) { return (ino & ~FS_QINO_BASE) >> 4; }
+static inline uint64_t fs_qino_num(uint64_t ino)
+{
+    return (ino & ((1ull << FS_QINO_GEN_SHIFT) - 1)) >> 4;
+}
+/* The generation bits of a result inode (gen mod 4096). */
+static inline uint64_t fs_qino_gen_bits(uint64_t ino)
+{
+    return (ino >> FS_QINO_GEN_SHIFT) & FS_QINO_GEN_MASK;
+}
 static inline enum fs_qkind fs_qino_kind(uint64_t ino) { return (enum fs_qkind)(ino & 0xf); }
 
 /* The name of a stream directory's file of this kind ("ingest", ...). */

@@ -63,6 +63,7 @@ static void stream_free(struct eng_stream *s)
         os_close(s->err_fd);
     dump_index_free(s);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->sub_mu);
     sch_destroy((struct schema *)s->schema);
     free(s);
 }
@@ -102,6 +103,7 @@ static int stream_open(struct engine *e, uint32_t id, const struct schema *schem
     s->synced_ns = clk_mono_ns();
     atomic_init(&s->refs, 1);
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->sub_mu, NULL);
     struct schema *copy = NULL;
     int rc = sch_clone(schema, &copy);
     if (rc)
@@ -372,6 +374,30 @@ void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes)
     s->ingest_bytes += bytes;
     s->mtime_ns = clk_now_ns();
     pthread_mutex_unlock(&s->mu);
+    pthread_mutex_lock(&s->sub_mu);
+    for (struct eng_sub *sub = s->subs; sub; sub = sub->next)
+        sub->wake(sub);
+    pthread_mutex_unlock(&s->sub_mu);
+}
+
+void eng_stream_subscribe(struct eng_stream *s, struct eng_sub *sub)
+{
+    pthread_mutex_lock(&s->sub_mu);
+    sub->next = s->subs;
+    s->subs = sub;
+    pthread_mutex_unlock(&s->sub_mu);
+}
+
+void eng_stream_unsubscribe(struct eng_stream *s, struct eng_sub *sub)
+{
+    pthread_mutex_lock(&s->sub_mu);
+    for (struct eng_sub **p = &s->subs; *p; p = &(*p)->next)
+        if (*p == sub) {
+            *p = sub->next;
+            break;
+        }
+    sub->next = NULL;
+    pthread_mutex_unlock(&s->sub_mu);
 }
 
 /* --- retention ----------------------------------------------------------- */

@@ -20,6 +20,11 @@
  *
  * Output at finish: key columns then one column per aggregate, groups in
  * order of first appearance, in blocks of OP_BLOCK_ROWS rows.
+ *
+ * Periodic emit (streaming, op_aggregate_set_periodic): on a tick at or
+ * past the next emit time, when rows came since the last one, the same
+ * output is produced from the live states (finalize does not consume a
+ * state) and the groups stay; the first tick sets the phase.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -54,6 +59,9 @@ struct aggregate {
 
     size_t charged;
     int emitted;
+    int64_t period_ns;         /* periodic emit; 0: at finish only */
+    int64_t next_emit_ns;      /* 0: not yet ticked */
+    int dirty;                 /* rows since the last periodic emit */
 
     /* per block scratch */
     uint32_t rows_cap;
@@ -203,6 +211,7 @@ done:
 static int aggregate_push(struct op *o, struct blk *b)
 {
     struct aggregate *a = (struct aggregate *)o;
+    a->dirty |= b->nrows > 0;
     const struct col *keys[FN_MAX_ARGS];
     struct col *kcols[FN_MAX_ARGS];
     int owned[FN_MAX_ARGS], rc = 0;
@@ -296,6 +305,50 @@ static void release(struct aggregate *a)
     a->charged = 0;
 }
 
+/* Push every group's current result on; 0, OP_DONE or an error. */
+static int emit_all(struct aggregate *a)
+{
+    struct op *o = &a->op;
+    int rc = 0;
+    for (uint32_t from = 0; from < a->ngroups && rc == 0;) {
+        uint32_t to = a->ngroups - from > OP_BLOCK_ROWS ? from + OP_BLOCK_ROWS : a->ngroups;
+        struct blk *b;
+        if ((rc = emit(a, from, to, &b))) {
+            if (!o->ctx->err[0])
+                op_ctx_fail(o->ctx, rc, "aggregation failed while producing its result");
+            break;
+        }
+        rc = op_push(o->next, b);
+        blk_unref(b);
+        from = to;
+    }
+    return rc;
+}
+
+static int aggregate_tick(struct op *o, int64_t now_ns)
+{
+    struct aggregate *a = (struct aggregate *)o;
+    if (a->period_ns && !a->emitted) {
+        if (!a->next_emit_ns) {
+            a->next_emit_ns = now_ns + a->period_ns;
+        } else if (now_ns >= a->next_emit_ns) {
+            int rc = a->dirty ? emit_all(a) : 0;
+            a->dirty = 0;
+            a->next_emit_ns += a->period_ns;
+            if (a->next_emit_ns <= now_ns) /* the clock jumped: no catching up */
+                a->next_emit_ns = now_ns + a->period_ns;
+            if (rc)
+                return rc;
+        }
+    }
+    return op_tick(o->next, now_ns);
+}
+
+void op_aggregate_set_periodic(struct op *agg, int64_t interval_ns)
+{
+    ((struct aggregate *)agg)->period_ns = interval_ns;
+}
+
 static int aggregate_finish(struct op *o)
 {
     struct aggregate *a = (struct aggregate *)o;
@@ -348,7 +401,8 @@ static void aggregate_destroy(struct op *o)
     free(a);
 }
 
-static const struct op_vt aggregate_vt = {aggregate_push, aggregate_finish, aggregate_destroy, NULL};
+static const struct op_vt aggregate_vt = {aggregate_push, aggregate_finish, aggregate_destroy,
+                                          aggregate_tick};
 
 /* Convert arguments to the types the binding asked for (cast_to), as
  * xpr_call does for scalars; a binder that did it already leaves nothing

@@ -16,6 +16,27 @@
  * written to its directory, so a restarted daemon shows them as they were;
  * a directory with a statement but no status belonged to a query the
  * daemon stopped under, and is loaded as failed.
+ *
+ * Streaming tasks (an unbounded source) run in turns. `sched` says where
+ * the task is: idle (waiting for a wake-up, on no queue and no thread),
+ * queued, or running. A wake-up (an append to the stream, the ticker,
+ * a cancel) queues an idle task, or sets `wake` for a queued or running
+ * one; a turn clears `wake`, drains the source, ticks the chain, and goes
+ * idle only if no wake-up came meanwhile (checked under q->mu), so no
+ * append is ever missed and no thread ever waits on a quiet stream. A
+ * turn that keeps finding rows requeues itself after TURN_BLOCKS blocks,
+ * so one busy query does not hold a thread the others need.
+ *
+ * The ticker (one thread per registry, started by the first streaming
+ * query) queues every idle streaming task once a second, so operators
+ * see time pass on quiet streams (op_tick).
+ *
+ * Rotation: an unbounded query's result past rotate_bytes is renamed to
+ * result.1 and a new result starts; the reading descriptor of the old
+ * one moves with it (read_fd_prev), and reads happen under q->mu so a
+ * rotation never closes a descriptor under a reader. The hook
+ * (qry_set_notify) tells the file system, which invalidates the kernel's
+ * attributes; it is called by the task, never from a FUSE request.
  */
 #include "exec/query.h"
 
@@ -28,12 +49,19 @@
 
 #include "exec/qpool.h"
 #include "os/os.h"
+#include "types/datetime.h"
 #include "types/schema.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/msg.h"
 
 enum task_state { TASK_NONE = 0, TASK_ON, TASK_DONE };
+enum turn { TURN_QUEUED = 0, TURN_RUNNING, TURN_IDLE };
+
+/* Blocks a streaming turn pushes before it lets other tasks run. */
+#define TURN_BLOCKS 64
+/* pump: max blocks went, more may be ready (not OP_DONE) */
+#define PUMP_MORE 2
 
 struct qry {
     atomic_int refs;
@@ -61,6 +89,11 @@ struct qry {
     struct op *head;
     struct buf render;
     int fd;                      /* result, open for appends while the task runs */
+    int started;                 /* the result is open and its header written */
+    int unbounded;               /* the source never ends: the task runs in turns */
+    uint64_t rotate_bytes;
+    struct eng_sub sub;          /* on the stream while the task is on */
+    struct eng_stream *stream;   /* the unbounded source's stream (a reference) */
 
     pthread_mutex_t mu;          /* guards everything below */
     pthread_cond_t cv;           /* result grew, state changed, task done */
@@ -76,6 +109,14 @@ struct qry {
     int64_t mtime_ns;
     unsigned waiters;
     int read_fd;                 /* result, opened by the first read */
+    enum turn sched;            /* streaming: where its task is */
+    int wake;                    /* streaming: a wake-up came while queued or running */
+    uint64_t rot;                /* rotations so far (the result's generation) */
+    uint64_t prev_size;          /* result.1's size */
+    int64_t prev_mtime_ns;       /* result.1's last change (its rotation) */
+    uint64_t bytes_total;        /* every byte produced, rotations included */
+    uint64_t pos_sn;             /* streaming: the next row's sequence number */
+    int read_fd_prev;            /* result.1, for readers (the old result's descriptor) */
 };
 
 struct qry_reg {
@@ -88,6 +129,13 @@ struct qry_reg {
     uint64_t next_start;         /* start_seq of the next start; loaded queries have their number */
     uint32_t max_finished;
     int stopping;
+    pthread_t ticker;            /* started by the first streaming query */
+    int ticker_on;
+    pthread_cond_t tick_cv;      /* stopping (monotonic clock) */
+    pthread_rwlock_t notify_lock; /* guards notify, notify_arg */
+    qry_notify_fn notify;
+    void *notify_arg;
+    atomic_int readers_closed;   /* qry_release_readers: no blocking read waits */
 };
 
 static const char *const state_names[] = {"pending", "running", "finished", "failed", "cancelled"};
@@ -108,6 +156,10 @@ static void qry_free(struct qry *q)
         os_close(q->fd);
     if (q->read_fd >= 0)
         os_close(q->read_fd);
+    if (q->read_fd_prev >= 0)
+        os_close(q->read_fd_prev);
+    if (q->stream)
+        eng_stream_put(q->stream);
     for (uint32_t i = 0; q->names && i < q->ncols; i++)
         free(q->names[i]);
     free(q->names);
@@ -132,6 +184,7 @@ static int sink_finish(struct op *o);
 static void sink_destroy(struct op *o);
 static const struct op_vt sink_vt = {sink_push, sink_finish, sink_destroy, NULL};
 static void task_run(struct qpool_task *t);
+static void on_append(struct eng_sub *sub);
 
 static int qry_alloc(struct qry_reg *r, const char *id, uint64_t num, struct qry **out)
 {
@@ -141,7 +194,7 @@ static int qry_alloc(struct qry_reg *r, const char *id, uint64_t num, struct qry
     atomic_init(&q->refs, 1);
     q->reg = r;
     q->num = num;
-    q->fd = q->read_fd = -1;
+    q->fd = q->read_fd = q->read_fd_prev = -1;
     q->progress = -1;
     q->mtime_ns = clk_now_ns();
     snprintf(q->id, sizeof(q->id), "%s", id);
@@ -150,6 +203,7 @@ static int qry_alloc(struct qry_reg *r, const char *id, uint64_t num, struct qry
     q->sink.vt = &sink_vt;
     q->sink.ctx = &q->ctx;
     q->task.run = task_run;
+    q->sub.wake = on_append;
     size_t n = strlen(r->dir) + strlen(id) + 2;
     q->dir = malloc(n);
     if (!q->dir) {
@@ -293,10 +347,25 @@ static int render_status(struct qry *q, struct buf *out)
                         "elapsed_ms: %lld\n",
                         state_names[q->state], kind_names[q->kind],
                         (unsigned long long)q->rows_read, (unsigned long long)q->rows_out,
-                        (unsigned long long)q->result_size,
+                        (unsigned long long)q->bytes_total,
                         (long long)(running ? elapsed_now(q) : q->elapsed_ms));
     if (!rc && progress >= 0)
         rc = buf_printf(out, "progress: %.3f\n", progress);
+    if (!rc && atomic_load(&q->ctx.windowed)) {
+        int64_t wm = atomic_load(&q->ctx.watermark_ms);
+        char text[DT_MAX_TEXT] = "";
+        if (wm != INT64_MIN)
+            dt_format(wm, 3, text);
+        rc = buf_printf(out, "watermark: %s\nlate_events: %llu\nwindows_open: %llu\n", text,
+                        (unsigned long long)atomic_load(&q->ctx.late_events),
+                        (unsigned long long)atomic_load(&q->ctx.windows_open));
+    }
+    if (!rc && running && q->stream) {
+        struct log_info li;
+        log_get_info(q->stream->log, &li);
+        rc = buf_printf(out, "lag: %llu\n",
+                        (unsigned long long)(li.next_sn > q->pos_sn ? li.next_sn - q->pos_sn : 0));
+    }
     if (!rc && running)
         rc = buf_printf(out, "memory_bytes: %llu\n",
                         (unsigned long long)atomic_load(&q->ctx.mem_used));
@@ -421,7 +490,17 @@ static int load_one(struct qry_reg *r, const char *name, struct qry **out)
     if (os_open(path, O_RDONLY, 0, &fd) == 0) {
         off_t size = 0;
         os_fsize(fd, &size);
-        q->result_size = (uint64_t)size;
+        q->result_size = q->bytes_total = (uint64_t)size;
+        os_close(fd);
+    }
+    file_path(q, "result.1", path);
+    if (os_open(path, O_RDONLY, 0, &fd) == 0) { /* a rotated streaming result */
+        off_t size = 0;
+        os_fsize(fd, &size);
+        q->prev_size = (uint64_t)size;
+        q->prev_mtime_ns = q->mtime_ns;
+        q->bytes_total += q->prev_size;
+        q->rot = 1;
         os_close(fd);
     }
     file_path(q, "status", path);
@@ -487,6 +566,7 @@ static int load(struct qry_reg *r)
 }
 
 static void trim(struct qry_reg *r);
+static void kick(struct qry *q);
 
 int qry_registry_open(const char *datadir, struct qry_reg **out)
 {
@@ -494,6 +574,12 @@ int qry_registry_open(const char *datadir, struct qry_reg **out)
     if (!r)
         return -ENOMEM;
     pthread_mutex_init(&r->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->tick_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_rwlock_init(&r->notify_lock, NULL);
     r->max_finished = QRY_DEFAULT_MAX_FINISHED;
     size_t n = strlen(datadir) + sizeof("/queries");
     int rc = -ENOMEM;
@@ -522,14 +608,24 @@ void qry_registry_close(struct qry_reg *r)
         return;
     pthread_mutex_lock(&r->mu);
     r->stopping = 1;
-    for (uint32_t i = 0; i < r->n; i++)
+    int ticker = r->ticker_on;
+    pthread_cond_broadcast(&r->tick_cv);
+    pthread_mutex_unlock(&r->mu);
+    if (ticker)
+        pthread_join(r->ticker, NULL); /* no tick is queued after this */
+    pthread_mutex_lock(&r->mu);
+    for (uint32_t i = 0; i < r->n; i++) {
         atomic_store(&r->q[i]->ctx.cancelled, 1);
+        kick(r->q[i]); /* an idle streaming task: queued, it sees the flag and ends */
+    }
     pthread_mutex_unlock(&r->mu);
     qpool_destroy(r->pool); /* queued tasks run, see the flag and end */
     for (uint32_t i = 0; i < r->n; i++)
         qry_put(r->q[i]);
     free(r->q);
     free(r->dir);
+    pthread_cond_destroy(&r->tick_cv);
+    pthread_rwlock_destroy(&r->notify_lock);
     pthread_mutex_destroy(&r->mu);
     free(r);
 }
@@ -616,6 +712,7 @@ static int set_spec(struct qry *q, const struct qry_spec *spec)
     q->format = spec->format;
     q->max_result_bytes = spec->max_result_bytes ? spec->max_result_bytes
                                                  : QRY_DEFAULT_MAX_RESULT_BYTES;
+    q->rotate_bytes = spec->rotate_bytes ? spec->rotate_bytes : QRY_DEFAULT_ROTATE_BYTES;
     q->ctx.mem_limit = spec->max_memory_usage;
     q->ctx.fn.now_ns = clk_now_ns();
     if (os_random(&q->ctx.fn.rand_state, sizeof(q->ctx.fn.rand_state)))
@@ -872,23 +969,81 @@ static void set_end(struct qry *q, enum qry_state st, const char *why)
     pthread_cond_broadcast(&q->cv);
 }
 
+/* Tell the file system (outside q->mu). */
+static void notify(struct qry *q, uint64_t gen, int rotated)
+{
+    struct qry_reg *r = q->reg;
+    pthread_rwlock_rdlock(&r->notify_lock);
+    if (r->notify)
+        r->notify(r->notify_arg, q->num, gen, rotated);
+    pthread_rwlock_unlock(&r->notify_lock);
+}
+
+void qry_set_notify(struct engine *e, qry_notify_fn fn, void *arg)
+{
+    struct qry_reg *r = reg_of(e);
+    pthread_rwlock_wrlock(&r->notify_lock);
+    r->notify = fn;
+    r->notify_arg = arg;
+    pthread_rwlock_unlock(&r->notify_lock);
+}
+
+/* result -> result.1, and a new result (the task's thread). */
+static int rotate(struct qry *q)
+{
+    char path[PATH_MAX], old[PATH_MAX];
+    file_path(q, "result", path);
+    file_path(q, "result.1", old);
+    os_close(q->fd);
+    q->fd = -1;
+    pthread_mutex_lock(&q->mu); /* no reader between the rename and the swap */
+    int rc = os_rename(path, old);
+    if (!rc) {
+        if (q->read_fd_prev >= 0)
+            os_close(q->read_fd_prev);
+        q->read_fd_prev = q->read_fd; /* follows the renamed file */
+        q->read_fd = -1;
+        q->prev_size = q->result_size;
+        q->prev_mtime_ns = q->mtime_ns;
+        q->result_size = 0;
+        q->rot++;
+    }
+    pthread_mutex_unlock(&q->mu);
+    if (!rc)
+        rc = os_open(path, O_WRONLY | O_CREAT | O_APPEND, 0644, &q->fd);
+    if (rc)
+        return op_ctx_fail(&q->ctx, rc, "rotating the result: %s", err_str(rc));
+    return 0;
+}
+
 /* Append rendered bytes to the result and tell the readers. */
 static int append(struct qry *q, const char *p, size_t n, uint32_t rows)
 {
+    int rc, rotated = 0;
     if (!n)
         return 0;
-    if (q->result_size + n > q->max_result_bytes)
+    if (q->unbounded) {
+        if (q->result_size && q->result_size + n > q->rotate_bytes) {
+            if ((rc = rotate(q)))
+                return rc;
+            rotated = 1;
+        }
+    } else if (q->result_size + n > q->max_result_bytes) {
         return op_ctx_fail(&q->ctx, -EFBIG, "result exceeds max_result_bytes (%llu)",
                            (unsigned long long)q->max_result_bytes);
-    int rc = os_write(q->fd, p, n);
+    }
+    rc = os_write(q->fd, p, n);
     if (rc)
         return op_ctx_fail(&q->ctx, rc, "writing the result: %s", err_str(rc));
     pthread_mutex_lock(&q->mu);
     q->result_size += n;
+    q->bytes_total += n;
     q->rows_out += rows;
     q->mtime_ns = clk_now_ns();
+    uint64_t gen = q->rot;
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
+    notify(q, gen, rotated);
     return 0;
 }
 
@@ -899,7 +1054,18 @@ static int sink_push(struct op *o, struct blk *b)
     int rc = fmt_out_rows(q->format, (const char *const *)q->names, b, 0, b->nrows, &q->render);
     if (rc)
         return op_ctx_fail(&q->ctx, rc, "rendering the result: %s", err_str(rc));
-    return append(q, q->render.data, q->render.len, b->nrows);
+    if (!q->unbounded || b->nrows < 2 || q->result_size + q->render.len <= q->rotate_bytes)
+        return append(q, q->render.data, q->render.len, b->nrows);
+    /* the block crosses the rotation bound: row by row, so each file
+     * stays within it (unless one row alone is larger) */
+    for (uint32_t r = 0; r < b->nrows && !rc; r++) {
+        buf_reset(&q->render);
+        rc = fmt_out_rows(q->format, (const char *const *)q->names, b, r, r + 1, &q->render);
+        if (rc)
+            return op_ctx_fail(&q->ctx, rc, "rendering the result: %s", err_str(rc));
+        rc = append(q, q->render.data, q->render.len, 1);
+    }
+    return rc;
 }
 
 static int sink_finish(struct op *o)
@@ -912,12 +1078,13 @@ static void sink_destroy(struct op *o)
     /* part of the query: freed with it */
 }
 
-/* Pull every block of the source through the chain; 0, or why it stopped. */
-static int drive(struct qry *q)
+/* Open the result for appends and write the format's header (once). */
+static int start_result(struct qry *q)
 {
     char path[PATH_MAX];
-    if (atomic_load(&q->ctx.cancelled))
-        return -ECANCELED;
+    if (q->started)
+        return 0;
+    q->started = 1;
     file_path(q, "result", path);
     int rc = os_open(path, O_WRONLY | O_APPEND, 0, &q->fd);
     if (rc)
@@ -926,7 +1093,19 @@ static int drive(struct qry *q)
     rc = fmt_out_header(q->format, (const char *const *)q->names, q->ncols, &q->render);
     if (!rc)
         rc = append(q, q->render.data, q->render.len, 0);
-    while (!rc) {
+    return rc;
+}
+
+/*
+ * Push up to max blocks of the source down the chain: 0 at a bounded
+ * source's end, -EAGAIN when an unbounded one has nothing ready,
+ * PUMP_MORE when max blocks went (more may be ready), OP_DONE when the chain needs no
+ * more, else why it stopped.
+ */
+static int pump(struct qry *q, unsigned max)
+{
+    int rc = 0;
+    for (unsigned i = 0; !max || i < max; i++) {
         if (atomic_load(&q->ctx.cancelled))
             return -ECANCELED;
         struct blk *b = NULL;
@@ -939,11 +1118,28 @@ static int drive(struct qry *q)
         pthread_mutex_unlock(&q->mu);
         rc = op_push(q->head, b);
         blk_unref(b);
-        if (rc == OP_DONE) {
-            rc = 0;
+        if (rc)
             break;
-        }
+        rc = max && i + 1 == max ? PUMP_MORE : 0;
     }
+    if (q->unbounded) {
+        pthread_mutex_lock(&q->mu);
+        q->pos_sn = q->src->next_sn;
+        pthread_mutex_unlock(&q->mu);
+    }
+    return rc;
+}
+
+/* Pull every block of a bounded source through the chain; 0, or why it stopped. */
+static int drive(struct qry *q)
+{
+    if (atomic_load(&q->ctx.cancelled))
+        return -ECANCELED;
+    int rc = start_result(q);
+    if (!rc)
+        rc = pump(q, 0);
+    if (rc == OP_DONE)
+        rc = 0;
     if (!rc)
         rc = op_finish(q->head);
     return rc;
@@ -960,11 +1156,13 @@ static void failure_text(struct qry *q, int rc, char *out, size_t n)
         snprintf(out, n, "%s", err_str(rc));
 }
 
-static void task_run(struct qpool_task *t)
+/* Let go of what the task ran with (the task's thread, or a canceller
+ * that took the task off the queue): the subscription first, so no
+ * wake-up comes after. */
+static void release_run(struct qry *q)
 {
-    struct qry *q = (struct qry *)((char *)t - offsetof(struct qry, task));
-    struct qry_reg *r = q->reg;
-    int rc = drive(q);
+    if (q->stream)
+        eng_stream_unsubscribe(q->stream, &q->sub);
     src_destroy(q->src);
     op_destroy(q->head);
     q->src = NULL;
@@ -973,7 +1171,13 @@ static void task_run(struct qpool_task *t)
         os_close(q->fd);
     q->fd = -1;
     buf_free(&q->render);
+}
 
+/* The query ended with rc: record it, and drop the task's reference. */
+static void task_end(struct qry *q, int rc)
+{
+    struct qry_reg *r = q->reg;
+    release_run(q);
     pthread_mutex_lock(&r->mu);
     int stopping = r->stopping;
     pthread_mutex_unlock(&r->mu);
@@ -1004,6 +1208,147 @@ static void task_run(struct qpool_task *t)
     qry_put(q); /* the task's reference */
 }
 
+/* Queue q's task (under q->mu, sched set to queued); 0 or the pool's error. */
+static int queue_task(struct qry *q)
+{
+    q->sched = TURN_QUEUED;
+    int rc = qpool_submit(q->reg->pool, &q->task);
+    if (rc)
+        q->sched = TURN_IDLE;
+    return rc;
+}
+
+/* A wake-up for a streaming task: queue it when idle, else have its turn
+ * go round once more. */
+static void kick(struct qry *q)
+{
+    pthread_mutex_lock(&q->mu);
+    if (q->unbounded && q->task_state == TASK_ON) {
+        if (q->sched != TURN_IDLE || queue_task(q))
+            q->wake = 1;
+    }
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void on_append(struct eng_sub *sub)
+{
+    kick((struct qry *)((char *)sub - offsetof(struct qry, sub)));
+}
+
+/*
+ * One turn of a streaming task: drain, tick, and go idle (1) unless a
+ * wake-up came meanwhile; 1 also when it requeued itself after
+ * TURN_BLOCKS blocks. 0 when the query ended, with why in *end_rc.
+ */
+static int stream_turn(struct qry *q, int *end_rc)
+{
+    int rc = start_result(q);
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        q->sched = TURN_RUNNING;
+        q->wake = 0;
+        pthread_mutex_unlock(&q->mu);
+        if (!rc)
+            rc = pump(q, TURN_BLOCKS);
+        int more = rc == PUMP_MORE;
+        if (rc == -EAGAIN || more)
+            rc = op_tick(q->head, clk_now_ns());
+        if (!rc && atomic_load(&q->ctx.cancelled))
+            rc = -ECANCELED;
+        if (rc == OP_DONE) { /* LIMIT reached: the query is complete */
+            *end_rc = op_finish(q->head);
+            return 0;
+        }
+        if (rc) {
+            *end_rc = rc;
+            return 0;
+        }
+        pthread_mutex_lock(&q->mu);
+        if (atomic_load(&q->ctx.cancelled)) {
+            pthread_mutex_unlock(&q->mu);
+            *end_rc = -ECANCELED;
+            return 0;
+        }
+        if (more && queue_task(q) == 0) { /* let the others run */
+            pthread_mutex_unlock(&q->mu);
+            return 1;
+        }
+        if (!q->wake && !more) {
+            q->sched = TURN_IDLE;
+            pthread_cond_broadcast(&q->cv); /* qry_settle */
+            pthread_mutex_unlock(&q->mu);
+            return 1;
+        }
+        pthread_mutex_unlock(&q->mu);
+    }
+}
+
+static void task_run(struct qpool_task *t)
+{
+    struct qry *q = (struct qry *)((char *)t - offsetof(struct qry, task));
+    int rc;
+    if (q->unbounded) {
+        if (atomic_load(&q->ctx.cancelled))
+            rc = -ECANCELED;
+        else if (stream_turn(q, &rc))
+            return; /* idle or queued again; the task stays on */
+    } else {
+        rc = drive(q);
+    }
+    task_end(q, rc);
+}
+
+static void *ticker_main(void *arg)
+{
+    struct qry_reg *r = arg;
+    pthread_mutex_lock(&r->mu);
+    while (!r->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(&r->tick_cv, &r->mu, &ts);
+        if (r->stopping)
+            break;
+        for (uint32_t i = 0; i < r->n; i++)
+            kick(r->q[i]); /* registry, then query: the lock order */
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+void qry_tick_all(struct engine *e)
+{
+    struct qry_reg *r = reg_of(e);
+    pthread_mutex_lock(&r->mu);
+    for (uint32_t i = 0; i < r->n; i++)
+        kick(r->q[i]);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void qry_settle(struct qry *q)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->task_state == TASK_ON &&
+           (!q->unbounded || q->sched != TURN_IDLE || q->wake))
+        pthread_cond_wait(&q->cv, &q->mu);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* Start the ticker with the first streaming query (never before the
+ * daemon forks: queries start after it). */
+static int start_ticker(struct qry_reg *r)
+{
+    pthread_mutex_lock(&r->mu);
+    int rc = 0;
+    if (!r->ticker_on && !r->stopping) {
+        rc = -pthread_create(&r->ticker, NULL, ticker_main, r);
+        r->ticker_on = rc == 0;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return rc;
+}
+
 int qry_run(struct qry *q, struct src *src, struct op *head)
 {
     pthread_mutex_lock(&q->mu);
@@ -1022,15 +1367,26 @@ int qry_run(struct qry *q, struct src *src, struct op *head)
     q->head = head;
     q->total_rows = src->total_rows;
     q->task_state = TASK_ON;
+    q->sched = TURN_QUEUED;
+    if (src->unbounded) {
+        q->unbounded = 1;
+        q->pos_sn = src->next_sn;
+        if (src->stream) {
+            atomic_fetch_add(&src->stream->refs, 1);
+            q->stream = src->stream;
+        }
+    }
     atomic_fetch_add(&q->refs, 1);
     pthread_mutex_unlock(&q->mu);
-    rc = qpool_submit(q->reg->pool, &q->task);
+    if (q->unbounded)
+        rc = start_ticker(q->reg);
+    if (!rc && q->stream) /* the position is fixed: appends from now on wake the task */
+        eng_stream_subscribe(q->stream, &q->sub);
+    if (!rc)
+        rc = qpool_submit(q->reg->pool, &q->task);
     if (rc) {
+        release_run(q);
         pthread_mutex_lock(&q->mu);
-        src_destroy(q->src);
-        op_destroy(q->head);
-        q->src = NULL;
-        q->head = NULL;
         q->task_state = TASK_DONE;
         set_end(q, QRY_FAILED, "cannot start the query's task");
         pthread_mutex_unlock(&q->mu);
@@ -1055,10 +1411,7 @@ static int unqueue(struct qry *q)
 {
     if (!qpool_cancel(q->reg->pool, &q->task))
         return 0;
-    src_destroy(q->src); /* the task never ran: nobody else has them */
-    op_destroy(q->head);
-    q->src = NULL;
-    q->head = NULL;
+    release_run(q); /* the task is not running: nobody else has them */
     pthread_mutex_lock(&q->mu);
     set_end(q, QRY_CANCELLED, NULL);
     q->task_state = TASK_DONE;
@@ -1093,6 +1446,8 @@ void qry_cancel(struct qry *q)
         persist_end(q);
     if (done || unqueue(q))
         trim(q->reg);
+    else
+        kick(q); /* a waiting streaming task ends at once */
 }
 
 int qry_remove(struct engine *e, const char *id)
@@ -1111,7 +1466,8 @@ int qry_remove(struct engine *e, const char *id)
     pthread_mutex_lock(&q->mu);
     end_without_task(q, QRY_CANCELLED, NULL);
     pthread_mutex_unlock(&q->mu);
-    unqueue(q);
+    if (!unqueue(q))
+        kick(q); /* a waiting streaming task ends at once */
     pthread_mutex_lock(&q->mu);
     while (q->task_state == TASK_ON)
         pthread_cond_wait(&q->cv, &q->mu);
@@ -1165,12 +1521,50 @@ int64_t qry_mtime_ns(struct qry *q)
     return t;
 }
 
-ssize_t qry_result_read(struct qry *q, uint64_t off, size_t n, int block, char *dst,
-                        const atomic_int *interrupt_flag)
+/* The reading descriptor and size of generation gen (under q->mu); -ENOENT
+ * for a generation older than result.1. */
+static int gen_file(struct qry *q, uint64_t gen, int *fd, uint64_t *size)
+{
+    int rc = 0;
+    char path[PATH_MAX];
+    if (gen == q->rot) {
+        if (q->read_fd < 0 && q->result_size) {
+            file_path(q, "result", path);
+            rc = os_open(path, O_RDONLY, 0, &q->read_fd);
+        }
+        *fd = q->read_fd;
+        *size = q->result_size;
+    } else if (gen + 1 == q->rot) {
+        if (q->read_fd_prev < 0 && q->prev_size) {
+            file_path(q, "result.1", path);
+            rc = os_open(path, O_RDONLY, 0, &q->read_fd_prev);
+        }
+        *fd = q->read_fd_prev;
+        *size = q->prev_size;
+    } else {
+        return -ENOENT;
+    }
+    return rc;
+}
+
+/* Read from fd under q->mu (a rotation never closes it under a reader). */
+static ssize_t read_at(int fd, uint64_t size, uint64_t off, size_t n, char *dst)
+{
+    if (off >= size)
+        return 0;
+    size_t want = size - off < n ? (size_t)(size - off) : n;
+    size_t got = 0;
+    int rc = os_pread(fd, dst, want, (off_t)off, &got);
+    return rc ? rc : (ssize_t)got;
+}
+
+ssize_t qry_result_read_gen(struct qry *q, uint64_t gen, uint64_t off, size_t n, int block,
+                            char *dst, const atomic_int *interrupt_flag)
 {
     pthread_mutex_lock(&q->mu);
-    while (off >= q->result_size && block && q->state == QRY_RUNNING) {
-        if (interrupt_flag && atomic_load(interrupt_flag)) {
+    while (gen == q->rot && off >= q->result_size && block && q->state == QRY_RUNNING) {
+        if ((interrupt_flag && atomic_load(interrupt_flag)) ||
+            atomic_load(&q->reg->readers_closed)) {
             pthread_mutex_unlock(&q->mu);
             return -EINTR;
         }
@@ -1178,24 +1572,104 @@ ssize_t qry_result_read(struct qry *q, uint64_t off, size_t n, int block, char *
         pthread_cond_wait(&q->cv, &q->mu);
         q->waiters--;
     }
-    uint64_t size = q->result_size;
-    enum qry_state st = q->state;
-    int rc = 0;
-    if (off < size && q->read_fd < 0) {
-        char path[PATH_MAX];
-        file_path(q, "result", path);
-        rc = os_open(path, O_RDONLY, 0, &q->read_fd);
-    }
-    int fd = q->read_fd;
+    int fd = -1;
+    uint64_t size = 0;
+    ssize_t got;
+    int rc = gen_file(q, gen, &fd, &size);
+    if (rc == -ENOENT)
+        got = 0; /* rotated away twice: nothing left to read */
+    else if (rc)
+        got = rc;
+    else if (off >= size)
+        got = gen == q->rot && q->state == QRY_FAILED ? -EIO : 0;
+    else
+        got = read_at(fd, size, off, n, dst);
     pthread_mutex_unlock(&q->mu);
-    if (off >= size)
-        return st == QRY_FAILED ? -EIO : 0;
-    if (rc)
-        return rc;
-    size_t want = size - off < n ? (size_t)(size - off) : n;
-    size_t got = 0;
-    rc = os_pread(fd, dst, want, (off_t)off, &got);
-    return rc ? rc : (ssize_t)got;
+    return got;
+}
+
+ssize_t qry_result_read(struct qry *q, uint64_t off, size_t n, int block, char *dst,
+                        const atomic_int *interrupt_flag)
+{
+    return qry_result_read_gen(q, qry_result_gen(q), off, n, block, dst, interrupt_flag);
+}
+
+uint64_t qry_result_gen(struct qry *q)
+{
+    pthread_mutex_lock(&q->mu);
+    uint64_t g = q->rot;
+    pthread_mutex_unlock(&q->mu);
+    return g;
+}
+
+int qry_result_gen_size(struct qry *q, uint64_t gen, uint64_t *size, int64_t *mtime_ns)
+{
+    int rc = 0;
+    int64_t t = 0;
+    pthread_mutex_lock(&q->mu);
+    if (gen == q->rot) {
+        *size = q->result_size;
+        t = q->mtime_ns;
+    } else if (gen + 1 == q->rot) {
+        *size = q->prev_size;
+        t = q->prev_mtime_ns;
+    } else {
+        rc = -ENOENT;
+    }
+    if (mtime_ns)
+        *mtime_ns = t;
+    pthread_mutex_unlock(&q->mu);
+    return rc;
+}
+
+uint64_t qry_stream_pos(struct qry *q)
+{
+    pthread_mutex_lock(&q->mu);
+    uint64_t pos = q->bytes_total;
+    pthread_mutex_unlock(&q->mu);
+    return pos;
+}
+
+ssize_t qry_stream_read(struct qry *q, uint64_t *pos, size_t n, char *dst,
+                        const atomic_int *interrupt_flag)
+{
+    pthread_mutex_lock(&q->mu);
+    while (*pos >= q->bytes_total && q->state == QRY_RUNNING) {
+        if ((interrupt_flag && atomic_load(interrupt_flag)) ||
+            atomic_load(&q->reg->readers_closed)) {
+            pthread_mutex_unlock(&q->mu);
+            return -EINTR;
+        }
+        q->waiters++;
+        pthread_cond_wait(&q->cv, &q->mu);
+        q->waiters--;
+    }
+    ssize_t got = 0;
+    uint64_t cur_start = q->bytes_total - q->result_size;
+    uint64_t prev_start = cur_start - (q->rot ? q->prev_size : 0);
+    if (*pos < prev_start)
+        *pos = prev_start; /* fell behind what is kept */
+    if (*pos < q->bytes_total) {
+        int fd = -1;
+        uint64_t size = 0;
+        int prev = *pos < cur_start;
+        int rc = gen_file(q, prev ? q->rot - 1 : q->rot, &fd, &size);
+        got = rc ? rc : read_at(fd, size, *pos - (prev ? prev_start : cur_start), n, dst);
+        if (got > 0)
+            *pos += (uint64_t)got;
+    }
+    pthread_mutex_unlock(&q->mu);
+    return got;
+}
+
+void qry_release_readers(struct engine *e)
+{
+    struct qry_reg *r = reg_of(e);
+    pthread_mutex_lock(&r->mu);
+    atomic_store(&r->readers_closed, 1);
+    for (uint32_t i = 0; i < r->n; i++)
+        qry_result_wake(r->q[i]);
+    pthread_mutex_unlock(&r->mu);
 }
 
 void qry_result_wake(struct qry *q)

@@ -9,6 +9,15 @@
  * each) are gathered into blocks of about GATHER_ROWS rows, so operators
  * see few, full blocks whatever the writers did. Records dropped by
  * retention under a running scan are skipped.
+ *
+ * The tail (src_log_tail_create, FROM s) is the same reader without an
+ * end: each next() reads the records that exist at that moment (the log's
+ * record count), gathers them, and says -EAGAIN when there were none. It
+ * never waits: the query task that drives it is woken by the stream's
+ * subscription (exec/engine.h) and gives its thread back to the pool in
+ * between. A record index, once counted, never changes its rows, so a
+ * reader that starts at index i sees every row appended after it exactly
+ * once.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,6 +38,8 @@ struct src_log {
     int with_sn;
     struct ty *types;            /* output types */
     struct blk *gather;          /* small records gathered */
+    int tail;                    /* unbounded: end follows the log */
+    uint64_t skip_below_sn;      /* rows before this sequence number are not read */
 };
 
 /* The projected block of one record. */
@@ -66,11 +77,31 @@ static int take_gather(struct src_log *l, struct blk **out)
     return 0;
 }
 
+/* Append rows [from, n) of b to the gathered block. */
+static int gather_rows(struct src_log *l, struct blk *b, uint32_t from)
+{
+    if (!l->gather) {
+        uint32_t n = l->ncols + (l->with_sn ? 1 : 0);
+        int rc = blk_create(l->types, n, &l->gather);
+        if (rc)
+            return rc;
+    }
+    l->base.rows += b->nrows - from;
+    return blk_append_rows(l->gather, b, from, b->nrows);
+}
+
 static int log_next(struct src *base, struct blk **out)
 {
     struct src_log *l = (struct src_log *)base;
     int rc;
     *out = NULL;
+    if (l->tail) {
+        struct log_info info;
+        log_get_info(l->s->log, &info);
+        l->end = info.records;
+        if (l->next < info.first_record)
+            l->next = info.first_record;
+    }
     while (l->next < l->end) {
         struct blk *rec, *b;
         uint64_t first_sn;
@@ -82,31 +113,29 @@ static int log_next(struct src *base, struct blk **out)
         if (rc)
             return rc;
         l->next++;
+        base->next_sn = first_sn + rec->nrows;
+        uint32_t from = 0;
+        if (first_sn < l->skip_below_sn) /* a seek by sequence number: its first record */
+            from = l->skip_below_sn - first_sn >= rec->nrows
+                       ? rec->nrows : (uint32_t)(l->skip_below_sn - first_sn);
         rc = project(l, rec, first_sn, &b);
         blk_unref(rec);
         if (rc)
             return rc;
-        if (b->nrows >= SMALL_RECORD && !l->gather) {
+        if (from == 0 && b->nrows >= SMALL_RECORD && !l->gather) {
             base->rows += b->nrows;
             *out = b;
             return 0;
         }
-        if (!l->gather) {
-            uint32_t n = l->ncols + (l->with_sn ? 1 : 0);
-            if ((rc = blk_create(l->types, n, &l->gather))) {
-                blk_unref(b);
-                return rc;
-            }
-        }
-        rc = blk_append_rows(l->gather, b, 0, b->nrows);
-        base->rows += b->nrows;
+        rc = from < b->nrows ? gather_rows(l, b, from) : 0;
         blk_unref(b);
         if (rc)
             return rc;
-        if (l->gather->nrows >= GATHER_ROWS)
+        if (l->gather && l->gather->nrows >= GATHER_ROWS)
             return take_gather(l, out);
     }
-    return take_gather(l, out);
+    take_gather(l, out);
+    return l->tail && !*out ? -EAGAIN : 0;
 }
 
 static void log_destroy(struct src *base)
@@ -121,11 +150,10 @@ static void log_destroy(struct src *base)
 
 static const struct src_vt log_vt = {log_next, log_destroy};
 
-int src_log_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
-                   struct src **out)
+static int log_alloc(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                     struct src_log **out)
 {
     struct src_log *l = calloc(1, sizeof(*l));
-    struct log_info info;
     if (!l)
         return -ENOMEM;
     l->base.vt = &log_vt;
@@ -152,9 +180,64 @@ int src_log_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, i
     l->with_sn = with_sn;
     atomic_fetch_add(&s->refs, 1);
     l->s = s;
+    *out = l;
+    return 0;
+}
+
+int src_log_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                   struct src **out)
+{
+    struct src_log *l;
+    struct log_info info;
+    int rc = log_alloc(s, cols, ncols, with_sn, &l);
+    if (rc)
+        return rc;
     log_get_info(s->log, &info);
     l->end = info.records;
     l->base.total_rows = info.next_sn;
+    *out = &l->base;
+    return 0;
+}
+
+int src_log_tail_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                        const struct src_start *start, struct src **out)
+{
+    struct src_log *l;
+    struct log_info info;
+    int rc = log_alloc(s, cols, ncols, with_sn, &l);
+    if (rc)
+        return rc;
+    l->tail = 1;
+    l->base.unbounded = 1;
+    l->base.stream = s;
+    log_get_info(s->log, &info);
+    switch (start->seek) {
+    case SRC_SEEK_END:
+        l->next = info.records;
+        l->base.next_sn = info.next_sn;
+        break;
+    case SRC_SEEK_EARLIEST:
+        l->next = info.first_record;
+        l->base.next_sn = info.first_sn;
+        break;
+    case SRC_SEEK_SN:
+        rc = log_find_sn(s->log, start->sn, &l->next);
+        /* past the end: from the end (later rows have smaller numbers) */
+        l->skip_below_sn = start->sn < info.next_sn ? start->sn : info.next_sn;
+        l->base.next_sn = start->sn < info.first_sn ? info.first_sn
+                          : start->sn > info.next_sn ? info.next_sn : start->sn;
+        break;
+    case SRC_SEEK_TIME:
+        rc = log_find_time(s->log, start->time_ms, &l->next);
+        l->base.next_sn = info.next_sn; /* until the first record is read */
+        break;
+    default: rc = -EINVAL; break;
+    }
+    if (rc) {
+        src_destroy(&l->base);
+        return rc;
+    }
+    l->end = l->next;
     *out = &l->base;
     return 0;
 }

@@ -178,6 +178,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     case KIND_QNEW: read_ctl(req, e, h, size); return;
     case KIND_QSQL:
     case KIND_QRESULT:
+    case KIND_QSTREAM:
     case KIND_QTEXT: fs_q_read(req, h, size, off); return;
     case FS_DATA: rc = dump_read(h->s, h->dump, (uint64_t)off, size, &out); break;
     case FS_ERRORS: rc = eng_errors_read(h->s, (uint64_t)off, size, &out); break;

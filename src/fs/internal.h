@@ -24,7 +24,9 @@ struct handle {
     struct dump_cursor *dump;  /* data */
     struct sql_session *ss;    /* ctl, queries/new, sql: created on first write */
     struct buf text;           /* generated-file snapshot; ctl's read snapshot */
-    uint64_t cursor;           /* ctl, queries/new: bytes of outcomes delivered */
+    uint64_t cursor;           /* ctl, queries/new: bytes of outcomes delivered;
+                                  stream: the position in the query's output */
+    uint64_t gen;              /* result: the generation opened (rotation) */
     int snapped;               /* ctl: text holds the shared outcomes */
     int nonblock;              /* result: opened O_NONBLOCK */
     pthread_mutex_t mu;        /* ctl, queries/new, sql: guards ss, text, cursor */
@@ -36,6 +38,7 @@ struct handle {
 #define KIND_QSQL (-3)    /* queries/ID/sql */
 #define KIND_QRESULT (-4) /* queries/ID/result */
 #define KIND_QTEXT (-5)   /* queries/ID/status, error: a snapshot */
+#define KIND_QSTREAM (-6) /* queries/ID/stream: pipe-like */
 
 /* Attributes of ino; *timeout is how long the kernel may cache them. */
 int fs_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double *timeout);
@@ -56,6 +59,9 @@ void fs_q_readlink(fuse_req_t req, fuse_ino_t ino);
 /* Open a query's file into h; read result, sql, status or error. */
 int fs_q_open(struct engine *e, fuse_ino_t ino, struct fuse_file_info *fi, struct handle *h);
 void fs_q_read(fuse_req_t req, struct handle *h, size_t size, off_t off);
+/* The query registry's notify hook (qry_set_notify; arg is the session):
+ * invalidates the kernel's attributes of a result that grew or rotated. */
+void fs_q_notify(void *arg, uint64_t num, uint64_t gen, int rotated);
 /* Shared by nodes.c and queries.c: one directory entry into a readdir
  * reply; 0 when the buffer is full. */
 int fs_add_dirent(fuse_req_t req, char *buf, size_t size, size_t *used, const char *name,

@@ -12,6 +12,9 @@
 #include <fuse_lowlevel.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +129,47 @@ static struct fuse_session *make_session(const struct options *o, struct engine 
     return se;
 }
 
+/*
+ * Stopping by signal (SIGTERM, SIGINT, SIGHUP): the handler ends the
+ * session, as libfuse's own does, and posts `stop_sem` (both are
+ * async-signal-safe); the stopper thread then releases the FUSE threads
+ * parked in blocking reads (a result being produced, a query's stream),
+ * which the loop joins before it returns.
+ */
+static struct fuse_session *stop_se;
+static sem_t stop_sem;
+static volatile sig_atomic_t stop_done;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    if (stop_se)
+        fuse_session_exit(stop_se);
+    sem_post(&stop_sem);
+}
+
+static void *stopper(void *arg)
+{
+    while (sem_wait(&stop_sem) && errno == EINTR)
+        ;
+    if (!stop_done)
+        qry_release_readers(arg);
+    return NULL;
+}
+
+static int catch_stop_signals(struct fuse_session *se)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    stop_se = se;
+    if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ||
+        sigaction(SIGHUP, &sa, NULL))
+        return -errno;
+    return 0;
+}
+
 static int serve(struct fuse_session *se)
 {
     struct fuse_loop_config *cfg = fuse_loop_cfg_create();
@@ -189,7 +233,20 @@ int main(int argc, char **argv)
     dmn_lock_state(lock_fd, "serving", mnt);
     msg_info("serving %s at %s (pid %ld)", datadir, mnt, (long)getpid());
 
+    qry_set_notify(e, fs_q_notify, se); /* results tell the kernel they grew */
+    pthread_t stop_thread;
+    int stopper_on = sem_init(&stop_sem, 0, 0) == 0 &&
+                     pthread_create(&stop_thread, NULL, stopper, e) == 0;
+    if (!stopper_on || catch_stop_signals(se))
+        msg_warn("a signal may not stop the daemon while a reader waits for a query");
     rc = serve(se);
+    qry_release_readers(e); /* the loop is gone: nobody may wait any more */
+    if (stopper_on) {
+        stop_done = 1;
+        sem_post(&stop_sem);
+        pthread_join(stop_thread, NULL);
+    }
+    qry_set_notify(e, NULL, NULL); /* returns once no notification runs */
 
     dmn_lock_state(lock_fd, "exiting", mnt);
     fs_release_all();

@@ -13,6 +13,20 @@
  * status and error are per-open snapshots, as stats is; sql gives the
  * statement, and a query reserved by mkdir starts when its sql is written
  * (fs.c frames those writes with a query session named after it).
+ *
+ * Streaming queries: a read at the end of `result` returns 0 at once
+ * (`tail -f` polls st_size). The task calls fs_q_notify after each
+ * append, which invalidates the kernel's attributes of the result inode
+ * (offset -1: attributes only, no page lock, so it cannot deadlock with a
+ * read in flight; never an entry invalidation, which would take the
+ * directory's lock that an rmdir waiting for the task holds). Rotation
+ * gives `result` a new inode each generation and shows the previous one
+ * as `result.1`; both names are looked up afresh every time (entry
+ * timeout 0), and a descriptor keeps reading the generation it opened
+ * until that is rotated away twice. `stream` is pipe-like: each open
+ * starts at the end of what the query produced, a read parks its FUSE
+ * thread until bytes come or the query ends (EOF), and an interrupt
+ * (Ctrl-C) fails it with EINTR; it reports size 0, like a pipe.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,10 +36,28 @@
 #include "internal.h"
 #include "sql/sql.h"
 
-static const char *const qkind_names[FS_Q_KIND_END] = {"", "sql", "result", "status", "error"};
+static const char *const qkind_names[FS_Q_KIND_END] = {"",      "sql",   "result",
+                                                        "status", "error", "stream"};
 
 /* Readdir cookies of queries/: ".", "..", new, last, then 16 + number. */
 #define QUERIES_FIXED 16
+
+/* The generation whose low bits are bits: the current one or one of the
+ * 4095 before it. */
+static uint64_t full_gen(struct qry *q, uint64_t bits)
+{
+    uint64_t cur = qry_result_gen(q);
+    return cur - ((cur - bits) & FS_QINO_GEN_MASK);
+}
+
+void fs_q_notify(void *arg, uint64_t num, uint64_t gen, int rotated)
+{
+    struct fuse_session *se = arg;
+    /* -ENOENT when the kernel never looked it up: nothing to invalidate */
+    fuse_lowlevel_notify_inval_inode(se, fs_qino_gen(num, gen), -1, 0);
+    if (rotated) /* result.1 now: its size stops, its name changed */
+        fuse_lowlevel_notify_inval_inode(se, fs_qino_gen(num, gen - 1), -1, 0);
+}
 
 /* The text of a query's generated file. */
 static int render(struct qry *q, enum fs_qkind kind, struct buf *out)
@@ -53,9 +85,19 @@ static int query_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double 
         st->st_mode = S_IFDIR | 0755;
         st->st_nlink = 2;
         break;
-    case FS_Q_RESULT:
+    case FS_Q_RESULT: {
+        int64_t mtime = 0;
         st->st_mode = S_IFREG | 0444;
-        size = qry_result_size(q);
+        if (qry_result_gen_size(q, full_gen(q, fs_qino_gen_bits(ino)), &size, &mtime) == 0) {
+            fs_set_times(st, mtime);
+        } else { /* rotated away twice: a removed file (descriptors still ask) */
+            st->st_nlink = 0;
+            fs_set_times(st, qry_mtime_ns(q));
+        }
+        break;
+    }
+    case FS_Q_STREAM:
+        st->st_mode = S_IFREG | 0444; /* size 0, like a pipe */
         fs_set_times(st, qry_mtime_ns(q));
         break;
     default:
@@ -112,9 +154,26 @@ void fs_q_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         return;
     }
     if (fs_ino_is_query(parent) && fs_qino_kind(parent) == FS_Q_DIR) {
+        uint64_t num = fs_qino_num(parent);
+        if (!strcmp(name, "result") || !strcmp(name, "result.1")) {
+            /* rotation changes what the names point at: never cached */
+            uint64_t gen = 0;
+            int rc = qry_get_num(e, num, &q);
+            if (!rc) {
+                gen = qry_result_gen(q);
+                qry_put(q);
+            }
+            if (!rc && name[6] && gen == 0)
+                rc = -ENOENT;
+            if (rc)
+                fuse_reply_err(req, ENOENT);
+            else
+                fs_reply_entry(req, e, fs_qino_gen(num, name[6] ? gen - 1 : gen), 0.0);
+            return;
+        }
         for (int k = FS_Q_SQL; k < FS_Q_KIND_END; k++)
             if (!strcmp(name, qkind_names[k])) {
-                fs_reply_entry(req, e, fs_qino(fs_qino_num(parent), (enum fs_qkind)k), 60.0);
+                fs_reply_entry(req, e, fs_qino(num, (enum fs_qkind)k), 60.0);
                 return;
             }
         fuse_reply_err(req, ENOENT);
@@ -161,14 +220,20 @@ static void readdir_query(fuse_req_t req, struct engine *e, fuse_ino_t ino, char
         fuse_reply_err(req, ENOTDIR);
         return;
     }
+    uint64_t gen = qry_result_gen(q);
     qry_put(q);
     size_t used = 0;
-    struct fs_dirent fixed[FS_Q_KIND_END + 1] = {{".", ino, S_IFDIR},
+    uint64_t num = fs_qino_num(ino);
+    struct fs_dirent fixed[FS_Q_KIND_END + 2] = {{".", ino, S_IFDIR},
                                                  {"..", FS_INO_QUERIES, S_IFDIR}};
     for (int k = FS_Q_SQL; k < FS_Q_KIND_END; k++)
-        fixed[1 + k] = (struct fs_dirent){qkind_names[k],
-                                          fs_qino(fs_qino_num(ino), (enum fs_qkind)k), S_IFREG};
-    fs_add_fixed(req, buf, size, &used, off, fixed, FS_Q_KIND_END + 1);
+        fixed[1 + k] = (struct fs_dirent){
+            qkind_names[k], k == FS_Q_RESULT ? fs_qino_gen(num, gen) : fs_qino(num, (enum fs_qkind)k),
+            S_IFREG};
+    int n = FS_Q_KIND_END + 1;
+    if (gen) /* rotated: result.1 (the last cookie, so the others keep theirs) */
+        fixed[n++] = (struct fs_dirent){"result.1", fs_qino_gen(num, gen - 1), S_IFREG};
+    fs_add_fixed(req, buf, size, &used, off, fixed, n);
     fuse_reply_buf(req, buf, used);
 }
 
@@ -246,8 +311,17 @@ int fs_q_open(struct engine *e, fuse_ino_t ino, struct fuse_file_info *fi, struc
     if (acc != O_RDONLY)
         return -EACCES;
     if (kind == FS_Q_RESULT) {
+        uint64_t size;
         h->kind = KIND_QRESULT;
         h->nonblock = (fi->flags & O_NONBLOCK) != 0;
+        h->gen = full_gen(h->q, fs_qino_gen_bits(ino));
+        return qry_result_gen_size(h->q, h->gen, &size, NULL); /* -ENOENT: rotated away */
+    }
+    if (kind == FS_Q_STREAM) {
+        h->kind = KIND_QSTREAM;
+        h->nonblock = (fi->flags & O_NONBLOCK) != 0;
+        h->cursor = qry_stream_pos(h->q); /* rows from now on */
+        fi->nonseekable = 1;
         return 0;
     }
     h->kind = KIND_QTEXT;
@@ -280,8 +354,36 @@ static void read_result(fuse_req_t req, struct handle *h, size_t size, off_t off
     /* the callback runs under the request's lock, as does the clearing
      * below, so it never sees `in` after this function returns */
     fuse_req_interrupt_func(req, on_interrupt, &in);
-    ssize_t n = qry_result_read(h->q, (uint64_t)off, size, block, buf, &in.flag);
+    ssize_t n = qry_result_read_gen(h->q, h->gen, (uint64_t)off, size, block, buf, &in.flag);
     fuse_req_interrupt_func(req, NULL, NULL);
+    if (n < 0)
+        fuse_reply_err(req, err_to_errno((int)n));
+    else
+        fuse_reply_buf(req, buf, (size_t)n);
+    free(buf);
+}
+
+/* stream: from the handle's position, waiting for bytes (one reader of a
+ * descriptor at a time: the handle's mutex). */
+static void read_stream(fuse_req_t req, struct handle *h, size_t size)
+{
+    char *buf = malloc(size ? size : 1);
+    if (!buf) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    struct intr in = {0, h->q};
+    ssize_t n;
+    pthread_mutex_lock(&h->mu);
+    if (h->nonblock && h->cursor >= qry_stream_pos(h->q) &&
+        qry_get_state(h->q) == QRY_RUNNING) {
+        n = -EAGAIN;
+    } else {
+        fuse_req_interrupt_func(req, on_interrupt, &in);
+        n = qry_stream_read(h->q, &h->cursor, size, buf, &in.flag);
+        fuse_req_interrupt_func(req, NULL, NULL);
+    }
+    pthread_mutex_unlock(&h->mu);
     if (n < 0)
         fuse_reply_err(req, err_to_errno((int)n));
     else
@@ -293,6 +395,10 @@ void fs_q_read(fuse_req_t req, struct handle *h, size_t size, off_t off)
 {
     if (h->kind == KIND_QRESULT) {
         read_result(req, h, size, off);
+        return;
+    }
+    if (h->kind == KIND_QSTREAM) {
+        read_stream(req, h, size);
         return;
     }
     /* a snapshot taken at open; reply from a copy, as fs.c does for stats */

@@ -20,19 +20,22 @@
 
 #include "exec/engine.h"
 #include "exec/op.h"
+#include "exec/source.h"
 #include "format/out.h"
 #include "sql/error.h"
 #include "sql/parser.h"
 
-enum bsrc_kind { BS_ONE = 1, BS_NUMBERS, BS_TABLE, BS_SUBQUERY };
+enum bsrc_kind { BS_ONE = 1, BS_NUMBERS, BS_TABLE, BS_SUBQUERY, BS_STREAM };
 
 struct bsel {
     enum bsrc_kind src_kind;
     uint64_t num_offset, num_count;  /* BS_NUMBERS */
-    struct eng_stream *stream;       /* BS_TABLE (a reference) */
-    uint32_t *scan_cols;             /* BS_TABLE: stream columns read, in block order */
+    struct eng_stream *stream;       /* BS_TABLE, BS_STREAM (a reference) */
+    uint32_t *scan_cols;             /* BS_TABLE, BS_STREAM: stream columns read, in block order */
     uint32_t nscan;
-    int with_sn;                     /* BS_TABLE: _tp_sn appended after scan_cols */
+    int with_sn;                     /* _tp_sn appended after scan_cols */
+    struct src_start start;          /* BS_STREAM: where it starts (seek_to, backfill) */
+    int has_seek;                    /* SETTINGS seek_to given */
     struct bsel *sub;                /* BS_SUBQUERY */
 
     struct xpr *where;
@@ -56,7 +59,11 @@ struct bsel {
     enum fmt_kind format;
     uint64_t max_memory_usage;       /* 0: the engine default */
     uint64_t max_result_bytes;       /* 0: the default */
+    uint64_t result_rotate_bytes;    /* streaming: 0 is the default */
 };
+
+/* Whether b reads a stream unboundedly (FROM s, directly or in a subquery). */
+int sql_bsel_streaming(const struct bsel *b);
 
 /* Bind s; fctx gives now() for folding. */
 int sql_bind_select(struct engine *e, const struct sql_select *s, struct fn_ctx *fctx,

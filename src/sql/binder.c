@@ -23,6 +23,7 @@
 #include "exec/agg.h"
 #include "exec/expr.h"
 #include "exec/func.h"
+#include "types/datetime.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -843,21 +844,12 @@ static int bind_source(struct binder *bd, const struct sql_select *s)
         snprintf(bd->in_desc, sizeof bd->in_desc, "numbers()");
         return 0;
     }
-    if (f->kind == SF_STREAM) {
-        struct eng_stream *st;
-        if ((rc = eng_stream_get(bd->e, f->name, &st)))
-            return rc == -ENOENT ? unknown_stream(bd, f->name, f->name_pos) : rc;
-        eng_stream_put(st);
-        return sql_fail(bd->err, -EINVAL, f->name_pos.line, f->name_pos.col,
-                        "streaming queries (FROM %s) are not available yet; "
-                        "use table(%s) for the stored rows", f->name, f->name);
-    }
-    /* SF_TABLE */
+    /* SF_TABLE (historical) and SF_STREAM (unbounded): the same columns */
     if ((rc = eng_stream_get(bd->e, f->name, &b->stream)))
         return rc == -ENOENT ? unknown_stream(bd, f->name, f->name_pos)
                              : sql_fail(bd->err, rc, f->name_pos.line, f->name_pos.col,
                                         "cannot open stream '%s'", f->name);
-    b->src_kind = BS_TABLE;
+    b->src_kind = f->kind == SF_STREAM ? BS_STREAM : BS_TABLE;
     const struct schema *sc = b->stream->schema;
     bd->nin = sc->ncols + 1; /* + _tp_sn */
     bd->in_names = calloc(bd->nin, sizeof(*bd->in_names));
@@ -878,18 +870,84 @@ static int bind_source(struct binder *bd, const struct sql_select *s)
 
 /* ---- settings ---- */
 
+/* An interval like 1h, 30m, 10s, 2d, 500ms in ms; -1 when it is none. */
+static int64_t seek_interval_ms(const char *p)
+{
+    char *end;
+    if (*p < '0' || *p > '9')
+        return -1;
+    double n = strtod(p, &end);
+    static const struct { const char *unit; int64_t ms; } units[] = {
+        {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (strcmp(end, units[i].unit) == 0)
+            return (int64_t)(n * (double)units[i].ms);
+    return -1;
+}
+
+/* SETTINGS seek_to='earliest'|'latest'|'-1h'|'2024-07-10 00:00:00'|<sequence>. */
+static int bind_seek(struct binder *bd, const struct sql_setting *st)
+{
+    struct src_start *sk = &bd->b->start;
+    bd->b->has_seek = 1;
+    if (st->kind == SQL_V_INT && st->i >= 0) {
+        sk->seek = SRC_SEEK_SN;
+        sk->sn = (uint64_t)st->i;
+        return 0;
+    }
+    if (st->kind == SQL_V_STRING) {
+        const char *v = st->str;
+        int64_t ms, ticks;
+        if (!strcasecmp(v, "earliest")) {
+            sk->seek = SRC_SEEK_EARLIEST;
+            return 0;
+        }
+        if (!strcasecmp(v, "latest")) {
+            sk->seek = SRC_SEEK_END;
+            return 0;
+        }
+        if (v[0] == '-' && (ms = seek_interval_ms(v + 1)) >= 0) {
+            sk->seek = SRC_SEEK_TIME;
+            sk->time_ms = bd->fctx->now_ns / 1000000 - ms;
+            return 0;
+        }
+        if (v[0] >= '0' && v[0] <= '9' && strspn(v, "0123456789") == strlen(v)) {
+            sk->seek = SRC_SEEK_SN;
+            sk->sn = strtoull(v, NULL, 10);
+            return 0;
+        }
+        if (dt_parse(v, strlen(v), 3, &ticks) == 0) {
+            sk->seek = SRC_SEEK_TIME;
+            sk->time_ms = ticks;
+            return 0;
+        }
+    }
+    return sql_fail(bd->err, -EINVAL, st->value_pos.line, st->value_pos.col,
+                    "seek_to takes 'earliest', 'latest', a relative time like '-1h', "
+                    "a time like '2024-07-10 00:00:00', or a sequence number");
+}
+
 static int bind_settings(struct binder *bd, const struct sql_select *s)
 {
-    static const char *const known[] = {"max_memory_usage", "max_result_bytes"};
+    static const char *const known[] = {"max_memory_usage", "max_result_bytes", "seek_to",
+                                        "result_rotate_bytes"};
     for (uint32_t i = 0; i < s->nsettings; i++) {
         const struct sql_setting *st = &s->settings[i];
         uint64_t *dst = NULL;
+        int rc;
+        if (strcmp(st->name, "seek_to") == 0) {
+            if ((rc = bind_seek(bd, st)))
+                return rc;
+            continue;
+        }
         if (strcmp(st->name, "max_memory_usage") == 0)
             dst = &bd->b->max_memory_usage;
         else if (strcmp(st->name, "max_result_bytes") == 0)
             dst = &bd->b->max_result_bytes;
+        else if (strcmp(st->name, "result_rotate_bytes") == 0)
+            dst = &bd->b->result_rotate_bytes;
         if (!dst) {
-            const char *hint = sql_closest(st->name, known, 2);
+            const char *hint = sql_closest(st->name, known, 4);
             if (hint)
                 return sql_fail(bd->err, -EINVAL, st->name_pos.line, st->name_pos.col,
                                 "unknown setting '%s', did you mean '%s'?", st->name, hint);
@@ -913,6 +971,93 @@ static int bind_settings(struct binder *bd, const struct sql_select *s)
         }
         bd->b->format = k;
     }
+    return 0;
+}
+
+/* ---- streaming: where the scan starts ---- */
+
+/* x as a constant time in ms, when it is one. */
+static int const_time_ms(struct binder *bd, const struct sql_expr *x, int64_t *ms)
+{
+    struct sql_error quiet;
+    struct xpr *c = NULL, *t = NULL;
+    struct val v;
+    char *str = NULL;
+    int rc = sql_bind_const(bd->e, x, bd->fctx, &c, &quiet);
+    if (rc)
+        return rc;
+    if (c->ty.kind != TY_DATETIME && c->ty.kind != TY_DATETIME64 && c->ty.kind != TY_DATE) {
+        xpr_destroy(c);
+        return -EINVAL;
+    }
+    if ((rc = xpr_cast(c, (struct ty){TY_DATETIME64, 0, 3}, &t)))
+        return rc;
+    rc = xpr_fold(t, bd->fctx, &v, &str);
+    if (!rc && v.is_null)
+        rc = -EINVAL;
+    if (!rc)
+        *ms = v.v.i;
+    free(str);
+    xpr_destroy(t);
+    return rc;
+}
+
+static int is_tp_time(const struct sql_expr *x)
+{
+    return x->kind == SX_COL && strcmp(x->str, "_tp_time") == 0;
+}
+
+/* The latest lower bound `_tp_time > c` / `>= c` (or `c < _tp_time`) among
+ * the AND-ed conditions of x; INT64_MIN when there is none. */
+static int64_t backfill_ms(struct binder *bd, const struct sql_expr *x)
+{
+    int64_t ms = INT64_MIN, t;
+    if (x->kind != SX_CALL || x->nargs != 2)
+        return ms;
+    if (!strcasecmp(x->str, "and")) {
+        int64_t a = backfill_ms(bd, x->args[0]), b = backfill_ms(bd, x->args[1]);
+        return a > b ? a : b;
+    }
+    const struct sql_expr *c = NULL;
+    if ((!strcasecmp(x->str, "greater") || !strcasecmp(x->str, "greater_or_equals")) &&
+        is_tp_time(x->args[0]))
+        c = x->args[1];
+    else if ((!strcasecmp(x->str, "less") || !strcasecmp(x->str, "less_or_equals")) &&
+             is_tp_time(x->args[1]))
+        c = x->args[0];
+    if (c && const_time_ms(bd, c, &t) == 0)
+        ms = t;
+    return ms;
+}
+
+int sql_bsel_streaming(const struct bsel *b)
+{
+    return b->src_kind == BS_STREAM || (b->src_kind == BS_SUBQUERY && sql_bsel_streaming(b->sub));
+}
+
+/* Streaming rules: where FROM s starts, and what it cannot do yet. */
+static int bind_streaming(struct binder *bd)
+{
+    const struct sql_select *s = bd->sel;
+    struct bsel *b = bd->b;
+    if (b->has_seek && b->src_kind != BS_STREAM) {
+        for (uint32_t i = 0; i < s->nsettings; i++)
+            if (!strcmp(s->settings[i].name, "seek_to"))
+                return sql_fail(bd->err, -EINVAL, s->settings[i].name_pos.line,
+                                s->settings[i].name_pos.col,
+                                "seek_to applies to a streaming query (FROM stream, not table(stream))");
+    }
+    if (b->src_kind == BS_STREAM && !b->has_seek && s->where) {
+        int64_t ms = backfill_ms(bd, s->where);
+        if (ms != INT64_MIN) { /* WHERE _tp_time > now() - 1h: read from then */
+            b->start.seek = SRC_SEEK_TIME;
+            b->start.time_ms = ms;
+        }
+    }
+    if (sql_bsel_streaming(b) && s->norder)
+        return failx(bd, s->order[0].e, -EINVAL,
+                     "ORDER BY is not supported in a streaming query (FROM a stream); "
+                     "use table(stream) for a sorted answer over stored rows");
     return 0;
 }
 
@@ -1169,11 +1314,11 @@ static int bind_select(struct binder *bd)
         if ((rc = bind_cond(bd, s->having, 1, &b->having)))
             return rc;
     }
-    if ((rc = bind_order(bd, post)))
+    if ((rc = bind_order(bd, post)) || (rc = bind_streaming(bd)))
         return rc;
 
     /* the scan reads only the used stream columns: renumber input references */
-    if (b->src_kind == BS_TABLE) {
+    if (b->src_kind == BS_TABLE || b->src_kind == BS_STREAM) {
         int32_t *map = calloc(bd->nin, sizeof(*map));
         uint32_t *cols = calloc(bd->nin, sizeof(*cols));
         if (!map || !cols) {
@@ -1226,7 +1371,7 @@ static int bind_select_in(struct engine *e, const struct sql_select *s,
     if (!(bd.b = calloc(1, sizeof(*bd.b))))
         return sql_fail(err, -ENOMEM, s->pos.line, s->pos.col, "out of memory");
     rc = bind_select(&bd);
-    if (bd.b->src_kind == BS_TABLE) {
+    if (bd.b->src_kind == BS_TABLE || bd.b->src_kind == BS_STREAM) {
         free(bd.in_names);
         free(bd.in_types);
     }

@@ -7,7 +7,9 @@
  * -> HAVING filter -> project (select list and hidden ORDER BY columns)
  * -> DISTINCT -> sort (top-N with LIMIT) or limit -> project dropping the
  * hidden columns -> the next stage. A subquery in FROM is planned with the
- * outer chain as its next stage, so one source feeds both.
+ * outer chain as its next stage, so one source feeds both. A streaming
+ * SELECT (FROM s) is planned by plan_stream: the tail of the stream's log
+ * and a chain whose aggregation emits periodically.
  *
  * Entry points: sql_query_start (queries/new: SELECT, INSERT ... SELECT,
  * run on the query pool) and sql_exec_insert (ctl: INSERT ... VALUES and
@@ -46,13 +48,14 @@ static int take_first(struct op_ctx *ctx, const struct ty *types, uint32_t n, st
 }
 
 /*
- * The chain of b in front of next, and its source. Operator constructors
- * own what they are given (expressions and the chain after them) from the
- * call on, also when they fail; so on failure everything built here, next
- * included, is gone, and b no longer holds what it handed over.
+ * The output end of b's chain, in front of next: [hidden-column drop] <-
+ * sort or limit <- DISTINCT <- project <- HAVING; *cur gets its head.
+ * Operator constructors own what they are given (expressions and the
+ * chain after them) from the call on, also when they fail; so on failure
+ * everything built here, next included, is gone, and b no longer holds
+ * what it handed over.
  */
-static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, struct src **src,
-                       struct op **head)
+static int plan_output(struct bsel *b, struct op_ctx *ctx, struct op *next, struct op **cur_out)
 {
     struct op *cur = next;
     int rc = 0;
@@ -81,28 +84,98 @@ static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
         if ((rc = op_filter_create(ctx, h, cur, &cur)))
             return rc;
     }
-    if (b->aggregating) {
-        struct xpr **keys = b->keys;
-        struct op_agg_call *aggs = b->aggs;
-        uint32_t nkeys = b->nkeys, naggs = b->naggs;
-        b->keys = NULL;
-        b->nkeys = 0;
-        b->aggs = NULL;
-        b->naggs = 0;
-        if ((rc = op_aggregate_create(ctx, keys, nkeys, aggs, naggs, cur, &cur)))
-            return rc;
+    *cur_out = cur;
+    return 0;
+}
+
+/* GROUP BY / aggregates in front of cur (when b aggregates); periodic_ns
+ * > 0 makes it emit its live result that often (streaming). */
+static int plan_aggregate(struct bsel *b, struct op_ctx *ctx, int64_t periodic_ns, struct op *cur,
+                          struct op **out)
+{
+    *out = cur;
+    if (!b->aggregating)
+        return 0;
+    struct xpr **keys = b->keys;
+    struct op_agg_call *aggs = b->aggs;
+    uint32_t nkeys = b->nkeys, naggs = b->naggs;
+    b->keys = NULL;
+    b->nkeys = 0;
+    b->aggs = NULL;
+    b->naggs = 0;
+    int rc = op_aggregate_create(ctx, keys, nkeys, aggs, naggs, cur, out);
+    if (!rc && periodic_ns > 0)
+        op_aggregate_set_periodic(*out, periodic_ns);
+    return rc;
+}
+
+/* WHERE in front of cur. */
+static int plan_where(struct bsel *b, struct op_ctx *ctx, struct op *cur, struct op **out)
+{
+    *out = cur;
+    if (!b->where)
+        return 0;
+    struct xpr *w = b->where;
+    b->where = NULL;
+    return op_filter_create(ctx, w, cur, out);
+}
+
+static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, struct src **src,
+                       struct op **head);
+
+/*
+ * A streaming SELECT (FROM s): the one place that picks the source and
+ * the chain of an unbounded query. Rows flow as they arrive: WHERE and
+ * the select list pass each block on at once; an aggregation without
+ * windows emits its live result periodically (Proton: EMIT PERIODIC 2s
+ * for global aggregations); LIMIT ends the query. The source is the tail
+ * of the stream's log from b->start (new rows, seek_to, or the backfill
+ * that WHERE _tp_time > ... asks for). Window operators (tumble, hop,
+ * session), watermarks and EMIT policies belong in front of the output
+ * stage here, in place of plan_aggregate.
+ */
+static int plan_stream(struct bsel *b, struct op_ctx *ctx, struct op *next, struct src **src,
+                       struct op **head)
+{
+    struct op *cur = next;
+    int rc;
+    if ((rc = plan_output(b, ctx, cur, &cur)) ||
+        (rc = plan_aggregate(b, ctx, OP_DEFAULT_PERIODIC_NS, cur, &cur)) ||
+        (rc = plan_where(b, ctx, cur, &cur)))
+        return rc;
+    if ((rc = src_log_tail_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &b->start, src))) {
+        op_destroy(cur);
+        return rc;
     }
-    if (b->where) {
-        struct xpr *w = b->where;
-        b->where = NULL;
-        if ((rc = op_filter_create(ctx, w, cur, &cur)))
-            return rc;
-    }
+    *head = cur;
+    return 0;
+}
+
+/*
+ * The chain of b in front of next, and its source: source -> WHERE ->
+ * aggregate -> output stage (plan_output) -> next. A subquery is planned
+ * with the outer chain as its next stage.
+ */
+static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, struct src **src,
+                       struct op **head)
+{
+    struct op *cur = next;
+    int rc = 0;
+
+    if (b->src_kind == BS_STREAM)
+        return plan_stream(b, ctx, next, src, head);
+    /* over a streaming subquery an aggregation emits periodically too */
+    int64_t periodic = sql_bsel_streaming(b) ? OP_DEFAULT_PERIODIC_NS : 0;
+    if ((rc = plan_output(b, ctx, cur, &cur)) ||
+        (rc = plan_aggregate(b, ctx, periodic, cur, &cur)) ||
+        (rc = plan_where(b, ctx, cur, &cur)))
+        return rc;
     switch (b->src_kind) {
     case BS_ONE: rc = src_numbers_create(0, 1, src); break;
     case BS_NUMBERS: rc = src_numbers_create(b->num_offset, b->num_count, src); break;
     case BS_TABLE: rc = src_log_create(b->stream, b->scan_cols, b->nscan, b->with_sn, src); break;
     case BS_SUBQUERY: return plan_select(b->sub, ctx, cur, src, head);
+    case BS_STREAM: rc = -EINVAL; break; /* plan_stream */
     }
     if (rc) {
         op_destroy(cur);
@@ -491,6 +564,12 @@ static int plan_insert_select(struct engine *e, const struct sql_stmt *st, struc
 
     if ((rc = sql_bind_select(e, st->u.insert.select, &ctx->fn, &b, err)))
         return rc;
+    if (!after && sql_bsel_streaming(b)) {
+        rc = sql_fail(err, -EINVAL, st->pos.line, st->pos.col,
+                      "INSERT ... SELECT from a stream never ends; write it to queries/new "
+                      "(or read table(stream) for the stored rows)");
+        goto out;
+    }
     if ((rc = map_columns(st, sc, b->nout, src_of, err)))
         goto out;
     if (!(conv = calloc(sc->ncols, sizeof(*conv)))) {
@@ -587,8 +666,9 @@ int sql_query_start(struct engine *e, const char *text, size_t len, const char *
     if (st->kind == SQL_SELECT) {
         if ((rc = sql_bind_select(e, st->u.select, &fctx, &b, err)))
             goto out;
-        spec.kind = QRY_HISTORICAL;
+        spec.kind = sql_bsel_streaming(b) ? QRY_STREAMING : QRY_HISTORICAL;
         spec.format = b->format;
+        spec.rotate_bytes = b->result_rotate_bytes;
         spec.ncols = b->nout;
         spec.names = (const char *const *)b->names;
         spec.types = b->types;

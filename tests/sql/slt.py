@@ -145,6 +145,16 @@ class Mounted:
         except OSError:
             return self._last_error(), None  # an unfinished statement, failed at close
         qdir = os.path.join(self.mnt, "queries", qid)
+        # a streaming query's result never blocks a reader: wait for its end
+        # (a case's streaming query is bounded, by LIMIT); the bound only
+        # limits a failure
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            with open(os.path.join(qdir, "status")) as f:
+                st = f.read()
+            if "kind: streaming" not in st or "state: running" not in st:
+                break
+            time.sleep(0.02)
         try:
             with open(os.path.join(qdir, "result"), "rb") as f:
                 body = f.read().decode("utf-8", "replace")

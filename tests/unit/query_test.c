@@ -158,7 +158,7 @@ static struct qry *create(struct engine *e, const char *name, const char *sql,
                           enum fmt_kind format, uint64_t max_result_bytes)
 {
     struct qry_spec spec = {name, sql, strlen(sql), QRY_HISTORICAL, format, 1,
-                            number_names, number_types, max_result_bytes, 0};
+                            number_names, number_types, max_result_bytes, 0, 0};
     struct qry *q = NULL;
     int rc = qry_create(e, &spec, &q);
     cr_assert_eq(rc, 0, "qry_create: %d", rc);
@@ -696,7 +696,7 @@ Test(query, names_reserve_and_take_over)
     cr_expect_eq(qry_last(e, last), 0);
     cr_expect_str_eq(last, "daily", "last is the newest start, not the newest number");
     struct qry_spec spec = {"daily", "x", 1, QRY_HISTORICAL, FMT_CSV, 1,
-                            number_names, number_types, 0, 0};
+                            number_names, number_types, 0, 0, 0};
     struct qry *dup = NULL;
     cr_expect_eq(qry_create(e, &spec, &dup), -EEXIST);
     spec.name = "no way";

@@ -15,7 +15,7 @@ expect_eq "$(jq -c . "$SFS_T/result" | head -2 | tr '\n' ' ')" '{"number":0} {"n
 expect_eq "$(jq -s 'map(.number) | add' "$SFS_T/result")" 45 "sum"
 expect_eq "$(readlink "$MNT/queries/last")" 1 "last"
 expect_eq "$(ls "$MNT/queries" | tr '\n' ' ')" "1 last new " "listing"
-expect_eq "$(ls "$MNT/queries/1" | tr '\n' ' ')" "error result sql status " "a query's files"
+expect_eq "$(ls "$MNT/queries/1" | tr '\n' ' ')" "error result sql status stream " "a query's files"
 expect_eq "$(cat "$MNT/queries/1/sql")" "SELECT number FROM numbers(10)" "sql"
 expect_eq "$(stat -c %s "$MNT/queries/1/result")" "$(wc -c < "$SFS_T/result")" "st_size of result"
 expect_eq "$(stat -c %s "$MNT/queries/1/error")" 0 "error is empty"

@@ -1,0 +1,1 @@
+SELECT not_in(device) FROM table(m)

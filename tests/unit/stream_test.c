@@ -1,0 +1,536 @@
+/*
+ * stream_test.c — the streaming runtime: the tail of a stream's log
+ * (src_log_tail_create), append subscriptions (eng_stream_subscribe),
+ * streaming query tasks that yield and are woken (exec/query.h), periodic
+ * emits of an aggregation driven by the fake clock, LIMIT, cancellation,
+ * result rotation and the pipe-like stream reads.
+ *
+ * Nothing sleeps: after an append, qry_settle waits until the woken task
+ * went idle again; time moves only with clk_fake_advance and
+ * qry_tick_all (what the ticker thread does each second).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/engine.h"
+#include "exec/query.h"
+#include "exec/source.h"
+#include "os/os.h"
+#include "sql/sql.h"
+#include "util/clock.h"
+
+#define T0_NS (1720569600LL * 1000000000LL) /* 2024-07-10 00:00:00 UTC */
+#define SEC 1000000000LL
+
+static char tmpdir[64];
+static char datadir[128];
+static struct engine *eng;
+
+static void open_eng(void)
+{
+    int rc = eng_open(datadir, &eng);
+    cr_assert_eq(rc, 0, "eng_open: %d", rc);
+}
+
+static void run(const char *sql)
+{
+    struct sql_error err;
+    struct buf out = BUF_INIT;
+    memset(&err, 0, sizeof(err));
+    int rc = sql_run(eng, sql, strlen(sql), &err, &out);
+    cr_assert_eq(rc, 0, "%s: %s", sql, err.msg);
+    buf_free(&out);
+}
+
+static void setup(void)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/sfs_stream_XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+    snprintf(datadir, sizeof(datadir), "%s/data", tmpdir);
+    clk_fake_set(T0_NS);
+    open_eng();
+    run("CREATE STREAM s (v int64)");
+}
+
+static void teardown(void)
+{
+    eng_close(eng);
+    eng = NULL;
+    clk_fake_off();
+    cr_assert_eq(os_rmtree(tmpdir), 0);
+}
+
+static void insert_range(int from, int to)
+{
+    char sql[4096];
+    int n = snprintf(sql, sizeof(sql), "INSERT INTO s (v) VALUES ");
+    for (int i = from; i < to; i++)
+        n += snprintf(sql + n, sizeof(sql) - (size_t)n, "%s(%d)", i > from ? ", " : "", i);
+    run(sql);
+}
+
+static struct eng_stream *stream(void)
+{
+    struct eng_stream *s = NULL;
+    cr_assert_eq(eng_stream_get(eng, "s", &s), 0);
+    return s;
+}
+
+/* The v values of the next block, appended to vals; the src_next code. */
+static int next_vals(struct src *src, int64_t *vals, int *n)
+{
+    struct blk *b = NULL;
+    int rc = src_next(src, &b);
+    if (rc)
+        return rc;
+    cr_assert_not_null(b, "an unbounded source never ends");
+    for (uint32_t r = 0; r < b->nrows; r++)
+        vals[(*n)++] = ((const int64_t *)b->cols[0].data)[r];
+    blk_unref(b);
+    return 0;
+}
+
+static struct src *tail(struct eng_stream *s, enum src_seek seek, uint64_t sn, int64_t ms)
+{
+    uint32_t cols[] = {0};
+    struct src_start start = {seek, sn, ms};
+    struct src *src = NULL;
+    int rc = src_log_tail_create(s, cols, 1, 0, &start, &src);
+    cr_assert_eq(rc, 0, "src_log_tail_create: %d", rc);
+    cr_assert(src->unbounded);
+    return src;
+}
+
+TestSuite(tail, .init = setup, .fini = teardown, .timeout = 60);
+
+Test(tail, new_rows_only_then_eagain)
+{
+    struct eng_stream *s = stream();
+    insert_range(0, 3);
+    struct src *src = tail(s, SRC_SEEK_END, 0, 0);
+    int64_t vals[16];
+    int n = 0;
+    cr_expect_eq(src->next_sn, 3);
+    cr_expect_eq(next_vals(src, vals, &n), -EAGAIN, "rows before the attach are not read");
+    insert_range(3, 5);
+    insert_range(5, 6);
+    cr_expect_eq(next_vals(src, vals, &n), 0);
+    cr_expect_eq(next_vals(src, vals, &n), -EAGAIN);
+    cr_assert_eq(n, 3, "the two records gathered: %d rows", n);
+    cr_expect_eq(vals[0], 3);
+    cr_expect_eq(vals[1], 4);
+    cr_expect_eq(vals[2], 5);
+    cr_expect_eq(src->next_sn, 6);
+    src_destroy(src);
+    eng_stream_put(s);
+}
+
+Test(tail, seek_earliest_sequence_and_time)
+{
+    struct eng_stream *s = stream();
+    run("INSERT INTO s (v, _tp_time) VALUES (0, '2024-07-09 22:00:00'), (1, '2024-07-09 22:30:00')");
+    run("INSERT INTO s (v, _tp_time) VALUES (2, '2024-07-09 23:30:00'), (3, '2024-07-09 23:45:00')");
+    int64_t vals[16];
+    int n = 0;
+
+    struct src *src = tail(s, SRC_SEEK_EARLIEST, 0, 0);
+    cr_expect_eq(next_vals(src, vals, &n), 0);
+    cr_expect_eq(n, 4);
+    cr_expect_eq(vals[0], 0);
+    cr_expect_eq(vals[3], 3);
+    src_destroy(src);
+
+    n = 0; /* sequence 1: the middle of the first record */
+    src = tail(s, SRC_SEEK_SN, 1, 0);
+    cr_expect_eq(src->next_sn, 1);
+    cr_expect_eq(next_vals(src, vals, &n), 0);
+    cr_expect_eq(n, 3);
+    cr_expect_eq(vals[0], 1);
+    cr_expect_eq(vals[2], 3);
+    cr_expect_eq(next_vals(src, vals, &n), -EAGAIN);
+    src_destroy(src);
+
+    n = 0; /* 23:00: the second record is the first with a row that new */
+    src = tail(s, SRC_SEEK_TIME, 0, (T0_NS - 3600 * SEC) / 1000000);
+    cr_expect_eq(next_vals(src, vals, &n), 0);
+    cr_expect_eq(n, 2);
+    cr_expect_eq(vals[0], 2);
+    cr_expect_eq(src->next_sn, 4);
+    src_destroy(src);
+
+    n = 0; /* past the end: nothing now, every later row */
+    src = tail(s, SRC_SEEK_SN, 100, 0);
+    cr_expect_eq(next_vals(src, vals, &n), -EAGAIN);
+    insert_range(10, 11);
+    cr_expect_eq(next_vals(src, vals, &n), 0);
+    cr_expect_eq(n, 1);
+    cr_expect_eq(vals[0], 10);
+    src_destroy(src);
+    eng_stream_put(s);
+}
+
+struct counter {
+    struct eng_sub sub;
+    atomic_int n;
+};
+
+static void count_wake(struct eng_sub *sub)
+{
+    atomic_fetch_add(&((struct counter *)sub)->n, 1);
+}
+
+Test(tail, subscription_wakes_after_each_append)
+{
+    struct eng_stream *s = stream();
+    struct counter c = {{count_wake, NULL}, 0};
+    eng_stream_subscribe(s, &c.sub);
+    insert_range(0, 2);
+    insert_range(2, 3);
+    cr_expect_eq(atomic_load(&c.n), 2);
+    eng_stream_unsubscribe(s, &c.sub);
+    insert_range(3, 4);
+    cr_expect_eq(atomic_load(&c.n), 2, "no wake-up after unsubscribing");
+    eng_stream_put(s);
+}
+
+#define WRITES 300
+
+static void *writer(void *arg)
+{
+    for (int i = 0; i < WRITES; i++)
+        insert_range(i, i + 1);
+    return arg;
+}
+
+Test(tail, rows_appended_concurrently_are_seen_once)
+{
+    struct eng_stream *s = stream();
+    struct src *src = tail(s, SRC_SEEK_END, 0, 0);
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, writer, NULL), 0);
+    int64_t *vals = calloc(WRITES + 1, sizeof(*vals));
+    int n = 0;
+    while (n < WRITES) {
+        int rc = next_vals(src, vals, &n);
+        cr_assert(rc == 0 || rc == -EAGAIN, "next: %d", rc);
+        cr_assert_leq(n, WRITES, "more rows than were written");
+        if (rc == -EAGAIN)
+            sched_yield();
+    }
+    pthread_join(t, NULL);
+    cr_expect_eq(next_vals(src, vals, &n), -EAGAIN);
+    for (int i = 0; i < WRITES; i++)
+        cr_assert_eq(vals[i], i, "row %d is %lld", i, (long long)vals[i]);
+    free(vals);
+    src_destroy(src);
+    eng_stream_put(s);
+}
+
+/* --- streaming queries ---------------------------------------------------- */
+
+static struct qry *start(const char *sql)
+{
+    char id[64];
+    struct sql_error err;
+    memset(&err, 0, sizeof(err));
+    int rc = sql_query_start(eng, sql, strlen(sql), NULL, id, &err);
+    cr_assert_eq(rc, 0, "%s: %s", sql, err.msg);
+    struct qry *q = NULL;
+    cr_assert_eq(qry_get(eng, id, &q), 0);
+    qry_settle(q);
+    return q;
+}
+
+/* The current result file's text (a static buffer). */
+static const char *result(struct qry *q)
+{
+    static char text[65536];
+    ssize_t n = qry_result_read(q, 0, sizeof(text) - 1, 0, text, NULL);
+    cr_assert_geq(n, 0, "read: %zd", n);
+    text[n] = '\0';
+    return text;
+}
+
+static int has_line(struct qry *q, const char *line)
+{
+    struct buf b = BUF_INIT;
+    cr_assert_eq(qry_status_render(q, &b), 0);
+    cr_assert_eq(buf_cstr(&b), 0);
+    int found = strstr(b.data, line) != NULL;
+    buf_free(&b);
+    return found;
+}
+
+TestSuite(streaming, .init = setup, .fini = teardown, .timeout = 60);
+
+Test(streaming, filter_emits_rows_as_they_arrive)
+{
+    insert_range(100, 102); /* before the query: not seen */
+    struct qry *q = start("SELECT v, v * 10 AS w FROM s WHERE v % 2 = 0");
+    cr_expect_eq(qry_get_kind(q), QRY_STREAMING);
+    cr_expect_str_eq(result(q), "");
+    insert_range(0, 3);
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "{\"v\":0,\"w\":0}\n{\"v\":2,\"w\":20}\n");
+    insert_range(3, 5);
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "{\"v\":0,\"w\":0}\n{\"v\":2,\"w\":20}\n{\"v\":4,\"w\":40}\n");
+    cr_expect_eq(qry_get_state(q), QRY_RUNNING);
+    cr_expect(has_line(q, "kind: streaming\n"));
+    cr_expect(has_line(q, "rows_read: 5\n"));
+    cr_expect(has_line(q, "rows_out: 3\n"));
+    cr_expect(has_line(q, "lag: 0\n"));
+    cr_expect(has_line(q, "memory_bytes: "));
+    qry_put(q);
+}
+
+Test(streaming, limit_ends_the_query)
+{
+    struct qry *q = start("SELECT v FROM s LIMIT 3");
+    insert_range(0, 2);
+    qry_settle(q);
+    cr_expect_eq(qry_get_state(q), QRY_RUNNING);
+    insert_range(2, 5);
+    cr_expect_eq(qry_wait(q), QRY_FINISHED);
+    cr_expect_str_eq(result(q), "{\"v\":0}\n{\"v\":1}\n{\"v\":2}\n");
+    qry_put(q);
+}
+
+Test(streaming, global_aggregation_emits_every_two_seconds)
+{
+    struct qry *q = start("SELECT count() AS c, sum(v) AS t FROM s");
+    insert_range(1, 4);
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "", "nothing before the first period ends");
+    clk_fake_advance(SEC);
+    qry_tick_all(eng);
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "");
+    clk_fake_advance(SEC);
+    qry_tick_all(eng);
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "{\"c\":3,\"t\":6}\n");
+    clk_fake_advance(2 * SEC);
+    qry_tick_all(eng);
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "{\"c\":3,\"t\":6}\n", "no new rows: no new emit");
+    insert_range(4, 5);
+    clk_fake_advance(2 * SEC);
+    qry_tick_all(eng);
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "{\"c\":3,\"t\":6}\n{\"c\":4,\"t\":10}\n");
+    qry_put(q);
+}
+
+Test(streaming, group_by_emits_every_group)
+{
+    struct qry *q = start("SELECT v % 2 AS k, count() AS c FROM s GROUP BY k");
+    insert_range(0, 5);
+    clk_fake_advance(2 * SEC);
+    qry_tick_all(eng);
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "{\"k\":0,\"c\":3}\n{\"k\":1,\"c\":2}\n");
+    qry_put(q);
+}
+
+Test(streaming, cancel_a_waiting_query)
+{
+    struct qry *q = start("SELECT v FROM s");
+    qry_cancel(q);
+    cr_expect_eq(qry_wait(q), QRY_CANCELLED);
+    insert_range(0, 2); /* no subscription left to wake */
+    cr_expect_str_eq(result(q), "");
+    qry_put(q);
+
+    q = start("SELECT v FROM s");
+    char id[QRY_ID_MAX];
+    snprintf(id, sizeof(id), "%s", qry_id(q));
+    cr_expect_eq(qry_remove(eng, id), 0, "rmdir of a waiting query returns");
+    cr_expect_eq(qry_get_state(q), QRY_CANCELLED);
+    qry_put(q);
+}
+
+Test(streaming, seek_to_earliest_backfills_without_gap_or_duplicate)
+{
+    insert_range(0, 3);
+    struct qry *q = start("SELECT v FROM s SETTINGS seek_to='earliest'");
+    insert_range(3, 5);
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "{\"v\":0}\n{\"v\":1}\n{\"v\":2}\n{\"v\":3}\n{\"v\":4}\n");
+    qry_put(q);
+
+    q = start("SELECT v FROM s SETTINGS seek_to=4");
+    cr_expect_str_eq(result(q), "{\"v\":4}\n");
+    qry_put(q);
+}
+
+Test(streaming, where_on_tp_time_reads_from_then)
+{
+    run("INSERT INTO s (v, _tp_time) VALUES (0, '2024-07-09 20:00:00')");
+    run("INSERT INTO s (v, _tp_time) VALUES (1, '2024-07-09 23:30:00')");
+    struct qry *q = start("SELECT v FROM s WHERE _tp_time > now() - 1h");
+    cr_expect_str_eq(result(q), "{\"v\":1}\n");
+    insert_range(2, 3);
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "{\"v\":1}\n{\"v\":2}\n");
+    qry_put(q);
+
+    q = start("SELECT v FROM s SETTINGS seek_to='-1h'");
+    cr_expect_str_eq(result(q), "{\"v\":1}\n{\"v\":2}\n");
+    qry_put(q);
+}
+
+Test(streaming, errors)
+{
+    struct sql_error err;
+    char id[64];
+    const char *sql = "SELECT v FROM s ORDER BY v";
+    cr_expect_eq(sql_query_start(eng, sql, strlen(sql), NULL, id, &err), -EINVAL);
+    cr_expect(strstr(err.msg, "ORDER BY is not supported in a streaming query"), "%s", err.msg);
+    sql = "SELECT v FROM table(s) SETTINGS seek_to='earliest'";
+    cr_expect_eq(sql_query_start(eng, sql, strlen(sql), NULL, id, &err), -EINVAL);
+    cr_expect(strstr(err.msg, "seek_to applies to a streaming query"), "%s", err.msg);
+    sql = "SELECT v FROM s SETTINGS seek_to='yesterday'";
+    cr_expect_eq(sql_query_start(eng, sql, strlen(sql), NULL, id, &err), -EINVAL);
+    cr_expect(strstr(err.msg, "seek_to takes"), "%s", err.msg);
+    run("CREATE STREAM t (v int64)");
+    struct buf out = BUF_INIT;
+    sql = "INSERT INTO t SELECT v FROM s";
+    cr_expect_eq(sql_run(eng, sql, strlen(sql), &err, &out), -EINVAL);
+    cr_expect(strstr(err.msg, "never ends"), "%s", err.msg);
+    buf_free(&out);
+}
+
+struct notes {
+    pthread_mutex_t mu;
+    int calls, rotations;
+    uint64_t gen;
+};
+
+static void note(void *arg, uint64_t num, uint64_t gen, int rotated)
+{
+    struct notes *n = arg;
+    pthread_mutex_lock(&n->mu);
+    n->calls++;
+    n->rotations += rotated;
+    n->gen = gen;
+    pthread_mutex_unlock(&n->mu);
+}
+
+Test(streaming, result_rotates_and_stream_reads_across)
+{
+    struct notes nt = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
+    qry_set_notify(eng, note, &nt);
+    struct qry *q = start("SELECT v FROM s SETTINGS result_rotate_bytes=20");
+    uint64_t pos = qry_stream_pos(q);
+    cr_expect_eq(pos, 0);
+    insert_range(0, 1); /* rows of 8 bytes: 2 fit in 20 */
+    qry_settle(q);
+    insert_range(1, 4); /* one block crossing the bound: cut between rows */
+    qry_settle(q);
+    cr_expect_eq(qry_result_gen(q), 1);
+    uint64_t size;
+    cr_expect_eq(qry_result_gen_size(q, 0, &size, NULL), 0);
+    cr_expect_eq(size, 16);
+    char buf[64];
+    ssize_t n = qry_result_read_gen(q, 0, 0, sizeof(buf), 0, buf, NULL);
+    cr_expect_eq(n, 16);
+    cr_expect(!memcmp(buf, "{\"v\":0}\n{\"v\":1}\n", 16));
+    cr_expect_str_eq(result(q), "{\"v\":2}\n{\"v\":3}\n");
+    insert_range(4, 6); /* 16 bytes: 4 goes to a new result (rotating), 5 beside it */
+    qry_settle(q);
+    cr_expect_eq(qry_result_gen(q), 2);
+    cr_expect_eq(qry_result_gen_size(q, 0, &size, NULL), -ENOENT, "two rotations ago: gone");
+    cr_expect_eq(qry_result_read_gen(q, 0, 0, sizeof(buf), 0, buf, NULL), 0);
+    pthread_mutex_lock(&nt.mu);
+    cr_expect_eq(nt.calls, 6, "one notification per append: %d", nt.calls);
+    cr_expect_eq(nt.rotations, 2);
+    cr_expect_eq(nt.gen, 2);
+    pthread_mutex_unlock(&nt.mu);
+    /* the stream reader at 0 fell behind what is kept: it skips to result.1 */
+    n = qry_stream_read(q, &pos, sizeof(buf), buf, NULL);
+    cr_expect_eq(n, 16);
+    cr_expect(!memcmp(buf, "{\"v\":2}\n{\"v\":3}\n", 16));
+    n = qry_stream_read(q, &pos, sizeof(buf), buf, NULL);
+    cr_expect_eq(n, 16);
+    cr_expect(!memcmp(buf, "{\"v\":4}\n{\"v\":5}\n", 16));
+    cr_expect_eq(pos, 48);
+    cr_expect(has_line(q, "bytes_out: 48\n"));
+    qry_set_notify(eng, NULL, NULL);
+    qry_put(q);
+}
+
+struct reader {
+    struct qry *q;
+    uint64_t pos;
+    atomic_int flag;
+    ssize_t n;
+    char buf[64];
+};
+
+static void *read_stream(void *arg)
+{
+    struct reader *r = arg;
+    r->n = qry_stream_read(r->q, &r->pos, sizeof(r->buf) - 1, r->buf, &r->flag);
+    return NULL;
+}
+
+static void wait_waiter(struct qry *q)
+{
+    while (qry_result_waiters(q) == 0)
+        sched_yield();
+}
+
+Test(streaming, stream_reads_block_until_rows_or_interrupt)
+{
+    struct qry *q = start("SELECT v FROM s");
+    insert_range(0, 1);
+    qry_settle(q);
+    struct reader r = {q, qry_stream_pos(q), 0, 0, {0}};
+    cr_expect_eq(r.pos, 8, "a new reader starts at the end");
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, read_stream, &r), 0);
+    wait_waiter(q);
+    insert_range(1, 2);
+    pthread_join(t, NULL);
+    cr_expect_eq(r.n, 8);
+    cr_expect(!memcmp(r.buf, "{\"v\":1}\n", 8));
+
+    cr_assert_eq(pthread_create(&t, NULL, read_stream, &r), 0);
+    wait_waiter(q);
+    atomic_store(&r.flag, 1);
+    qry_result_wake(q);
+    pthread_join(t, NULL);
+    cr_expect_eq(r.n, -EINTR);
+
+    atomic_store(&r.flag, 0);
+    cr_assert_eq(pthread_create(&t, NULL, read_stream, &r), 0);
+    wait_waiter(q);
+    qry_cancel(q);
+    pthread_join(t, NULL);
+    cr_expect_eq(r.n, 0, "the end of the query ends the stream");
+    qry_put(q);
+}
+
+Test(streaming, engine_close_stops_a_waiting_query)
+{
+    struct qry *q = start("SELECT v FROM s");
+    char id[QRY_ID_MAX];
+    snprintf(id, sizeof(id), "%s", qry_id(q));
+    qry_put(q);
+    eng_close(eng);
+    open_eng();
+    cr_assert_eq(qry_get(eng, id, &q), 0);
+    cr_expect_eq(qry_get_state(q), QRY_FAILED);
+    struct buf b = BUF_INIT;
+    qry_error_render(q, &b);
+    buf_cstr(&b);
+    cr_expect(strstr(b.data, QRY_STOPPED_ERROR), "%s", b.data);
+    buf_free(&b);
+    qry_put(q);
+}
