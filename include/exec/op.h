@@ -41,6 +41,12 @@ struct op_ctx {
     _Atomic uint64_t mem_used;
     atomic_int cancelled;        /* set by another thread; checked between blocks */
     uint64_t rows_read;          /* counted by the driver */
+    /* Windowed queries (op_window, exec/window.h) keep these for status;
+     * has_watermark is 0 until the first event. Read by other threads. */
+    _Atomic int has_watermark;
+    _Atomic int64_t watermark_ns;    /* the most advanced partition's watermark */
+    _Atomic uint64_t late_events;    /* events dropped: all their windows had closed */
+    _Atomic uint64_t windows_open;   /* windows holding state */
     char err[OP_ERR_MAX];        /* why the query failed */
 };
 
