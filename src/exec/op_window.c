@@ -10,13 +10,15 @@
  * first event and freed when it closes, so memory follows the open
  * windows, never the stream's length.
  *
- * A block: the time, partition and key expressions are evaluated; every
- * row is assigned to its windows against the watermark as it was before
- * the block (a window closes only between blocks, so a block never
- * drops its own rows); the (row, state) pairs are collected and each
- * aggregate's add() runs once over all of them. Then the watermarks of
- * the partitions the block touched move, updates are emitted (ON UPDATE,
- * CHANGELOG), and windows whose end the watermark reached close.
+ * A block: the time, partition, key and argument expressions are
+ * evaluated once; then rows are taken in order, each assigned to its
+ * windows against its partition's watermark, which moves right after the
+ * row, so the result does not depend on how rows were cut into blocks (a
+ * table scan's blocks hold many writes). The rows up to the first one
+ * that lets a window close form a segment: its (row, state) pairs are
+ * collected and each aggregate's add() runs once over all of them, then
+ * updates are emitted (ON UPDATE, CHANGELOG) and the windows whose end
+ * the watermark reached close; the next segment starts after that row.
  *
  * Time is kept in nanoseconds; the time column's ticks are scaled on the
  * way in and window bounds scaled back (floored) on the way out.
@@ -60,7 +62,7 @@ struct win {
 
 struct part {
     int64_t wm, max_t, arrival;
-    uint8_t has_wm, has_event, touched;
+    uint8_t has_wm, has_event;
     struct win **wins;     /* open, by start */
     uint32_t nwins, wcap;
 };
@@ -623,21 +625,12 @@ out:
     return rc;
 }
 
-static int add_call(struct window *a, uint32_t ai, const struct blk *b)
+/* Add the segment's pairs to aggregate ai, whose arguments are args. */
+static int add_call(struct window *a, uint32_t ai, const struct col *const *args)
 {
     struct op_agg_call *c = &a->aggs[ai];
-    const struct col *args[FN_MAX_ARGS];
-    struct col *cols[FN_MAX_ARGS];
-    int owned[FN_MAX_ARGS], rc = 0;
-    uint32_t done = 0, n = 0, off = a->state_off[ai];
-
-    for (; done < c->nargs; done++) {
-        if ((rc = xpr_eval(c->args[done], &a->op.ctx->fn, b, &cols[done], &owned[done]))) {
-            rc = op_eval_failed(a->op.ctx, rc);
-            goto out;
-        }
-        args[done] = cols[done];
-    }
+    uint32_t n = 0, off = a->state_off[ai];
+    int rc = 0;
     for (uint32_t k = 0; k < a->npairs; k++) {
         uint32_t r = a->prow[k];
         int null = 0;
@@ -654,18 +647,26 @@ static int add_call(struct window *a, uint32_t ai, const struct blk *b)
     if (n && (rc = c->bind.ops.add(&c->bind, a->states, args, a->sel, n)))
         if (!a->op.ctx->err[0])
             op_ctx_fail(a->op.ctx, rc, "aggregate function %s failed", c->fn ? c->fn->name : "call");
-out:
-    for (uint32_t i = 0; i < done; i++)
-        if (owned[i])
-            col_delete(cols[i]);
     return rc;
 }
 
+/* Whether some open window of p ends at or before its watermark. */
+static int closable(const struct window *a, const struct part *p)
+{
+    for (uint32_t i = 0; i < p->nwins; i++)
+        if (win_end(a, p->wins[i]) <= p->wm)
+            return 1;
+    return 0;
+}
+
+/* Rows [from, nrows) until one lets a window close: *to is the row after
+ * the segment. */
 static int assign(struct window *a, const struct col *tc, const struct col *const *keys,
-                  uint32_t nrows, int64_t now)
+                  uint32_t from, uint32_t nrows, int64_t now, uint32_t *to)
 {
     int rc = 0;
-    for (uint32_t r = 0; r < nrows && !rc; r++) {
+    *to = nrows;
+    for (uint32_t r = from; r < nrows && !rc; r++) {
         if (col_is_null(tc, r))
             continue;
         int64_t t = time_ns(a, tc, r);
@@ -696,8 +697,16 @@ static int assign(struct window *a, const struct col *tc, const struct col *cons
         if (!p->has_event || t > p->max_t)
             p->max_t = t;
         p->has_event = 1;
-        p->touched = 1;
         p->arrival = now;
+        int64_t nwm = p->max_t - a->sp.delay_ns;
+        if (!p->has_wm || nwm > p->wm) {
+            p->wm = nwm;
+            p->has_wm = 1;
+            if (closable(a, p)) {
+                *to = r + 1;
+                break;
+            }
+        }
     }
     return rc;
 }
@@ -707,8 +716,10 @@ static int window_push(struct op *o, struct blk *b)
     struct window *a = (struct window *)o;
     const struct col *keys[FN_MAX_ARGS];
     struct col *kcols[FN_MAX_ARGS], *tc = NULL;
+    struct col **acols = NULL;
+    uint8_t *aowned = NULL;
     int owned[FN_MAX_ARGS], towned = 0, rc;
-    uint32_t done = 0;
+    uint32_t done = 0, nargs = 0, adone = 0;
 
     if (!b->nrows)
         return 0;
@@ -726,35 +737,37 @@ static int window_push(struct op *o, struct blk *b)
         }
         keys[done] = kcols[done];
     }
-    a->npairs = 0;
-    if ((rc = assign(a, tc, keys, b->nrows, now)))
+    for (uint32_t i = 0; i < a->naggs; i++)
+        nargs += a->aggs[i].nargs;
+    acols = calloc(nargs + 1, sizeof(*acols));
+    aowned = calloc(nargs + 1, 1);
+    if (!acols || !aowned) {
+        rc = -ENOMEM;
         goto out;
-    for (uint32_t i = 0; i < a->naggs && !rc; i++)
-        rc = add_call(a, i, b);
-    if (rc)
-        goto out;
-    for (uint32_t i = 0; i < a->np; i++) {
-        struct part *p = &a->p[i];
-        if (!p->touched)
-            continue;
-        p->touched = 0;
-        int64_t wm = p->max_t - a->sp.delay_ns;
-        if (!p->has_wm || wm > p->wm) {
-            p->wm = wm;
-            p->has_wm = 1;
+    }
+    for (uint32_t i = 0; i < a->naggs; i++)
+        for (uint32_t j = 0; j < a->aggs[i].nargs; j++, adone++) {
+            int ow;
+            if ((rc = xpr_eval(a->aggs[i].args[j], &o->ctx->fn, b, &acols[adone], &ow))) {
+                rc = op_eval_failed(o->ctx, rc);
+                goto out;
+            }
+            aowned[adone] = (uint8_t)ow;
         }
-    }
-    if ((rc = charge(a)))
-        goto out;
-    if (a->sp.emit == OP_EMIT_ON_UPDATE || a->sp.emit == OP_EMIT_CHANGELOG) {
-        rc = emit_updates(a);
-        clear_dirty(a);
-        if (rc)
+    for (uint32_t from = 0, to; from < b->nrows; from = to) {
+        a->npairs = 0;
+        if ((rc = assign(a, tc, keys, from, b->nrows, now, &to)))
             goto out;
-    } else {
+        for (uint32_t i = 0, at = 0; i < a->naggs && !rc; at += a->aggs[i++].nargs)
+            rc = add_call(a, i, (const struct col *const *)acols + at);
+        if (rc || (rc = charge(a)))
+            goto out;
+        if (a->sp.emit == OP_EMIT_ON_UPDATE || a->sp.emit == OP_EMIT_CHANGELOG)
+            rc = emit_updates(a);
         clear_dirty(a);
+        if (rc || (rc = close_windows(a, 0)))
+            goto out;
     }
-    rc = close_windows(a, 0);
 out:
     counters(a);
     if (towned)
@@ -762,6 +775,11 @@ out:
     for (uint32_t i = 0; i < done; i++)
         if (owned[i])
             col_delete(kcols[i]);
+    for (uint32_t i = 0; i < adone; i++)
+        if (aowned[i])
+            col_delete(acols[i]);
+    free(acols);
+    free(aowned);
     return rc;
 }
 

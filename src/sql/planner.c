@@ -3,8 +3,8 @@
  * chain of operators ending in a sink (a query's result file, or a
  * stream's log for INSERT).
  *
- * A SELECT's chain, from the source: WHERE filter -> aggregate (GROUP BY)
- * -> HAVING filter -> project (select list and hidden ORDER BY columns)
+ * A SELECT's chain, from the source: WHERE filter -> aggregate (GROUP BY),
+ * or the window operator for FROM tumble / hop / session -> HAVING filter -> project (select list and hidden ORDER BY columns)
  * -> DISTINCT -> sort (top-N with LIMIT) or limit -> project dropping the
  * hidden columns -> the next stage. A subquery in FROM is planned with the
  * outer chain as its next stage, so one source feeds both.
@@ -81,7 +81,18 @@ static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
         if ((rc = op_filter_create(ctx, h, cur, &cur)))
             return rc;
     }
-    if (b->aggregating) {
+    if (b->windowed) {
+        struct xpr **keys = b->keys, **parts = b->parts, *time = b->win_time;
+        struct op_agg_call *aggs = b->aggs;
+        uint32_t nkeys = b->nkeys, naggs = b->naggs, nparts = b->nparts;
+        b->keys = b->parts = NULL;
+        b->win_time = NULL;
+        b->nkeys = b->nparts = b->naggs = 0;
+        b->aggs = NULL;
+        if ((rc = op_window_create(ctx, &b->win, time, parts, nparts, keys, nkeys, aggs, naggs, cur,
+                                   &cur)))
+            return rc;
+    } else if (b->aggregating) {
         struct xpr **keys = b->keys;
         struct op_agg_call *aggs = b->aggs;
         uint32_t nkeys = b->nkeys, naggs = b->naggs;
