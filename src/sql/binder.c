@@ -1211,7 +1211,7 @@ static int bind_select(struct binder *bd)
         return failx(bd, NULL, -E2BIG, "too many columns");
     if (!(bd->used = calloc(bd->nin + 1, 1)) || !(bd->alias_busy = calloc(s->nitems + 1, 1)))
         return failx(bd, NULL, -ENOMEM, "out of memory");
-    if (s->from && s->from->win && b->src_kind == BS_TABLE && (rc = bind_window(bd, s->from)))
+    if (s->from && s->from->win && b->stream && (rc = bind_window(bd, s->from)))
         return rc;
     b->distinct = s->distinct;
     b->has_limit = s->has_limit;

@@ -545,3 +545,50 @@ Test(window, one_block_is_many_writes)
     cr_expect_str_eq(take(c), "10000-15000 1\n");
     op_destroy(o);
 }
+
+/* EMIT TIMEOUT replaces the size as the quiet time; the watermark then
+ * keeps pace with the wall clock from the last arrival, minus the delay. */
+Test(window, emit_timeout_and_quiet_delay)
+{
+    struct op_window_spec sp = tumble(10);
+    sp.idle_ns = 2 * SEC;
+    sp.delay_ns = SEC;
+    struct collector *c;
+    struct op *o = mk(&sp, 0, &c);
+    ev(o, 3000, "x", 0);
+    int64_t t0 = clk_now_ns();
+    cr_assert_eq(op_tick(o, t0 + 2 * SEC - 1), 0);
+    cr_expect_eq(atomic_load(&ctx.watermark_ns), (BASE_MS + 2000) * 1000000, "not quiet yet");
+    cr_assert_eq(op_tick(o, t0 + 2 * SEC), 0);
+    cr_expect_eq(atomic_load(&ctx.watermark_ns), (BASE_MS + 4000) * 1000000, "03 + 2 - 1");
+    cr_expect_str_eq(take(c), "");
+    cr_assert_eq(op_tick(o, t0 + 7 * SEC), 0);
+    cr_expect_str_eq(take(c), "", "03 + 7 - 1 = 9 < 10");
+    cr_assert_eq(op_tick(o, t0 + 8 * SEC), 0);
+    cr_expect_str_eq(take(c), "0-10000 1\n", "03 + 8 - 1 = 10 >= 10");
+    cr_assert_eq(op_tick(o, t0 + 8 * SEC - 1), 0);
+    cr_expect_eq(atomic_load(&ctx.watermark_ns), (BASE_MS + 10000) * 1000000, "never back");
+    op_destroy(o);
+}
+
+/* A quiet partition closes its windows; a busy one does not hold it up,
+ * and the busy one's watermark is its own. */
+Test(window, quiet_partition_and_session_timeout)
+{
+    struct op_window_spec sp = {.kind = OP_WIN_SESSION, .size_ns = 2 * SEC};
+    struct collector *c;
+    struct op *o = mk(&sp, KEYED | PARTED, &c);
+    int64_t t0 = clk_now_ns();
+    ev(o, 0, "a", 0);
+    ev(o, 500, "a", 0);
+    for (int i = 1; i <= 3; i++) {
+        clk_fake_advance(SEC);
+        ev(o, 100000 + i * 1000, "b", 0);
+        cr_assert_eq(op_tick(o, clk_now_ns()), 0);
+    }
+    cr_expect_str_eq(take(c), "0-2500 a 2\n", "a was quiet for 2 s of wall clock: 0.5 + 2 >= 2.5");
+    cr_expect_eq(atomic_load(&ctx.windows_open), 1);
+    cr_assert_eq(op_tick(o, t0 + 5 * SEC), 0);
+    cr_expect_str_eq(take(c), "101000-105000 b 3\n", "b quiet for 2 s: 103 + 2 >= 105");
+    op_destroy(o);
+}
