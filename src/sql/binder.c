@@ -1189,8 +1189,12 @@ static int add_delta(struct binder *bd)
     struct bsel *b = bd->b;
     struct xpr *x;
     const struct ty i8 = {TY_INT8, 0, 0};
-    if (xpr_col(b->key_base + b->nkeys + b->naggs, i8, &x) || add_proj(b, x))
+    if (xpr_col(b->key_base + b->nkeys + b->naggs, i8, &x))
         return failx(bd, NULL, -ENOMEM, "out of memory");
+    if (add_proj(b, x)) {
+        xpr_destroy(x);
+        return failx(bd, NULL, -ENOMEM, "out of memory");
+    }
     memmove(b->proj + b->nout + 1, b->proj + b->nout, (b->nproj - 1 - b->nout) * sizeof(*b->proj));
     b->proj[b->nout] = x;
     for (uint32_t i = 0; i < b->norder; i++)
