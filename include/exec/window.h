@@ -64,7 +64,12 @@
 #include "exec/op.h"
 #include "util/buf.h"
 
-enum op_win_kind { OP_WIN_TUMBLE = 1, OP_WIN_HOP, OP_WIN_SESSION };
+/* OP_WIN_GLOBAL: a streaming aggregation without a window (Proton's
+ * global aggregation): one window per partition that never closes, shown
+ * by the emit policy (PERIODIC, the streaming default of 2s; ON UPDATE;
+ * CHANGELOG) and at finish; its window_start / window_end columns are
+ * meaningless (0 and the largest time) and not for users. */
+enum op_win_kind { OP_WIN_TUMBLE = 1, OP_WIN_HOP, OP_WIN_SESSION, OP_WIN_GLOBAL };
 
 enum op_win_emit {
     OP_EMIT_WATERMARK = 0,
@@ -75,7 +80,7 @@ enum op_win_emit {
 
 struct op_window_spec {
     enum op_win_kind kind;
-    int64_t size_ns;      /* tumble, hop: the size; session: the timeout */
+    int64_t size_ns;      /* tumble, hop: the size; session: the timeout; global: 0 */
     int64_t slide_ns;     /* hop: the slide (<= size) */
     int64_t max_len_ns;   /* session: the longest session; 0: 5 x timeout */
     int64_t delay_ns;     /* WITH DELAY */

@@ -678,6 +678,10 @@ static int assign(struct window *a, const struct col *tc, const struct col *cons
             struct win *w;
             if (!(rc = session_for(a, pi, t, wm, &w)) && w)
                 rc = add_pair(a, w, keys, r);
+        } else if (a->sp.kind == OP_WIN_GLOBAL) {
+            struct win *w; /* one window that never closes */
+            if (!(rc = win_get(a, pi, 0, INT64_MAX, &w)))
+                rc = add_pair(a, w, keys, r);
         } else {
             int64_t size = a->sp.size_ns, slide = a->sp.kind == OP_WIN_HOP ? a->sp.slide_ns : size;
             for (int64_t s = dt_floor_div(t, slide) * slide; s + size > t && !rc; s -= slide) {
@@ -790,7 +794,7 @@ static int window_tick(struct op *o, int64_t now_ns)
     int rc = 0, moved = 0;
     if (a->finished)
         return 0;
-    for (uint32_t i = 0; i < a->np; i++) {
+    for (uint32_t i = 0; i < a->np && idle > 0; i++) {
         struct part *p = &a->p[i];
         if (!p->has_event || now_ns - p->arrival < idle)
             continue;
@@ -1181,7 +1185,7 @@ int op_window_create(struct op_ctx *ctx, const struct op_window_spec *spec, stru
         goto fail;
     }
     a->tick_ns = time->ty.kind == TY_DATETIME ? 1000000000 : dt_pow10(9 - time->ty.prec);
-    if (a->sp.size_ns <= 0 || (a->sp.kind == OP_WIN_HOP &&
+    if ((a->sp.kind != OP_WIN_GLOBAL && a->sp.size_ns <= 0) || (a->sp.kind == OP_WIN_HOP &&
                                (a->sp.slide_ns <= 0 || a->sp.slide_ns > a->sp.size_ns))) {
         rc = op_ctx_fail(ctx, -EINVAL, "invalid window size or slide");
         goto fail;

@@ -592,3 +592,38 @@ Test(window, quiet_partition_and_session_timeout)
     cr_expect_str_eq(take(c), "101000-105000 b 3\n", "b quiet for 2 s: 103 + 2 >= 105");
     op_destroy(o);
 }
+
+/* A global aggregation (no window): nothing closes, PERIODIC shows the
+ * running result, finish gives the last one; CHANGELOG retracts. */
+Test(window, global_periodic_and_changelog)
+{
+    struct op_window_spec sp = {.kind = OP_WIN_GLOBAL, .emit = OP_EMIT_PERIODIC, .periodic_ns = 2 * SEC};
+    struct collector *c;
+    struct op *o = mk(&sp, KEYED, &c);
+    int64_t t0 = clk_now_ns();
+    ev(o, 1000, "a", 0);
+    ev(o, 900000, "a", 0);
+    ev(o, 2000, "b", 0);
+    cr_expect_str_eq(take(c), "", "nothing closes, nothing is late");
+    cr_expect_eq(atomic_load(&ctx.late_events), 0);
+    cr_assert_eq(op_tick(o, t0 + 100 * SEC), 0);
+    char want[128];
+    snprintf(want, sizeof want, "%lld-%lld a 2\n%lld-%lld b 1\n", -BASE_MS, (long long)(INT64_MAX / 1000000 - BASE_MS),
+             -BASE_MS, (long long)(INT64_MAX / 1000000 - BASE_MS));
+    cr_expect_str_eq(take(c), want);
+    cr_assert_eq(op_finish(o), 0);
+    cr_expect_str_eq(take(c), want, "the final result at the end of input");
+    op_destroy(o);
+
+    memset(&ctx, 0, sizeof(ctx));
+    sp.emit = OP_EMIT_CHANGELOG;
+    o = mk(&sp, KEYED, &c);
+    ev(o, 1000, "a", 0);
+    ev(o, 1000, "a", 0);
+    snprintf(want, sizeof want, "+1 %lld-%lld a 1\n-1 %lld-%lld a 1\n+1 %lld-%lld a 2\n", -BASE_MS,
+             (long long)(INT64_MAX / 1000000 - BASE_MS), -BASE_MS,
+             (long long)(INT64_MAX / 1000000 - BASE_MS), -BASE_MS,
+             (long long)(INT64_MAX / 1000000 - BASE_MS));
+    cr_expect_str_eq(take(c), want);
+    op_destroy(o);
+}
