@@ -55,7 +55,10 @@ struct win {
     struct keytab groups;
     uint32_t ngroups, gcap;
     char **gstate;         /* per group: one stride */
-    uint8_t *dirty;        /* per group: changed by the current block */
+    uint8_t *dirty;        /* per group: changed by the current segment (ON UPDATE,
+                            * CHANGELOG only) */
+    uint32_t *dlist;       /* the changed groups, ndirty of them */
+    uint32_t ndirty, dcap;
     uint8_t *shown;        /* per group: emitted before (CHANGELOG) */
     struct blk *shown_rows; /* CHANGELOG: per group its last emitted row */
 };
@@ -145,6 +148,7 @@ static void win_free(struct window *a, struct win *w)
         free(w->gstate[g]);
     free(w->gstate);
     free(w->dirty);
+    free(w->dlist);
     free(w->shown);
     blk_unref(w->shown_rows);
     keytab_free(&w->groups);
@@ -262,7 +266,18 @@ static int add_pair(struct window *a, struct win *w, const struct col *const *ke
     }
     a->prow[a->npairs] = r;
     a->pstate[a->npairs++] = w->gstate[g];
-    w->dirty[g] = 1;
+    if (a->sp.emit >= OP_EMIT_ON_UPDATE && !w->dirty[g]) {
+        if (w->ndirty == w->dcap) {
+            uint32_t cap = w->dcap ? w->dcap * 2 : 8;
+            uint32_t *d = realloc(w->dlist, cap * sizeof(*d));
+            if (!d)
+                return -ENOMEM;
+            w->dlist = d;
+            w->dcap = cap;
+        }
+        w->dirty[g] = 1;
+        w->dlist[w->ndirty++] = g;
+    }
     return 0;
 }
 
@@ -401,14 +416,25 @@ static int send(struct window *a, struct blk *b)
     return rc;
 }
 
-/* Every group of w (dirty_only: those the block changed). */
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Every group of w (dirty_only: those the segment changed, in order of
+ * first appearance). */
 static int emit_win(struct window *a, struct win *w, int dirty_only)
 {
     struct blk *b;
     int rc = blk_new_out(a, &b);
-    for (uint32_t g = 0; g < w->ngroups && !rc; g++)
-        if (!dirty_only || w->dirty[g])
-            rc = push_group(a, w, g, b);
+    if (dirty_only) {
+        qsort(w->dlist, w->ndirty, sizeof(*w->dlist), cmp_u32);
+        for (uint32_t i = 0; i < w->ndirty && !rc; i++)
+            rc = push_group(a, w, w->dlist[i], b);
+    }
+    for (uint32_t g = 0; g < w->ngroups && !rc && !dirty_only; g++)
+        rc = push_group(a, w, g, b);
     if (rc) {
         blk_unref(b);
         return rc;
@@ -552,10 +578,7 @@ static int emit_updates(struct window *a)
     if (rc)
         return op_ctx_fail(a->op.ctx, rc, "out of memory");
     for (uint32_t i = 0; i < n && rc == 0; i++) {
-        int any = 0;
-        for (uint32_t g = 0; g < v[i]->ngroups && !any; g++)
-            any = v[i]->dirty[g];
-        if (any)
+        if (v[i]->ndirty)
             rc = a->sp.emit == OP_EMIT_CHANGELOG ? emit_changes(a, v[i]) : emit_win(a, v[i], 1);
     }
     free(v);
@@ -567,7 +590,9 @@ static void clear_dirty(struct window *a)
     for (uint32_t i = 0; i < a->np; i++)
         for (uint32_t j = 0; j < a->p[i].nwins; j++) {
             struct win *w = a->p[i].wins[j];
-            memset(w->dirty, 0, w->ngroups);
+            for (uint32_t k = 0; k < w->ndirty; k++)
+                w->dirty[w->dlist[k]] = 0;
+            w->ndirty = 0;
         }
 }
 
@@ -766,9 +791,10 @@ static int window_push(struct op *o, struct blk *b)
             rc = add_call(a, i, (const struct col *const *)acols + at);
         if (rc || (rc = charge(a)))
             goto out;
-        if (a->sp.emit == OP_EMIT_ON_UPDATE || a->sp.emit == OP_EMIT_CHANGELOG)
+        if (a->sp.emit == OP_EMIT_ON_UPDATE || a->sp.emit == OP_EMIT_CHANGELOG) {
             rc = emit_updates(a);
-        clear_dirty(a);
+            clear_dirty(a);
+        }
         if (rc || (rc = close_windows(a, 0)))
             goto out;
     }

@@ -627,3 +627,32 @@ Test(window, global_periodic_and_changelog)
     cr_expect_str_eq(take(c), want);
     op_destroy(o);
 }
+
+/* ON UPDATE lists a segment's changed groups in order of first
+ * appearance, whatever order the rows came in. */
+Test(window, on_update_group_order)
+{
+    struct op_window_spec sp = tumble(5);
+    sp.emit = OP_EMIT_ON_UPDATE;
+    struct collector *c;
+    struct op *o = mk(&sp, KEYED, &c);
+    ev(o, 1000, "a", 0);
+    ev(o, 1000, "b", 0);
+    ev(o, 1000, "c", 0);
+    take(c);
+    struct ty t[3] = {TS, STR, I64};
+    struct blk *b;
+    cr_assert_eq(blk_create(t, 3, &b), 0);
+    static const char *const ks[] = {"c", "a", "c"};
+    for (int i = 0; i < 3; i++) {
+        int64_t ts = BASE_MS + 2000, v = 0;
+        col_push_fixed(&b->cols[0], &ts);
+        col_push_str(&b->cols[1], ks[i], 1);
+        col_push_fixed(&b->cols[2], &v);
+    }
+    cr_assert_eq(blk_seal(b), 0);
+    cr_assert_eq(op_push(o, b), 0);
+    blk_unref(b);
+    cr_expect_str_eq(take(c), "0-5000 a 2\n0-5000 c 3\n");
+    op_destroy(o);
+}
