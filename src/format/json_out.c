@@ -193,6 +193,49 @@ static size_t special(const char *text, char out[32])
     return n;
 }
 
+/*
+ * The common case of measurements and averages: v has at most 9 decimals
+ * in fixed notation (20.35, 0.125). If the integer m nearest to |v| * 10^k
+ * is, for the smallest such k, exactly what m / 10^k reads back as (both
+ * are exact doubles, so the division rounds as strtod would), m's digits
+ * are the shortest: fewer decimals did not read back. The fma residual
+ * makes sure m is the nearest integer, not a neighbour the product's
+ * rounding picked; near a tie the general path decides. 0 when it does
+ * not apply.
+ */
+static size_t fixed_fast(double v, char out[32])
+{
+    static const double p10[10] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    double a = fabs(v);
+    if (!(a >= 1e-5 && a < 1e6))
+        return 0;
+    for (int k = 1; k <= 9; k++) {
+        double x = a * p10[k];
+        double m = nearbyint(x);
+        if (fabs(fma(a, p10[k], -m)) >= 0.49)
+            continue;
+        if (m / p10[k] != a)
+            continue;
+        uint64_t mi = (uint64_t)m, ip = mi / (uint64_t)p10[k], fp = mi % (uint64_t)p10[k];
+        char *p = out;
+        if (v < 0)
+            *p++ = '-';
+        p = put_u64(p, ip);
+        *p++ = '.';
+        char frac[10];
+        for (int i = k - 1; i >= 0; i--, fp /= 10)
+            frac[i] = (char)('0' + fp % 10);
+        int n = k;
+        while (n > 1 && frac[n - 1] == '0')
+            n--;
+        memcpy(p, frac, (size_t)n);
+        p += n;
+        *p = '\0';
+        return (size_t)(p - out);
+    }
+    return 0;
+}
+
 size_t fmt_double(double v, char out[32])
 {
     if (isnan(v))
@@ -207,7 +250,8 @@ size_t fmt_double(double v, char out[32])
         *p = '\0';
         return (size_t)(p - out);
     }
-    return shortest(v, 0, out);
+    size_t n = fixed_fast(v, out);
+    return n ? n : shortest(v, 0, out);
 }
 
 size_t fmt_float(float v, char out[32])
