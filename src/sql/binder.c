@@ -684,7 +684,8 @@ static int bind_expr(struct binder *bd, const struct sql_expr *x, int post, stru
 /* 0 for window_start, 1 for window_end in a window query, else -1. */
 static int window_col(const struct binder *bd, const struct sql_expr *x)
 {
-    if (!bd->b || !bd->b->windowed || x->kind != SX_COL || x->qualifier)
+    if (!bd->b || !bd->b->windowed || bd->b->win.kind == OP_WIN_GLOBAL || x->kind != SX_COL ||
+        x->qualifier)
         return -1;
     if (strcmp(x->str, "window_start") == 0)
         return 0;
@@ -859,7 +860,36 @@ static int bind_window(struct binder *bd, const struct sql_from *f)
     return 0;
 }
 
-/* EMIT and PARTITION BY: windows only (for now). */
+/*
+ * A streaming aggregation without a window that asks for an EMIT policy
+ * or PARTITION BY (Proton's global aggregation: `SELECT count() FROM s
+ * EMIT CHANGELOG`): the window operator's global kind, one window that
+ * never closes, timed by _tp_time; window_start / window_end stay unknown
+ * names. Plain ones keep the aggregate operator (EMIT PERIODIC 2s).
+ */
+static int bind_global(struct binder *bd)
+{
+    const struct sql_select *s = bd->sel;
+    struct bsel *b = bd->b;
+    int idx = -1;
+    for (uint32_t i = 0; i < bd->nin; i++)
+        if (strcmp(bd->in_names[i], "_tp_time") == 0)
+            idx = (int)i;
+    if (idx < 0) /* every stream has it; a subquery may not */
+        return sql_fail(bd->err, -EINVAL, s->emit.given ? s->emit.pos.line : s->partition_pos.line,
+                        s->emit.given ? s->emit.pos.col : s->partition_pos.col,
+                        "EMIT and PARTITION BY without a window need a stream (FROM s)");
+    bd->used[idx] = 1;
+    if (xpr_col((uint32_t)idx, bd->in_types[idx], &b->win_time))
+        return failx(bd, NULL, -ENOMEM, "out of memory");
+    b->windowed = 1;
+    b->key_base = 2;
+    memset(&b->win, 0, sizeof(b->win));
+    b->win.kind = OP_WIN_GLOBAL;
+    return 0;
+}
+
+/* EMIT and PARTITION BY: windows and streaming aggregations. */
 static int bind_emit(struct binder *bd)
 {
     const struct sql_select *s = bd->sel;
@@ -868,12 +898,19 @@ static int bind_emit(struct binder *bd)
     if (!b->windowed) {
         if (s->emit.given)
             return sql_fail(bd->err, -EINVAL, s->emit.pos.line, s->emit.pos.col,
-                            "EMIT needs a window: FROM tumble(...), hop(...) or session(...)");
+                            "EMIT needs a window (FROM tumble(...), hop(...) or session(...)) "
+                            "or an aggregation over a stream");
         if (s->npartition)
             return sql_fail(bd->err, -EINVAL, s->partition_pos.line, s->partition_pos.col,
-                            "PARTITION BY needs a window: FROM tumble(...), hop(...) or session(...)");
+                            "PARTITION BY needs a window (FROM tumble(...), hop(...) or "
+                            "session(...)) or an aggregation over a stream");
         return 0;
     }
+    if (b->win.kind == OP_WIN_GLOBAL &&
+        (s->emit.kind == SQL_EMIT_WATERMARK || s->emit.timeout_ns || s->emit.delay_ns))
+        return sql_fail(bd->err, -EINVAL, s->emit.pos.line, s->emit.pos.col,
+                        "this EMIT needs a window: a global aggregation emits PERIODIC, ON UPDATE "
+                        "or CHANGELOG");
     switch (s->emit.kind) {
     case SQL_EMIT_NONE:
     case SQL_EMIT_WATERMARK: b->win.emit = OP_EMIT_WATERMARK; break;
@@ -884,6 +921,10 @@ static int bind_emit(struct binder *bd)
     b->win.delay_ns = s->emit.delay_ns;
     b->win.periodic_ns = s->emit.periodic_ns;
     b->win.idle_ns = s->emit.timeout_ns;
+    if (b->win.kind == OP_WIN_GLOBAL && b->win.emit == OP_EMIT_WATERMARK) {
+        b->win.emit = OP_EMIT_PERIODIC; /* PARTITION BY alone: the streaming default */
+        b->win.periodic_ns = OP_DEFAULT_PERIODIC_NS;
+    }
     if (!s->npartition)
         return 0;
     bd->clause = "PARTITION BY";
@@ -1451,6 +1492,9 @@ static int bind_select(struct binder *bd)
         b->aggregating = contains_agg(s->items[i].e);
     for (uint32_t i = 0; i < s->norder && !b->aggregating; i++)
         b->aggregating = contains_agg(s->order[i].e);
+    if (!b->windowed && b->aggregating && b->src_kind == BS_STREAM &&
+        (s->emit.given || s->npartition) && (rc = bind_global(bd)))
+        return rc;
     if ((rc = bind_group(bd)) || (rc = bind_streaming(bd)))
         return rc;
     int post = b->aggregating;
