@@ -54,7 +54,12 @@ struct win {
     uint8_t sealed;
     struct keytab groups;
     uint32_t ngroups, gcap;
-    char **gstate;         /* per group: one stride */
+    char **gstate;         /* per group: one stride, in the chunks below */
+    char **chunks;         /* group states are carved from these (a window's
+                            * groups come and go together) */
+    uint32_t nchunks;
+    uint32_t chunk_left;   /* strides left in the newest chunk */
+    size_t chunk_bytes;    /* all chunks, for memory accounting */
     uint8_t *dirty;        /* per group: changed by the current segment (ON UPDATE,
                             * CHANGELOG only) */
     uint32_t *dlist;       /* the changed groups, ndirty of them */
@@ -93,6 +98,7 @@ struct window {
     uint32_t np, pcap;
 
     uint64_t late, nopen;
+    uint32_t hint;         /* groups of the last window closed: the next one's size */
     int64_t last_periodic;
     size_t charged;
     int finished;
@@ -144,8 +150,9 @@ static void win_free(struct window *a, struct win *w)
             for (uint32_t g = 0; g < w->ngroups; g++)
                 bd->ops.destroy(bd, w->gstate[g] + a->state_off[i]);
     }
-    for (uint32_t g = 0; g < w->ngroups; g++)
-        free(w->gstate[g]);
+    for (uint32_t c = 0; c < w->nchunks; c++)
+        free(w->chunks[c]);
+    free(w->chunks);
     free(w->gstate);
     free(w->dirty);
     free(w->dlist);
@@ -158,7 +165,7 @@ static void win_free(struct window *a, struct win *w)
 static int new_group(struct window *a, struct win *w)
 {
     if (w->ngroups == w->gcap) {
-        uint32_t cap = w->gcap ? w->gcap * 2 : 4;
+        uint32_t cap = w->gcap ? w->gcap * 2 : a->hint > 4 ? a->hint : 4;
         char **g = realloc(w->gstate, cap * sizeof(*g));
         if (!g)
             return -ENOMEM;
@@ -173,10 +180,20 @@ static int new_group(struct window *a, struct win *w)
         w->shown = s;
         w->gcap = cap;
     }
-    char *st = malloc(a->stride);
-    if (!st)
-        return -ENOMEM;
-    memset(st, 0, a->stride);
+    if (!w->chunk_left) { /* a new chunk as large as the groups so far */
+        uint32_t n = w->ngroups ? w->ngroups : a->hint;
+        n = n < 8 ? 8 : n;
+        char **c = realloc(w->chunks, (w->nchunks + 1) * sizeof(*c));
+        if (!c)
+            return -ENOMEM;
+        w->chunks = c;
+        if (!(c[w->nchunks] = calloc(n, a->stride ? a->stride : 1)))
+            return -ENOMEM;
+        w->nchunks++;
+        w->chunk_left = n;
+        w->chunk_bytes += (size_t)n * a->stride;
+    }
+    char *st = w->chunks[w->nchunks - 1] + (size_t)(--w->chunk_left) * a->stride;
     for (uint32_t i = 0; i < a->naggs; i++)
         a->aggs[i].bind.ops.init(&a->aggs[i].bind, st + a->state_off[i]);
     w->dirty[w->ngroups] = 0;
@@ -197,6 +214,10 @@ static int win_new(struct window *a, uint32_t pi, int64_t start, int64_t end, st
     w->last = start;
     w->part = pi;
     keytab_init(&w->groups, a->key_ty, a->nkeys);
+    if (a->nkeys && keytab_reserve(&w->groups, a->hint)) {
+        win_free(a, w);
+        return -ENOMEM;
+    }
     if (!a->nkeys && new_group(a, w)) {
         win_free(a, w);
         return -ENOMEM;
@@ -339,7 +360,7 @@ static size_t held_now(const struct window *a)
         n += (size_t)p->wcap * sizeof(struct win *);
         for (uint32_t k = 0; k < p->nwins; k++) {
             const struct win *w = p->wins[k];
-            n += sizeof(*w) + w->groups.mem + (size_t)w->ngroups * a->stride +
+            n += sizeof(*w) + w->groups.mem + w->chunk_bytes +
                  (size_t)w->gcap * (sizeof(char *) + 2);
             if (w->shown_rows)
                 n += op_blk_bytes(w->shown_rows);
@@ -557,6 +578,7 @@ static int close_windows(struct window *a, int all)
     for (uint32_t i = 0; i < n; i++) {
         if (!rc && final && (rc = emit_win(a, v[i], 0)) < 0 && !a->op.ctx->err[0])
             op_ctx_fail(a->op.ctx, rc, "window aggregation failed while producing its result");
+        a->hint = v[i]->ngroups;
         win_free(a, v[i]);
     }
     free(v);
