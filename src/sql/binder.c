@@ -845,6 +845,21 @@ static int bind_window(struct binder *bd, const struct sql_from *f)
         return sql_fail(bd->err, -EINVAL, tp.line, tp.col,
                         "the time column '%s' must be datetime or datetime64, got %s", tname, tn);
     }
+    /* Proton refuses intervals finer than the time column holds (1ms over
+     * a datetime): such windows could not be told apart */
+    int prec = t.kind == TY_DATETIME ? 0 : (int)t.prec;
+    int64_t tick = dt_pow10(9 - prec);
+    if (w->size_ns % tick || w->slide_ns % tick || w->max_len_ns % tick) {
+        char tn[TY_MAX_NAME], unit[16] = "1";
+        ty_name(t, tn);
+        if (prec)
+            snprintf(unit, sizeof(unit), "0.%0*d", prec, 1);
+        return sql_fail(bd->err, -EINVAL, w->pos.line, w->pos.col,
+                        "the intervals of %s must be whole multiples of %ss, the precision of "
+                        "its time column '%s' (%s)",
+                        w->kind == SQL_WIN_TUMBLE ? "tumble" : w->kind == SQL_WIN_HOP ? "hop" : "session",
+                        unit, tname, tn);
+    }
     bd->used[idx] = 1;
     if (xpr_col((uint32_t)idx, t, &b->win_time))
         return sql_fail(bd->err, -ENOMEM, tp.line, tp.col, "out of memory");
@@ -896,7 +911,9 @@ static int bind_emit(struct binder *bd)
     struct bsel *b = bd->b;
     int rc;
     if (!b->windowed) {
-        if (s->emit.given)
+        int plain = s->emit.stream && s->emit.kind == SQL_EMIT_NONE && !s->emit.delay_ns &&
+                    !s->emit.timeout_ns; /* EMIT STREAM alone: rows as they come */
+        if (s->emit.given && !plain)
             return sql_fail(bd->err, -EINVAL, s->emit.pos.line, s->emit.pos.col,
                             "EMIT needs a window (FROM tumble(...), hop(...) or session(...)) "
                             "or an aggregation over a stream");

@@ -317,6 +317,16 @@ static int parse_emit(struct parser *p, struct sql_emit *e, const struct sql_tok
     e->pos = sql_p_pos_of(emit_tok);
     if ((rc = accept_kw(p, "STREAM", &e->stream)))
         return rc;
+    if (e->stream) { /* EMIT STREAM alone: the default policy (Proton) */
+        static const char *const heads[] = {"AFTER", "PERIODIC", "ON", "CHANGELOG", "DELAY", "TIMEOUT"};
+        if ((rc = sql_p_peek(p, &la)))
+            return rc;
+        yes = 0;
+        for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
+            yes |= sql_p_is_kw(la, heads[i]);
+        if (!yes)
+            return 0;
+    }
     for (;;) {
         if ((rc = sql_p_peek(p, &la)))
             return rc;
