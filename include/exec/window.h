@@ -39,7 +39,9 @@
  * frees;
  * OP_EMIT_CHANGELOG: like ON UPDATE, with an int8 _tp_delta column: a
  * changed group that was emitted before gives its old row with -1, then
- * the new one with +1.
+ * the new one with +1; with periodic_ns (OP_WIN_GLOBAL only: Proton's
+ * EMIT CHANGELOG PERIODIC i) the changes gathered over each period come
+ * on the tick that ends it, and those not shown yet at finish.
  *
  * Output columns: window_start, window_end (the time expression's type,
  * not nullable), the keys, the aggregates, then _tp_delta for CHANGELOG.

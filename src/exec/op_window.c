@@ -875,7 +875,8 @@ static int window_push(struct op *o, struct blk *b)
             rc = add_call(a, i, (const struct col *const *)acols + at);
         if (rc || (rc = charge(a)))
             goto out;
-        if (a->sp.emit == OP_EMIT_ON_UPDATE || a->sp.emit == OP_EMIT_CHANGELOG) {
+        if ((a->sp.emit == OP_EMIT_ON_UPDATE || a->sp.emit == OP_EMIT_CHANGELOG) &&
+            !a->sp.periodic_ns) {
             rc = emit_updates(a);
             clear_dirty(a);
         }
@@ -915,20 +916,27 @@ static int window_tick(struct op *o, int64_t now_ns)
             moved = 1;
         }
     }
-    if (a->sp.emit == OP_EMIT_PERIODIC) {
+    if (a->sp.periodic_ns) {
         if (!a->last_periodic)
             a->last_periodic = now_ns;
         if (now_ns - a->last_periodic >= a->sp.periodic_ns) {
             struct win **v;
             uint32_t n;
             a->last_periodic = now_ns;
-            if ((rc = collect(a, 1, 0, &v, &n)))
-                return op_ctx_fail(o->ctx, rc, "out of memory");
-            for (uint32_t i = 0; i < n && !rc; i++)
-                rc = emit_win(a, v[i], 0);
-            free(v);
-            if (rc)
-                return rc;
+            if (a->sp.emit == OP_EMIT_CHANGELOG) { /* CHANGELOG PERIODIC (global): the changes */
+                rc = emit_updates(a);
+                clear_dirty(a);
+                if (rc)
+                    return rc;
+            } else if (a->sp.emit == OP_EMIT_PERIODIC) {
+                if ((rc = collect(a, 1, 0, &v, &n)))
+                    return op_ctx_fail(o->ctx, rc, "out of memory");
+                for (uint32_t i = 0; i < n && !rc; i++)
+                    rc = emit_win(a, v[i], 0);
+                free(v);
+                if (rc)
+                    return rc;
+            }
         }
     }
     if (moved && (rc = close_windows(a, 0)))
@@ -943,7 +951,12 @@ static int window_finish(struct op *o)
     int rc = 0;
     if (!a->finished) {
         a->finished = 1;
-        rc = close_windows(a, 1);
+        if (a->sp.emit == OP_EMIT_CHANGELOG && a->sp.periodic_ns) { /* the changes not shown yet */
+            rc = emit_updates(a);
+            clear_dirty(a);
+        }
+        if (!rc)
+            rc = close_windows(a, 1);
     }
     if (rc < 0)
         return rc;

@@ -928,6 +928,10 @@ static int bind_emit(struct binder *bd)
         return sql_fail(bd->err, -EINVAL, s->emit.pos.line, s->emit.pos.col,
                         "this EMIT needs a window: a global aggregation emits PERIODIC, ON UPDATE "
                         "or CHANGELOG");
+    if (b->win.kind != OP_WIN_GLOBAL && s->emit.kind == SQL_EMIT_CHANGELOG && s->emit.periodic_ns)
+        return sql_fail(bd->err, -EINVAL, s->emit.pos.line, s->emit.pos.col,
+                        "EMIT CHANGELOG PERIODIC needs a global aggregation (a window's changes "
+                        "come as it updates and closes)");
     switch (s->emit.kind) {
     case SQL_EMIT_NONE:
     case SQL_EMIT_WATERMARK: b->win.emit = OP_EMIT_WATERMARK; break;
@@ -1154,57 +1158,96 @@ static int bind_settings(struct binder *bd, const struct sql_select *s)
 /* ---- streaming: where the scan starts ---- */
 
 /* x as a constant time in ms, when it is one. */
-static int const_time_ms(struct binder *bd, const struct sql_expr *x, int64_t *ms)
+/* The constant x as t (folded once); -EINVAL when it is not a constant of
+ * one of the kinds (k1, k2, k3; TY_STRING: text that converts) or NULL. */
+static int const_as(struct binder *bd, const struct sql_expr *x, struct ty t, const int *kinds,
+                    int64_t *out)
 {
     struct sql_error quiet;
-    struct xpr *c = NULL, *t = NULL;
+    struct xpr *c = NULL, *cast = NULL;
     struct val v;
     char *str = NULL;
-    int rc = sql_bind_const(bd->e, x, bd->fctx, &c, &quiet);
+    int rc = sql_bind_const(bd->e, x, bd->fctx, &c, &quiet), ok = 0;
     if (rc)
         return rc;
-    if (c->ty.kind != TY_DATETIME && c->ty.kind != TY_DATETIME64 && c->ty.kind != TY_DATE) {
+    for (int i = 0; kinds[i]; i++)
+        ok |= c->ty.kind == (enum ty_kind)kinds[i];
+    if (!ok) {
         xpr_destroy(c);
         return -EINVAL;
     }
-    if ((rc = xpr_cast(c, (struct ty){TY_DATETIME64, 0, 3}, &t)))
+    if ((rc = xpr_cast(c, t, &cast)))
         return rc;
-    rc = xpr_fold(t, bd->fctx, &v, &str);
+    rc = xpr_fold(cast, bd->fctx, &v, &str);
     if (!rc && v.is_null)
         rc = -EINVAL;
     if (!rc)
-        *ms = v.v.i;
+        *out = v.v.i;
     free(str);
-    xpr_destroy(t);
+    xpr_destroy(cast);
     return rc;
 }
 
-static int is_tp_time(const struct sql_expr *x)
+static int const_time_ms(struct binder *bd, const struct sql_expr *x, int64_t *ms)
 {
-    return x->kind == SX_COL && strcmp(x->str, "_tp_time") == 0;
+    static const int kinds[] = {TY_DATETIME, TY_DATETIME64, TY_DATE, TY_STRING, 0};
+    return const_as(bd, x, (struct ty){TY_DATETIME64, 0, 3}, kinds, ms);
 }
 
-/* The latest lower bound `_tp_time > c` / `>= c` (or `c < _tp_time`) among
- * the AND-ed conditions of x; INT64_MIN when there is none. */
-static int64_t backfill_ms(struct binder *bd, const struct sql_expr *x)
+static int const_sn(struct binder *bd, const struct sql_expr *x, int64_t *sn)
 {
-    int64_t ms = INT64_MIN, t;
+    static const int kinds[] = {TY_INT8, TY_INT16, TY_INT32, TY_INT64, TY_UINT8,
+                                TY_UINT16, TY_UINT32, TY_UINT64, 0};
+    int rc = const_as(bd, x, (struct ty){TY_INT64, 0, 0}, kinds, sn);
+    return rc ? rc : *sn < 0 ? -EINVAL : 0;
+}
+
+/* Where a streaming query's event predicates ask it to start (Proton):
+ * the AND-ed conditions of x comparing _tp_time or _tp_sn with a
+ * constant. A lower bound (`>`, `>=`, `=`, also written `c < _tp_time`)
+ * starts at the latest one, by sequence number before time; a condition
+ * that older rows can meet (`<`, `<=`, `!=`) starts at the earliest row. */
+struct backfill {
+    int64_t ms, sn;     /* INT64_MIN: no bound */
+    int earliest;
+};
+
+static void backfill_of(struct binder *bd, const struct sql_expr *x, struct backfill *bf)
+{
+    static const char *const ops[][2] = {
+        {"greater", "less"}, {"greater_or_equals", "less_or_equals"}, {"equals", "equals"},
+        {"less", "greater"}, {"less_or_equals", "greater_or_equals"}, {"not_equals", "not_equals"},
+    };
     if (x->kind != SX_CALL || x->nargs != 2)
-        return ms;
+        return;
     if (!strcasecmp(x->str, "and")) {
-        int64_t a = backfill_ms(bd, x->args[0]), b = backfill_ms(bd, x->args[1]);
-        return a > b ? a : b;
+        backfill_of(bd, x->args[0], bf);
+        backfill_of(bd, x->args[1], bf);
+        return;
     }
-    const struct sql_expr *c = NULL;
-    if ((!strcasecmp(x->str, "greater") || !strcasecmp(x->str, "greater_or_equals")) &&
-        is_tp_time(x->args[0]))
-        c = x->args[1];
-    else if ((!strcasecmp(x->str, "less") || !strcasecmp(x->str, "less_or_equals")) &&
-             is_tp_time(x->args[1]))
-        c = x->args[0];
-    if (c && const_time_ms(bd, c, &t) == 0)
-        ms = t;
-    return ms;
+    for (int side = 0; side < 2; side++) {
+        const struct sql_expr *col = x->args[side], *c = x->args[1 - side];
+        if (col->kind != SX_COL || (strcmp(col->str, "_tp_time") && strcmp(col->str, "_tp_sn")))
+            continue;
+        int op = -1; /* as `col op c` */
+        for (int i = 0; i < 6 && op < 0; i++)
+            if (!strcasecmp(x->str, ops[i][side]))
+                op = i;
+        int64_t v;
+        int sn = !strcmp(col->str, "_tp_sn");
+        if (op < 0 || (sn ? const_sn(bd, c, &v) : const_time_ms(bd, c, &v)))
+            continue;
+        if (op >= 3) {
+            bf->earliest = 1;
+        } else if (sn) {
+            if (op == 0)
+                v++;
+            if (v > bf->sn)
+                bf->sn = v;
+        } else if (v > bf->ms) {
+            bf->ms = v;
+        }
+    }
 }
 
 int sql_bsel_streaming(const struct bsel *b)
@@ -1225,10 +1268,16 @@ static int bind_streaming(struct binder *bd)
                                 "seek_to applies to a streaming query (FROM stream, not table(stream))");
     }
     if (b->src_kind == BS_STREAM && !b->has_seek && s->where) {
-        int64_t ms = backfill_ms(bd, s->where);
-        if (ms != INT64_MIN) { /* WHERE _tp_time > now() - 1h: read from then */
+        struct backfill bf = {INT64_MIN, INT64_MIN, 0};
+        backfill_of(bd, s->where, &bf); /* WHERE _tp_time > now() - 1h: read from then */
+        if (bf.sn != INT64_MIN) {
+            b->start.seek = SRC_SEEK_SN;
+            b->start.sn = (uint64_t)bf.sn;
+        } else if (bf.ms != INT64_MIN) {
             b->start.seek = SRC_SEEK_TIME;
-            b->start.time_ms = ms;
+            b->start.time_ms = bf.ms;
+        } else if (bf.earliest) {
+            b->start.seek = SRC_SEEK_EARLIEST;
         }
     }
     if (sql_bsel_streaming(b) && s->norder)
@@ -1420,11 +1469,14 @@ static int bind_group(struct binder *bd)
     const struct sql_select *s = bd->sel;
     struct bsel *b = bd->b;
     int rc;
+    /* PARTITION BY keys are constant within their substream's windows:
+     * keys too (Proton selects them without GROUP BY) */
+    uint32_t nparts = b->windowed ? s->npartition : 0;
     bd->clause = "GROUP BY";
-    if (!s->ngroup)
+    if (!s->ngroup && !nparts)
         return 0;
-    if (!(bd->group = calloc(s->ngroup, sizeof(*bd->group))) ||
-        !(b->keys = calloc(s->ngroup, sizeof(*b->keys))))
+    if (!(bd->group = calloc(s->ngroup + nparts, sizeof(*bd->group))) ||
+        !(b->keys = calloc(s->ngroup + nparts, sizeof(*b->keys))))
         return failx(bd, NULL, -ENOMEM, "out of memory");
     for (uint32_t k = 0; k < s->ngroup; k++) {
         const struct sql_expr *g = s->group[k];
@@ -1441,6 +1493,19 @@ static int bind_group(struct binder *bd)
             return rc;
         if (in_idx < 0 && window_col(bd, g) >= 0)
             continue; /* the window is a key of every window query */
+        bd->group[b->nkeys] = g;
+        if ((rc = bind_expr(bd, g, 0, &b->keys[b->nkeys])))
+            return rc;
+        b->nkeys++;
+    }
+    bd->clause = "PARTITION BY";
+    for (uint32_t i = 0; i < nparts; i++) {
+        const struct sql_expr *g = resolve_alias(bd, s->partition[i]);
+        int dup = 0;
+        for (uint32_t k = 0; k < b->nkeys && !dup; k++)
+            dup = ast_eq(bd->group[k], g);
+        if (dup || contains_agg(g))
+            continue; /* bind_emit refuses the aggregate */
         bd->group[b->nkeys] = g;
         if ((rc = bind_expr(bd, g, 0, &b->keys[b->nkeys])))
             return rc;

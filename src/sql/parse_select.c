@@ -357,7 +357,10 @@ static int parse_emit(struct parser *p, struct sql_emit *e, const struct sql_tok
                 (rc = emit_policy(p, e, &t, SQL_EMIT_ON_UPDATE)))
                 return rc;
         } else if (sql_p_is_kw(&t, "CHANGELOG")) {
-            if ((rc = sql_p_next(p, NULL)) || (rc = emit_policy(p, e, &t, SQL_EMIT_CHANGELOG)))
+            if ((rc = sql_p_next(p, NULL)) || (rc = emit_policy(p, e, &t, SQL_EMIT_CHANGELOG)) ||
+                (rc = accept_kw(p, "PERIODIC", &yes)))
+                return rc; /* CHANGELOG PERIODIC i: the changes every i (Proton) */
+            if (yes && (rc = emit_interval(p, "the EMIT PERIODIC interval", &e->periodic_ns)))
                 return rc;
         } else if (sql_p_is_kw(&t, "DELAY")) {
             if (e->delay_ns)

@@ -617,6 +617,7 @@ Test(window, global_periodic_and_changelog)
 
     memset(&ctx, 0, sizeof(ctx));
     sp.emit = OP_EMIT_CHANGELOG;
+    sp.periodic_ns = 0;
     o = mk(&sp, KEYED, &c);
     ev(o, 1000, "a", 0);
     ev(o, 1000, "a", 0);
@@ -625,6 +626,25 @@ Test(window, global_periodic_and_changelog)
              (long long)(INT64_MAX / 1000000 - BASE_MS), -BASE_MS,
              (long long)(INT64_MAX / 1000000 - BASE_MS));
     cr_expect_str_eq(take(c), want);
+    op_destroy(o);
+
+    /* CHANGELOG PERIODIC: the changes of a period together, on its tick */
+    memset(&ctx, 0, sizeof(ctx));
+    sp.periodic_ns = 2 * SEC;
+    o = mk(&sp, KEYED, &c);
+    t0 = clk_now_ns();
+    ev(o, 1000, "a", 0);
+    ev(o, 1000, "a", 0);
+    cr_expect_str_eq(take(c), "");
+    cr_assert_eq(op_tick(o, t0 + 2 * SEC), 0);
+    snprintf(want, sizeof want, "+1 %lld-%lld a 2\n", -BASE_MS,
+             (long long)(INT64_MAX / 1000000 - BASE_MS));
+    cr_expect_str_eq(take(c), want);
+    ev(o, 1000, "b", 0);
+    cr_assert_eq(op_finish(o), 0);
+    snprintf(want, sizeof want, "+1 %lld-%lld b 1\n", -BASE_MS,
+             (long long)(INT64_MAX / 1000000 - BASE_MS));
+    cr_expect_str_eq(take(c), want, "the changes not shown yet at the end of input");
     op_destroy(o);
 }
 
