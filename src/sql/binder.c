@@ -1369,6 +1369,14 @@ static int bind_items(struct binder *bd, int post)
             }
             continue;
         }
+        if (it->e->kind == SX_COL && !it->e->qualifier && !strcmp(it->e->str, "_tp_delta") &&
+            b->windowed && s->emit.kind == SQL_EMIT_CHANGELOG && !it->alias) {
+            if (i + 1 < s->nitems) { /* Proton names it last; add_delta puts it there */
+                rc = failx(bd, it->e, -EINVAL, "_tp_delta goes last in the select list");
+                break;
+            }
+            continue;
+        }
         struct xpr *x;
         bd->alias_busy[i] = 1; /* inside its own definition the alias means the column */
         rc = bind_expr(bd, it->e, post, &x);

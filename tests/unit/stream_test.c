@@ -846,13 +846,13 @@ Test(streaming, proton_global_changelog)
     qry_put(q);
 }
 
-/* The same with Proton's spelling EMIT CHANGELOG PERIODIC 1s: the changes
- * come at the end of each period, those of two writes in one period as
- * one change. */
+/* The same as 0029_emit_changelog #0 spells it (_tp_delta named last in
+ * the select list, EMIT CHANGELOG PERIODIC 1s): the changes come at the
+ * end of each period, those of two writes in one period as one change. */
 Test(streaming, proton_global_changelog_periodic)
 {
     run("CREATE STREAM test (id string, location string, value float32, timestamp datetime64(3))");
-    struct qry *q = start("SELECT count() FROM test EMIT CHANGELOG PERIODIC 1s FORMAT TSV");
+    struct qry *q = start("SELECT count(), _tp_delta FROM test EMIT CHANGELOG PERIODIC 1s FORMAT TSV");
     run(PROTON_COLS "('k1', 'ca', 1, '2020-02-02 20:00:00')");
     qry_settle(q);
     cr_expect_str_eq(result(q), "", "nothing before the period ends");
