@@ -16,7 +16,8 @@
  * ...) makes the query aggregate per window: window_start and window_end
  * name the window in the select list, GROUP BY (where they are implicit
  * keys and dropped), HAVING and ORDER BY, never in WHERE (a row may
- * belong to several windows); the time column is _tp_time unless named;
+ * belong to several windows); the time is _tp_time unless a column or an
+ * expression over the row names it;
  * PARTITION BY and EMIT go with windows only.
  */
 #include <errno.h>
@@ -823,13 +824,20 @@ static int bind_window(struct binder *bd, const struct sql_from *f)
 {
     const struct sql_window *w = f->win;
     struct bsel *b = bd->b;
-    const char *tname = w->time_col ? w->time_col : "_tp_time";
-    struct sql_pos tp = w->time_col ? w->time_pos : w->pos;
-    int idx = -1;
-    for (uint32_t i = 0; i < bd->nin; i++)
+    const char *tname = w->time_col ? w->time_col : w->time_expr ? "expression" : "_tp_time";
+    struct sql_pos tp = w->time_col || w->time_expr ? w->time_pos : w->pos;
+    int idx = -1, rc;
+    for (uint32_t i = 0; i < bd->nin && !w->time_expr; i++)
         if (strcmp(bd->in_names[i], tname) == 0)
             idx = (int)i;
-    if (idx < 0) {
+    if (w->time_expr) { /* the time as an expression over the row (Proton) */
+        bd->clause = "the window's time";
+        if (contains_agg(w->time_expr))
+            return failx(bd, find_agg(w->time_expr), -EINVAL,
+                         "aggregate functions are not allowed in the window's time");
+        if ((rc = bind_expr(bd, w->time_expr, 0, &b->win_time)))
+            return rc;
+    } else if (idx < 0) {
         const char *hint = sql_closest(tname, bd->in_names, (int)bd->nin);
         if (hint)
             return sql_fail(bd->err, -EINVAL, tp.line, tp.col,
@@ -838,10 +846,13 @@ static int bind_window(struct binder *bd, const struct sql_from *f)
         return sql_fail(bd->err, -EINVAL, tp.line, tp.col, "unknown time column '%s' in %s", tname,
                         bd->in_desc);
     }
-    struct ty t = bd->in_types[idx];
+    struct ty t = w->time_expr ? b->win_time->ty : bd->in_types[idx];
     if (t.kind != TY_DATETIME && t.kind != TY_DATETIME64) {
         char tn[TY_MAX_NAME];
         ty_name(t, tn);
+        if (w->time_expr)
+            return sql_fail(bd->err, -EINVAL, tp.line, tp.col,
+                            "the window's time must be datetime or datetime64, got %s", tn);
         return sql_fail(bd->err, -EINVAL, tp.line, tp.col,
                         "the time column '%s' must be datetime or datetime64, got %s", tname, tn);
     }
@@ -850,19 +861,23 @@ static int bind_window(struct binder *bd, const struct sql_from *f)
     int prec = t.kind == TY_DATETIME ? 0 : (int)t.prec;
     int64_t tick = dt_pow10(9 - prec);
     if (w->size_ns % tick || w->slide_ns % tick || w->max_len_ns % tick) {
-        char tn[TY_MAX_NAME], unit[16] = "1";
+        char tn[TY_MAX_NAME], unit[16] = "1", what[96] = "its time";
         ty_name(t, tn);
         if (prec)
             snprintf(unit, sizeof(unit), "0.%0*d", prec, 1);
+        if (!w->time_expr)
+            snprintf(what, sizeof(what), "its time column '%s'", tname);
         return sql_fail(bd->err, -EINVAL, w->pos.line, w->pos.col,
                         "the intervals of %s must be whole multiples of %ss, the precision of "
-                        "its time column '%s' (%s)",
+                        "%s (%s)",
                         w->kind == SQL_WIN_TUMBLE ? "tumble" : w->kind == SQL_WIN_HOP ? "hop" : "session",
-                        unit, tname, tn);
+                        unit, what, tn);
     }
-    bd->used[idx] = 1;
-    if (xpr_col((uint32_t)idx, t, &b->win_time))
-        return sql_fail(bd->err, -ENOMEM, tp.line, tp.col, "out of memory");
+    if (!w->time_expr) {
+        bd->used[idx] = 1;
+        if (xpr_col((uint32_t)idx, t, &b->win_time))
+            return sql_fail(bd->err, -ENOMEM, tp.line, tp.col, "out of memory");
+    }
     b->windowed = 1;
     b->key_base = 2;
     memset(&b->win, 0, sizeof(b->win));

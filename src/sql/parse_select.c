@@ -195,8 +195,9 @@ static int parse_window(struct parser *p, struct sql_from *f, const struct sql_t
         w->time_pos = args[0]->pos;
         at = 1;
     } else if (nargs && !is_interval(args[0]) && nargs > (w->kind == SQL_WIN_HOP ? 2u : 1u)) {
-        return sql_fail(p->err, -EINVAL, args[0]->pos.line, args[0]->pos.col,
-                        "the time column of %s must be a column name", fn);
+        w->time_expr = args[0]; /* to_datetime(json_extract_string(j, 't')), ... */
+        w->time_pos = args[0]->pos;
+        at = 1;
     }
     uint32_t left = nargs - at;
     switch (w->kind) {
