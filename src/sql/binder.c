@@ -15,8 +15,9 @@
  * Windows (Proton): FROM tumble / hop / session(s | table(s), [time_col,]
  * ...) makes the query aggregate per window: window_start and window_end
  * name the window in the select list, GROUP BY (where they are implicit
- * keys and dropped), HAVING and ORDER BY, never in WHERE (a row may
- * belong to several windows); the time is _tp_time unless a column or an
+ * keys and dropped), HAVING and ORDER BY; in WHERE only in conditions on
+ * the window alone, which go with HAVING (a row may belong to several
+ * windows); the time is _tp_time unless a column or an
  * expression over the row names it;
  * PARTITION BY and EMIT go with windows only.
  */
@@ -65,6 +66,8 @@ struct binder {
 
     uint8_t *alias_busy;         /* per select item, while expanding it */
     const struct sql_expr **group; /* GROUP BY keys with aliases and positions resolved */
+    const struct sql_expr **wconds; /* WHERE conditions on window_start / window_end only */
+    uint32_t nwconds, wcap;
     int in_agg;                  /* binding an aggregate's arguments */
     const char *clause;          /* "WHERE", "GROUP BY", ... */
     int time_idx;                /* windows: the time column's input index */
@@ -665,6 +668,10 @@ static int bind_expr(struct binder *bd, const struct sql_expr *x, int post, stru
         return rc;
     int wcol = window_col(bd, x);
     if (idx < 0 && wcol >= 0) {
+        if (!post && !bd->in_agg && bd->clause && !strcmp(bd->clause, "WHERE"))
+            return failx(bd, x, -EINVAL,
+                         "%s is only known after windowing: WHERE takes it in conditions on the "
+                         "window alone (AND-ed, with constants), not with the row's columns", x->str);
         if (!post || bd->in_agg)
             return failx(bd, x, -EINVAL,
                          "%s is only known after windowing: use it in the select list, GROUP BY, "
@@ -1558,6 +1565,72 @@ static int add_delta(struct binder *bd)
     return add_name(bd, "_tp_delta", i8) ? failx(bd, NULL, -ENOMEM, "out of memory") : 0;
 }
 
+/* Whether x uses window_start / window_end (*win) and nothing else of the
+ * row: literals and calls over them. */
+static int window_only(struct binder *bd, const struct sql_expr *x, int *win)
+{
+    int idx;
+    switch (x->kind) {
+    case SX_LIT:
+        return 1;
+    case SX_COL:
+        if (x->qualifier || window_col(bd, x) < 0 || input_col(bd, x, &idx) || idx >= 0)
+            return 0;
+        *win = 1;
+        return 1;
+    case SX_CALL:
+        if (is_agg_call(x))
+            return 0;
+        for (uint32_t i = 0; i < x->nargs; i++)
+            if (!window_only(bd, x->args[i], win))
+                return 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* b->where = b->where AND c */
+static int and_into(struct binder *bd, const struct sql_expr *at, struct xpr **acc, struct xpr *c)
+{
+    if (!*acc) {
+        *acc = c;
+        return 0;
+    }
+    struct xpr **a = calloc(2, sizeof(*a));
+    if (!a)
+        return xpr_destroy(c), failx(bd, at, -ENOMEM, "out of memory");
+    a[0] = *acc;
+    a[1] = c;
+    *acc = NULL;
+    return call_named(bd, at, "and", a, 2, acc);
+}
+
+/* WHERE of a window query: conditions on window_start / window_end alone
+ * (Proton filters a row per window it falls in) go with HAVING, where
+ * they keep or drop whole windows, the same thing since the window is a
+ * key of every group; the rest filter rows. */
+static int bind_where(struct binder *bd, const struct sql_expr *x)
+{
+    int win = 0, rc;
+    if (x->kind == SX_CALL && x->nargs == 2 && !strcasecmp(x->str, "and"))
+        return (rc = bind_where(bd, x->args[0])) ? rc : bind_where(bd, x->args[1]);
+    if (window_only(bd, x, &win) && win) {
+        if (bd->nwconds == bd->wcap) {
+            uint32_t cap = bd->wcap ? bd->wcap * 2 : 4;
+            const struct sql_expr **w = realloc(bd->wconds, cap * sizeof(*w));
+            if (!w)
+                return failx(bd, x, -ENOMEM, "out of memory");
+            bd->wconds = w;
+            bd->wcap = cap;
+        }
+        bd->wconds[bd->nwconds++] = x;
+        return 0;
+    }
+    struct xpr *c;
+    return (rc = bind_cond(bd, x, 0, &c)) ? rc : and_into(bd, x, &bd->b->where, c);
+}
+
 static int bind_select(struct binder *bd)
 {
     const struct sql_select *s = bd->sel;
@@ -1589,7 +1662,7 @@ static int bind_select(struct binder *bd)
         if (contains_agg(s->where))
             return failx(bd, find_agg(s->where), -EINVAL,
                          "aggregate functions are not allowed in WHERE; use HAVING");
-        if ((rc = bind_cond(bd, s->where, 0, &b->where)))
+        if ((rc = b->windowed ? bind_where(bd, s->where) : bind_cond(bd, s->where, 0, &b->where)))
             return rc;
     }
     b->aggregating = s->ngroup > 0 || s->having != NULL || b->windowed;
@@ -1608,6 +1681,12 @@ static int bind_select(struct binder *bd)
     if (s->having) {
         bd->clause = "HAVING";
         if ((rc = bind_cond(bd, s->having, 1, &b->having)))
+            return rc;
+    }
+    bd->clause = "WHERE";
+    for (uint32_t i = 0; i < bd->nwconds; i++) {
+        struct xpr *c;
+        if ((rc = bind_cond(bd, bd->wconds[i], 1, &c)) || (rc = and_into(bd, bd->wconds[i], &b->having, c)))
             return rc;
     }
     if ((rc = bind_order(bd, post)) || (rc = bind_emit(bd)))
@@ -1679,6 +1758,7 @@ static int bind_select_in(struct engine *e, const struct sql_select *s,
     free(bd.used);
     free(bd.alias_busy);
     free(bd.group);
+    free(bd.wconds);
     if (rc) {
         sql_bsel_destroy(bd.b);
         return rc;
