@@ -106,6 +106,7 @@ int op_project_create(struct op_ctx *ctx, struct xpr **exprs, uint32_t n, struct
 struct op_agg_call {
     struct agg_bind bind;        /* bound (agg_fn.bind done by the binder) */
     const struct agg_fn *fn;
+    int distinct;                /* f(DISTINCT ...): bind made by agg_make_distinct */
     uint32_t nargs;
     struct xpr **args;           /* owned */
 };

@@ -440,11 +440,6 @@ static int bind_call(struct binder *bd, const struct sql_expr *x, int post, stru
 
     if (x->distinct && strcasecmp(x->str, "count") == 0)
         agg = agg_find("count_distinct", 14);
-    if (agg && x->distinct && !distinct_is_noop(agg->name))
-        return failx(bd, x, -EINVAL,
-                     "DISTINCT is not supported in '%s' (only in count, min, max, any and the "
-                     "uniq functions)",
-                     x->str);
     if (agg) {
         if (bd->in_agg)
             return failx(bd, x, -EINVAL,
@@ -576,9 +571,23 @@ static int agg_slot(struct binder *bd, const struct sql_expr *x, const struct ag
             }
         }
     }
+    call.distinct = x->distinct && !distinct_is_noop(fn->name);
+    if (call.distinct) {
+        for (uint32_t i = 0; i < nargs; i++) /* the values as add() will see them */
+            call.bind.arg_ty[i] = call.args[i]->ty;
+        if ((rc = agg_make_distinct(&call.bind))) {
+            const struct sql_expr *culprit = x;
+            if (call.bind.err_arg >= 0 && (uint32_t)call.bind.err_arg < nargs)
+                culprit = argv[call.bind.err_arg];
+            rc = failx(bd, culprit, rc == -ENOMEM ? -ENOMEM : -EINVAL, "%s",
+                       call.bind.err[0] ? call.bind.err : "out of memory");
+            goto fail;
+        }
+    }
     /* identical aggregate calls share one slot */
     for (uint32_t i = 0; i < b->naggs; i++) {
-        if (b->aggs[i].fn != fn || b->aggs[i].nargs != call.nargs ||
+        if (b->aggs[i].fn != fn || b->aggs[i].distinct != call.distinct ||
+            b->aggs[i].nargs != call.nargs ||
             b->aggs[i].bind.nparams != call.bind.nparams)
             continue;
         int same = 1;

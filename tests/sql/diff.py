@@ -120,6 +120,7 @@ TEMPLATES = [
     "SELECT DISTINCT b % 4, g FROM {t} ORDER BY 1, 2 LIMIT {k}",
     "SELECT count(*) FROM (SELECT DISTINCT g, b % 3 FROM {t} WHERE a < {i})",
     "SELECT count(DISTINCT s), count(DISTINCT g) FROM {t} WHERE a > {i}",
+    "SELECT g, sum(DISTINCT b), avg(DISTINCT a), sum(DISTINCT n) FROM {t} GROUP BY g HAVING count(n) > 0 ORDER BY g",
     # HAVING with several aggregates
     "SELECT g, count(*), sum(a), avg(x) FROM {t} GROUP BY g HAVING count(*) > {k0} AND sum(a) > {i} ORDER BY g",
     "SELECT s, min(b), max(b) FROM {t} GROUP BY s HAVING max(b) - min(b) > {k} OR count(*) = 1 ORDER BY s",

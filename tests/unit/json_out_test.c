@@ -466,3 +466,33 @@ Test(json_out, short_decimals_are_the_nearest_digits)
         cr_assert_str_eq(a, b, "%.17g: %s, nearest %s", v, out, want);
     }
 }
+
+/* Doubles with all 53 bits between 1e-3 and 1e9 (averages: the exact
+ * integer search, not printf): read back, shortest, nearest of their
+ * length. */
+Test(json_out, full_mantissas_in_the_common_range)
+{
+    for (int i = 0; i < 400000; i++) {
+        uint64_t bits = rng();
+        double v = ldexp((double)((bits >> 11) | (1ULL << 52)), -52) *
+                   pow(10, (double)((bits >> 3) % 12) - 3);
+        if (i % 5 == 0) /* powers of two, whose lower gap is half */
+            v = ldexp(1.0, (int)(bits % 40) - 9);
+        if (bits & 1)
+            v = -v;
+        char out[32], shorter[40], near[40], a[40], b[40];
+        fmt_double(v, out);
+        cr_assert(strtod(out, NULL) == v, "%s != %.17g", out, v);
+        int k = sig_digits(out);
+        if (k > 1) {
+            snprintf(shorter, sizeof shorter, "%.*e", k - 2, v);
+            cr_assert(strtod(shorter, NULL) != v, "%s is shorter than %s", shorter, out);
+        }
+        snprintf(near, sizeof near, "%.*e", k - 1, v);
+        if (strtod(near, NULL) == v) {
+            digits_of(out, a);
+            digits_of(near, b);
+            cr_assert_str_eq(a, b, "%.17g: %s, nearest %s", v, out, near);
+        }
+    }
+}
