@@ -34,9 +34,9 @@
  *
  * Emit policies: OP_EMIT_WATERMARK (the default; also AFTER WINDOW CLOSE);
  * OP_EMIT_PERIODIC: as the default, and every periodic_ns of ticks the
- * current results of every open window; OP_EMIT_ON_UPDATE: before windows
- * close (and after each block) the groups changed since, closing then only
- * frees;
+ * current results of every open window; OP_EMIT_ON_UPDATE: after each
+ * write (blk.wends; else before windows close and after each block) the
+ * groups changed since, closing then only frees;
  * OP_EMIT_CHANGELOG: like ON UPDATE, with an int8 _tp_delta column: a
  * changed group that was emitted before gives its old row with -1, then
  * the new one with +1; with periodic_ns (OP_WIN_GLOBAL only: Proton's

@@ -73,8 +73,8 @@ void blk_truncate(struct blk *b, uint32_t n);
 /* The rows so far end one write (a no-op when no row came since the last
  * end, so writes without rows leave no trace). */
 int blk_end_write(struct blk *b);
-/* dst holds the n rows of src at the ascending indexes rows: it gets the
- * write ends of src that some kept row falls before. */
+/* dst holds the n rows of src at the ascending indexes rows (NULL: the
+ * first n): it gets the write ends of src that some kept row falls before. */
 int blk_keep_write_ends(struct blk *dst, const struct blk *src, const uint32_t *rows, uint32_t n);
 /* Append rows [from, to) of src (same types) to dst (and seal it). */
 int blk_append_rows(struct blk *dst, const struct blk *src, uint32_t from, uint32_t to);

@@ -773,12 +773,16 @@ static int take_row(struct window *a, const struct col *const *keys, uint32_t pi
  * the row after the segment. Tumble and hop move watermarks per write (at
  * each of b->wends, as Proton does per block: the rows of one write are
  * taken against the watermarks from before it); sessions, and blocks that
- * do not say where their writes end, per row. *wi: the next write end. */
+ * do not say where their writes end, per row. ON UPDATE and CHANGELOG end
+ * a segment at each write's end too: one update per write, however the
+ * writes were gathered. *wi: the next write end. */
 static int assign(struct window *a, const struct blk *b, const struct col *tc,
                   const struct col *const *keys, uint32_t from, int64_t now, uint32_t *wi,
                   uint32_t *to)
 {
     int per_write = b->wends && (a->sp.kind == OP_WIN_TUMBLE || a->sp.kind == OP_WIN_HOP);
+    int updates = b->wends && (a->sp.emit == OP_EMIT_ON_UPDATE ||
+                               (a->sp.emit == OP_EMIT_CHANGELOG && !a->sp.periodic_ns));
     int rc = 0;
     *to = b->nrows;
     for (uint32_t r = from; r < b->nrows && !rc; r++) {
@@ -805,7 +809,7 @@ static int assign(struct window *a, const struct blk *b, const struct col *tc,
                 }
             }
         }
-        if (per_write) {
+        if (b->wends) {
             while (*wi < b->nwends && b->wends[*wi] <= r)
                 (*wi)++;
             if ((*wi < b->nwends && b->wends[*wi] == r + 1) || r + 1 == b->nrows) { /* a write ends */
@@ -814,6 +818,7 @@ static int assign(struct window *a, const struct blk *b, const struct col *tc,
                     close |= advance(a, a->pend[i]);
                 }
                 a->npend = 0;
+                close |= updates;
             }
         }
         if (close) {

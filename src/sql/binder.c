@@ -1013,9 +1013,6 @@ static int bind_source(struct binder *bd, const struct sql_select *s)
     struct cte_scope body = {s, s->nwith, bd->scope}; /* a FROM subquery sees s's WITH */
     const struct sql_with *cte = f->kind == SF_STREAM ? find_cte(s, bd->scope, f->name, &body)
                                                       : NULL;
-    if (cte && f->win)
-        return sql_fail(bd->err, -EINVAL, f->name_pos.line, f->name_pos.col,
-                        "a window over '%s' (a WITH subquery) is not supported; use a stream", f->name);
     if (f->kind == SF_SUBQUERY || cte) {
         b->src_kind = BS_SUBQUERY;
         if ((rc = bind_select_in(bd->e, cte ? cte->sub : f->sub, &body, bd->fctx, &b->sub,
@@ -1660,7 +1657,8 @@ static int bind_select(struct binder *bd)
                 return sql_fail(bd->err, -EINVAL, s->items[i].alias_pos.line,
                                 s->items[i].alias_pos.col,
                                 "alias '%s' names two different expressions", s->items[i].alias);
-    if (s->from && s->from->win && b->stream && (rc = bind_window(bd, s->from)))
+    if (s->from && s->from->win && (b->stream || b->src_kind == BS_SUBQUERY) &&
+        (rc = bind_window(bd, s->from)))
         return rc;
     b->distinct = s->distinct;
     b->has_limit = s->has_limit;

@@ -74,7 +74,7 @@ int blk_keep_write_ends(struct blk *dst, const struct blk *src, const uint32_t *
     uint32_t k = 0, saved = dst->nrows;
     int rc = 0;
     for (uint32_t i = 0; i < src->nwends && !rc; i++) {
-        while (k < n && rows[k] < src->wends[i])
+        while (k < n && (rows ? rows[k] : k) < src->wends[i])
             k++;
         dst->nrows = k; /* blk_end_write marks the rows so far */
         rc = blk_end_write(dst);

@@ -931,3 +931,23 @@ Test(streaming, proton_seek_to_and_event_predicates)
         qry_put(q);
     }
 }
+
+/* 0020_seek_to #6 and 0006_session_window #9: windows over a WITH
+ * subquery of the stream, timed by a column it computes (here the event
+ * time renamed); the subquery's rows keep where their writes end. */
+Test(streaming, proton_window_over_a_cte)
+{
+    run("CREATE STREAM sk (i int32, s string, t datetime64(3)) SETTINGS event_time_column='t'");
+    struct qry *q = start("WITH cte AS (SELECT i, s, _tp_time AS event_time FROM sk) SELECT window_start, "
+                          "count() FROM tumble(cte, event_time, 2s) WHERE i > 0 GROUP BY window_start "
+                          "FORMAT TSV");
+    run("INSERT INTO sk (i, s, t) VALUES (1, 's1', '2022-12-01 00:00:01.111')");
+    run("INSERT INTO sk (i, s, t) VALUES (3, 's3', '2022-12-01 00:00:03.111'), "
+        "(2, 's2', '2022-12-01 00:00:02.111')");
+    run("INSERT INTO sk (i, s, t) VALUES (4, 's4', '2022-12-01 00:00:04.111'), "
+        "(0, 's0', '2022-12-01 00:00:05.111'), (5, 's5', '2022-12-01 00:00:03.5')");
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "2022-12-01 00:00:00.000\t1\n2022-12-01 00:00:02.000\t3\n",
+                     "03.5 shares the write of 04, which closes [02,04)");
+    qry_put(q);
+}

@@ -677,35 +677,42 @@ Test(window, on_update_group_order)
     op_destroy(o);
 }
 
-/* A block that says where its writes end (a scan gathers many records):
- * tumble and hop take each write's rows against the watermark from before
- * it and move the watermark at the write's end, as Proton does per block
- * (its smoke case 0000 #12); sessions stay per row. */
-Test(window, watermark_moves_per_write_of_a_block)
+/* One block of four writes {01, 04} {06, 03} {12} {02}, saying where
+ * they end (as a scan's block that gathered four records). */
+static struct blk *four_writes(void)
 {
     static const int64_t ms[] = {1000, 4000, 6000, 3000, 12000, 2000};
-    static const uint32_t ends[] = {2, 4, 5, 6}; /* {01, 04} {06, 03} {12} {02} */
+    static const uint32_t ends[] = {2, 4, 5, 6};
     struct ty t[3] = {TS, STR, I64};
+    struct blk *b;
+    cr_assert_eq(blk_create(t, 3, &b), 0);
+    for (size_t i = 0, w = 0; i < sizeof ms / sizeof ms[0]; i++) {
+        int64_t ts = BASE_MS + ms[i], v = 0;
+        col_push_fixed(&b->cols[0], &ts);
+        col_push_str(&b->cols[1], "x", 1);
+        col_push_fixed(&b->cols[2], &v);
+        cr_assert_eq(blk_seal(b), 0);
+        if (i + 1 == ends[w]) {
+            cr_assert_eq(blk_end_write(b), 0);
+            w++;
+        }
+    }
+    cr_assert_eq(b->nwends, 4);
+    return b;
+}
+
+/* Tumble and hop take each write's rows against the watermark from
+ * before it and move the watermark at the write's end, as Proton does per
+ * block (its smoke case 0000 #12); sessions stay per row. */
+Test(window, watermark_moves_per_write_of_a_block)
+{
     for (int kind = 0; kind < 2; kind++) {
         struct op_window_spec sp = tumble(5);
         if (kind)
             sp = (struct op_window_spec){.kind = OP_WIN_SESSION, .size_ns = 5 * SEC};
         struct collector *c;
         struct op *o = mk(&sp, 0, &c);
-        struct blk *b;
-        cr_assert_eq(blk_create(t, 3, &b), 0);
-        for (size_t i = 0, w = 0; i < sizeof ms / sizeof ms[0]; i++) {
-            int64_t ts = BASE_MS + ms[i], v = 0;
-            col_push_fixed(&b->cols[0], &ts);
-            col_push_str(&b->cols[1], "x", 1);
-            col_push_fixed(&b->cols[2], &v);
-            cr_assert_eq(blk_seal(b), 0);
-            if (i + 1 == ends[w]) {
-                cr_assert_eq(blk_end_write(b), 0);
-                w++;
-            }
-        }
-        cr_assert_eq(b->nwends, 4);
+        struct blk *b = four_writes();
         cr_assert_eq(op_push(o, b), 0);
         blk_unref(b);
         if (!kind) /* 03 shares a write with 06: [00,05) is still open for it */
@@ -717,4 +724,20 @@ Test(window, watermark_moves_per_write_of_a_block)
         cr_expect_str_eq(take(c), kind ? "12000-17000 1\n" : "10000-15000 1\n");
         op_destroy(o);
     }
+}
+
+/* ON UPDATE: one update per write of the block, as if each came alone. */
+Test(window, on_update_per_write_of_a_block)
+{
+    struct op_window_spec sp = tumble(5);
+    sp.emit = OP_EMIT_ON_UPDATE;
+    struct collector *c;
+    struct op *o = mk(&sp, 0, &c);
+    struct blk *b = four_writes();
+    cr_assert_eq(op_push(o, b), 0);
+    blk_unref(b);
+    cr_expect_str_eq(take(c), "0-5000 2\n0-5000 3\n5000-10000 1\n10000-15000 1\n");
+    cr_assert_eq(op_finish(o), 0);
+    cr_expect_str_eq(take(c), "", "the rows are out already");
+    op_destroy(o);
 }
