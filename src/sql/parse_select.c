@@ -127,7 +127,7 @@ static int interval_ns(struct parser *p, const struct sql_expr *x, const char *w
         return 0;
     }
     return sql_fail(p->err, -EINVAL, x->pos.line, x->pos.col,
-                    "%s must be a fixed interval (ms, s, m, h, d, w), not months or years", what);
+                    "%s must be a fixed interval (ns, us, ms, s, m, h, d, w), not months or years", what);
 }
 
 /* An interval as text for messages: 10s, 1500ms, 2m. */
@@ -137,6 +137,8 @@ static void interval_text(int64_t ns, char out[32])
         snprintf(out, 32, "%" PRId64 "s", (int64_t)(ns / 1000000000));
     else if (ns % 1000000 == 0)
         snprintf(out, 32, "%" PRId64 "ms", (int64_t)(ns / 1000000));
+    else if (ns % 1000 == 0)
+        snprintf(out, 32, "%" PRId64 "us", (int64_t)(ns / 1000));
     else
         snprintf(out, 32, "%" PRId64 "ns", (int64_t)ns);
 }

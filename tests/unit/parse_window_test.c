@@ -180,7 +180,7 @@ Test(parse_window, errors)
     fails("SELECT 1 FROM tumble(s, ts, 5)", -EINVAL,
           "line 1, column 29: the window size must be an interval such as 5s, 1m or INTERVAL 5 SECOND");
     fails("SELECT 1 FROM tumble(s, INTERVAL 1 MONTH)", -EINVAL,
-          "line 1, column 25: the window size must be a fixed interval (ms, s, m, h, d, w), not months or years");
+          "line 1, column 25: the window size must be a fixed interval (ns, us, ms, s, m, h, d, w), not months or years");
     fails("SELECT 1 FROM tumble(s)", -EINVAL, "line 1, column 15: tumble takes (stream, [time_column,] size)");
     fails("SELECT 1 FROM hop(s, 5s)", -EINVAL, "line 1, column 15: hop takes (stream, [time_column,] slide, size)");
     fails("SELECT 1 FROM session(s, ts, 10s, 2s)", -EINVAL,
