@@ -66,6 +66,7 @@ struct binder {
 
     uint8_t *alias_busy;         /* per select item, while expanding it */
     const struct sql_expr **group; /* GROUP BY keys with aliases and positions resolved */
+    const struct sql_select *sub_sel; /* FROM (SELECT ...) or a WITH name: its AST */
     const struct sql_expr **wconds; /* WHERE conditions on window_start / window_end only */
     uint32_t nwconds, wcap;
     int in_agg;                  /* binding an aggregate's arguments */
@@ -1015,6 +1016,7 @@ static int bind_source(struct binder *bd, const struct sql_select *s)
                                                       : NULL;
     if (f->kind == SF_SUBQUERY || cte) {
         b->src_kind = BS_SUBQUERY;
+        bd->sub_sel = cte ? cte->sub : f->sub;
         if ((rc = bind_select_in(bd->e, cte ? cte->sub : f->sub, &body, bd->fctx, &b->sub,
                                  bd->err)))
             return rc;
@@ -1238,6 +1240,7 @@ static int const_sn(struct binder *bd, const struct sql_expr *x, int64_t *sn)
 struct backfill {
     int64_t ms, sn;     /* INT64_MIN: no bound */
     int earliest;
+    const char *tname, *sname; /* the names _tp_time and _tp_sn go by (NULL: none) */
 };
 
 static void backfill_of(struct binder *bd, const struct sql_expr *x, struct backfill *bf)
@@ -1255,14 +1258,15 @@ static void backfill_of(struct binder *bd, const struct sql_expr *x, struct back
     }
     for (int side = 0; side < 2; side++) {
         const struct sql_expr *col = x->args[side], *c = x->args[1 - side];
-        if (col->kind != SX_COL || (strcmp(col->str, "_tp_time") && strcmp(col->str, "_tp_sn")))
+        if (col->kind != SX_COL || col->qualifier ||
+            !((bf->tname && !strcmp(col->str, bf->tname)) || (bf->sname && !strcmp(col->str, bf->sname))))
             continue;
         int op = -1; /* as `col op c` */
         for (int i = 0; i < 6 && op < 0; i++)
             if (!strcasecmp(x->str, ops[i][side]))
                 op = i;
         int64_t v;
-        int sn = !strcmp(col->str, "_tp_sn");
+        int sn = bf->sname && !strcmp(col->str, bf->sname);
         if (op < 0 || (sn ? const_sn(bd, c, &v) : const_time_ms(bd, c, &v)))
             continue;
         if (op >= 3) {
@@ -1275,6 +1279,37 @@ static void backfill_of(struct binder *bd, const struct sql_expr *x, struct back
         } else if (v > bf->ms) {
             bf->ms = v;
         }
+    }
+}
+
+/* Where bf asks a stream to start, into st. */
+static void backfill_start(const struct backfill *bf, struct src_start *st)
+{
+    if (bf->sn != INT64_MIN) {
+        st->seek = SRC_SEEK_SN;
+        st->sn = (uint64_t)bf->sn;
+    } else if (bf->ms != INT64_MIN) {
+        st->seek = SRC_SEEK_TIME;
+        st->time_ms = bf->ms;
+    } else if (bf->earliest) {
+        st->seek = SRC_SEEK_EARLIEST;
+    }
+}
+
+/* The names a subquery's output gives _tp_time and _tp_sn: `*` (for
+ * _tp_time), the column itself, or an alias of it. */
+static void event_names(const struct sql_select *sub, struct backfill *bf)
+{
+    for (uint32_t i = 0; i < sub->nitems; i++) {
+        const struct sql_expr *e = sub->items[i].e;
+        if (e->kind == SX_STAR && !bf->tname)
+            bf->tname = "_tp_time";
+        if (e->kind != SX_COL)
+            continue;
+        if (!strcmp(e->str, "_tp_time"))
+            bf->tname = sub->items[i].alias ? sub->items[i].alias : "_tp_time";
+        else if (!strcmp(e->str, "_tp_sn"))
+            bf->sname = sub->items[i].alias ? sub->items[i].alias : "_tp_sn";
     }
 }
 
@@ -1296,17 +1331,19 @@ static int bind_streaming(struct binder *bd)
                                 "seek_to applies to a streaming query (FROM stream, not table(stream))");
     }
     if (b->src_kind == BS_STREAM && !b->has_seek && s->where) {
-        struct backfill bf = {INT64_MIN, INT64_MIN, 0};
+        struct backfill bf = {INT64_MIN, INT64_MIN, 0, "_tp_time", "_tp_sn"};
         backfill_of(bd, s->where, &bf); /* WHERE _tp_time > now() - 1h: read from then */
-        if (bf.sn != INT64_MIN) {
-            b->start.seek = SRC_SEEK_SN;
-            b->start.sn = (uint64_t)bf.sn;
-        } else if (bf.ms != INT64_MIN) {
-            b->start.seek = SRC_SEEK_TIME;
-            b->start.time_ms = bf.ms;
-        } else if (bf.earliest) {
-            b->start.seek = SRC_SEEK_EARLIEST;
-        }
+        backfill_start(&bf, &b->start);
+    }
+    /* FROM (SELECT ... FROM s) WHERE <event predicate>: the subquery's
+     * stream starts there, when its rows pass through one for one */
+    struct bsel *sub = b->sub;
+    if (b->src_kind == BS_SUBQUERY && bd->sub_sel && s->where && sub->src_kind == BS_STREAM &&
+        !sub->has_seek && sub->start.seek == SRC_SEEK_END && !sub->aggregating && !sub->windowed) {
+        struct backfill bf = {INT64_MIN, INT64_MIN, 0, NULL, NULL};
+        event_names(bd->sub_sel, &bf);
+        backfill_of(bd, s->where, &bf);
+        backfill_start(&bf, &sub->start);
     }
     if (sql_bsel_streaming(b) && s->norder)
         return failx(bd, s->order[0].e, -EINVAL,

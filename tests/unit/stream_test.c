@@ -891,7 +891,8 @@ Test(streaming, proton_global_changelog_periodic)
 /* 0020_seek_to: SETTINGS seek_to by sequence number (given as text too),
  * and Proton's event predicates: a streaming query comparing _tp_sn or
  * _tp_time with a constant reads the stored rows it can match first (from
- * its lower bound, or from the earliest row for <, <= and !=). */
+ * its lower bound, or from the earliest row for <, <= and !=), also
+ * through a subquery that passes its rows on one for one. */
 Test(streaming, proton_seek_to_and_event_predicates)
 {
     static const struct {
@@ -915,6 +916,21 @@ Test(streaming, proton_seek_to_and_event_predicates)
         /* 0020 #6: windows over what the predicate reads; [04,06) stays open */
         {"SELECT window_start, count() FROM tumble(sk, 2s) WHERE _tp_time >= '2022-12-01 00:00:01.111' "
          "GROUP BY window_start", "2022-12-01 00:00:00.000\t1\n2022-12-01 00:00:02.000\t2\n"},
+        /* 0020 #5 and #6: through a subquery, by name or by alias */
+        {"SELECT t, s FROM (SELECT * FROM sk) WHERE _tp_time = '2022-12-01 00:00:01.111'",
+         "2022-12-01 00:00:01.111\ts1\n"},
+        {"SELECT t, s FROM (SELECT *, _tp_sn FROM sk) WHERE _tp_sn = 0", "2022-12-01 00:00:01.111\ts1\n"},
+        {"WITH cte AS (SELECT i, s, _tp_time AS event_time FROM sk) SELECT i, s FROM cte "
+         "WHERE event_time >= '2022-12-01 00:00:01.111'", "1\ts1\n2\ts2\n3\ts3\n4\ts4\n"},
+        {"WITH cte AS (SELECT i, s, _tp_sn AS sn FROM sk) SELECT i, s FROM cte WHERE sn >= 2",
+         "3\ts3\n4\ts4\n"},
+        {"WITH cte AS (SELECT i, s, _tp_time AS event_time FROM sk) SELECT window_start, count() "
+         "FROM tumble(cte, event_time, 2s) WHERE event_time >= '2022-12-01 00:00:01.111' "
+         "GROUP BY window_start", "2022-12-01 00:00:00.000\t1\n2022-12-01 00:00:02.000\t2\n"},
+        {"WITH cte AS (SELECT i, s, _tp_time, _tp_sn AS sn FROM sk) SELECT window_start, count() "
+         "FROM tumble(cte, 2s) WHERE sn >= 0 GROUP BY window_start",
+         "2022-12-01 00:00:00.000\t1\n2022-12-01 00:00:02.000\t2\n"},
+        {"SELECT n FROM (SELECT count() AS n FROM sk) WHERE n > 0", ""}, /* not one for one: no seek */
     };
     run("CREATE STREAM sk (i int32, s string, t datetime64(3)) SETTINGS event_time_column='t'");
     for (int i = 1; i <= 4; i++) {
