@@ -173,7 +173,17 @@ static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
     switch (b->src_kind) {
     case BS_ONE: rc = src_numbers_create(0, 1, src); break;
     case BS_NUMBERS: rc = src_numbers_create(b->num_offset, b->num_count, src); break;
-    case BS_TABLE: rc = src_log_create(b->stream, b->scan_cols, b->nscan, b->with_sn, src); break;
+    case BS_TABLE:
+        if (b->stream->kv) { /* a mutable stream: its current rows, by key range or index */
+            struct src_kv_range r;
+            rc = src_kv_plan(b->stream->schema, b->where, b->scan_cols, &r);
+            if (!rc)
+                rc = src_kv_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &r, src);
+            src_kv_range_free(&r);
+            break;
+        }
+        rc = src_log_create(b->stream, b->scan_cols, b->nscan, b->with_sn, src);
+        break;
     case BS_SUBQUERY: return plan_select(b->sub, ctx, cur, src, head);
     case BS_STREAM: rc = -EINVAL; break; /* plan_stream */
     }
@@ -251,6 +261,10 @@ static int map_columns(const struct sql_stmt *st, const struct schema *sc, uint3
                         given, sc->name, sc->ncols);
     for (uint32_t k = 0; k < given; k++)
         src_of[k] = (int)k;
+    if (sc->is_mutable && given >= sc->ncols - 1) { /* user columns, _tp_time, _tp_delta */
+        src_of[sc->ncols - 2] = given == sc->ncols ? (int)sc->ncols - 1 : -1;
+        src_of[sc->ncols - 1] = (int)sc->ncols - 2;
+    }
     return 0;
 }
 
@@ -516,7 +530,7 @@ static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng
         }
     }
     conv->nrows = tuple->nrows;
-    if ((rc = log_append(s->log, conv, NULL))) {
+    if ((rc = eng_stream_append(s, conv, NULL))) {
         rc = sql_fail(err, rc, st->pos.line, st->pos.col, "cannot append to %s: %s", sc->name,
                       err_str(rc));
         goto fail_msg;
