@@ -129,6 +129,8 @@ int kv_scan_open(struct kv_store *kv, const uint8_t *lo, size_t lo_len, const ui
  * 0 with *key NULL at the end. */
 int kv_scan_next(struct kv_scan *sc, const uint8_t **key, size_t *key_len, const uint8_t **val,
                  size_t *val_len, const uint8_t **fv, size_t *fl);
+/* Move the scan to the first row at or after key (never before its lo). */
+int kv_scan_seek(struct kv_scan *sc, const uint8_t *key, size_t key_len);
 void kv_scan_close(struct kv_scan *sc);
 
 /*

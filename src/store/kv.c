@@ -546,6 +546,35 @@ int kv_scan_next(struct kv_scan *sc, const uint8_t **key, size_t *key_len, const
     return 0;
 }
 
+int kv_scan_seek(struct kv_scan *sc, const uint8_t *key, size_t key_len)
+{
+    struct buf k = BUF_INIT;
+    int rc = 0;
+    for (uint32_t i = 0; i < sc->kv->nshards && !rc; i++) {
+        struct scan_shard *s = &sc->ss[i];
+        if ((rc = fam_key(&k, 0, key, key_len)))
+            break;
+        if (key_cmp(k.data, k.len, sc->lo.data, sc->lo.len) < 0) {
+            k.len = 0;
+            if ((rc = buf_append(&k, sc->lo.data, sc->lo.len)))
+                break;
+        }
+        leveldb_iter_seek(s->it, k.data, k.len);
+        for (uint32_t f = 0; f < sc->kv->s->nfamily && !rc; f++) {
+            if (!s->fit[f])
+                continue;
+            struct buf fk = BUF_INIT;
+            if (!(rc = fam_key(&fk, f + 1, (const uint8_t *)k.data + 1, k.len - 1)))
+                leveldb_iter_seek(s->fit[f], fk.data, fk.len);
+            buf_free(&fk);
+        }
+        s->valid = in_range(sc, s->it);
+    }
+    sc->cur = -1;
+    buf_free(&k);
+    return rc;
+}
+
 void kv_scan_close(struct kv_scan *sc)
 {
     if (!sc)
