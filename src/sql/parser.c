@@ -745,7 +745,7 @@ static int parse_create(struct parser *p, struct sql_stmt *s)
     }
     if ((rc = sql_p_expect_kw(p, "STREAM",
                               s->u.create.is_mutable ? "STREAM after MUTABLE"
-                                                     : "STREAM or MUTABLE after CREATE")) ||
+                                                     : "STREAM after CREATE")) ||
         (rc = if_exists(p, 1, &s->u.create.if_not_exists)) ||
         (rc = sql_p_take_name(p, "a stream name", &s->u.create.name, &s->u.create.name_pos)) ||
         (rc = sql_p_expect(p, TK_LPAREN, "'(' after stream name")) || (rc = parse_columns(p, s)) ||
