@@ -74,6 +74,11 @@ int kv_encode_row(const struct schema *s, const struct blk *b, uint32_t i, struc
  * delete's value is whatever was stored with it, _tp_delta -1). */
 int kv_decode_full(const struct schema *s, const uint8_t *key, size_t key_len, const uint8_t *val,
                    size_t val_len, int del, struct blk *out);
+/* kv_encode_row for every row of b at once, into keys and vals (emptied
+ * first): row i's key is keys[koff[i] .. koff[i+1]), its value likewise
+ * with voff, del[i] its delete flag (koff, voff: nrows + 1 entries). */
+int kv_encode_block(const struct schema *s, const struct blk *b, struct buf *keys, size_t *koff,
+                    struct buf *vals, size_t *voff, uint8_t *del);
 uint64_t kv_hash(const uint8_t *p, size_t n);
 
 /* ---- memtable (kv_mt.c): the newest value per key, in memory ---- */
@@ -84,6 +89,10 @@ void kv_mt_destroy(struct kv_mt *m); /* NULL is a no-op */
 /* Put key -> (val, del), replacing what the key had. Copies both. */
 int kv_mt_put(struct kv_mt *m, const uint8_t *key, size_t key_len, uint64_t hash,
               const uint8_t *val, size_t val_len, int del);
+/* A hint for a put of this hash soon: stage 0 fetches its slot, stage 1
+ * (later, once the slot is in cache) the entry the slot points at. Puts of
+ * a batch hide memory latency by prefetching a few rows ahead. */
+void kv_mt_prefetch(const struct kv_mt *m, uint64_t hash, int stage);
 size_t kv_mt_count(const struct kv_mt *m);
 size_t kv_mt_bytes(const struct kv_mt *m); /* keys, values and slots */
 /* Entry at slot *pos or after (*pos advanced past it): 0, or -ENOENT

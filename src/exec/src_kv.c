@@ -280,10 +280,7 @@ int src_kv_plan(const struct schema *sc, struct xpr *where, const uint32_t *scan
     if (r->hi.len) {
         kv_prefix_succ((uint8_t *)r->hi.data, &hn);
         r->hi.len = hn;
-        if (!hn)
-            r->no_end = 1;
-    } else {
-        r->no_end = 1;
+        r->no_end = hn == 0; /* a prefix of 0xff bytes has no successor */
     }
     if (k < sc->nkey) { /* bounds on the next key column */
         for (uint32_t i = 0; i < nc; i++) {
@@ -330,7 +327,8 @@ int src_kv_plan(const struct schema *sc, struct xpr *where, const uint32_t *scan
 static int kv_fill(struct src_kv *k, struct blk *b, const uint8_t *key, size_t kn,
                    const uint8_t *val, size_t vn, const uint8_t *const *fv, const size_t *fl)
 {
-    int rc = kv_row_decode(k->s->schema, key, kn, val, vn, fv, fl, k->cols, k->ncols, b);
+    int rc = k->ncols ? kv_row_decode(k->s->schema, key, kn, val, vn, fv, fl, k->cols, k->ncols, b)
+                      : 0; /* count(): nothing to decode */
     if (!rc && k->with_sn) {
         uint64_t zero = 0; /* the key table keeps no sequence numbers */
         rc = col_push_fixed(&b->cols[k->ncols], &zero);

@@ -166,19 +166,25 @@ static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
         return plan_stream(b, ctx, next, src, head);
     /* over a streaming subquery an aggregation emits periodically too */
     int64_t periodic = sql_bsel_streaming(b) ? OP_DEFAULT_PERIODIC_NS : 0;
+    /* a mutable stream's scan reads the key range or index entries its
+     * WHERE asks for (the filter, which takes b->where, still runs) */
+    struct src_kv_range r;
+    int kv = b->src_kind == BS_TABLE && b->stream->kv;
+    if (kv && (rc = src_kv_plan(b->stream->schema, b->where, b->scan_cols, &r)))
+        return rc;
     if ((rc = plan_output(b, ctx, cur, &cur)) ||
         (rc = plan_aggregate(b, ctx, periodic, cur, &cur)) ||
-        (rc = plan_where(b, ctx, cur, &cur)))
+        (rc = plan_where(b, ctx, cur, &cur))) {
+        if (kv)
+            src_kv_range_free(&r);
         return rc;
+    }
     switch (b->src_kind) {
     case BS_ONE: rc = src_numbers_create(0, 1, src); break;
     case BS_NUMBERS: rc = src_numbers_create(b->num_offset, b->num_count, src); break;
     case BS_TABLE:
-        if (b->stream->kv) { /* a mutable stream: its current rows, by key range or index */
-            struct src_kv_range r;
-            rc = src_kv_plan(b->stream->schema, b->where, b->scan_cols, &r);
-            if (!rc)
-                rc = src_kv_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &r, src);
+        if (kv) { /* a mutable stream: its current rows, by key range or index */
+            rc = src_kv_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &r, src);
             src_kv_range_free(&r);
             break;
         }

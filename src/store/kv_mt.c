@@ -121,6 +121,17 @@ int kv_mt_put(struct kv_mt *m, const uint8_t *key, size_t key_len, uint64_t hash
     return 0;
 }
 
+void kv_mt_prefetch(const struct kv_mt *m, uint64_t hash, int stage)
+{
+    if (!m->cap)
+        return;
+    const struct ent *e = &m->slots[hash & (m->cap - 1)];
+    if (stage == 0)
+        __builtin_prefetch(e);
+    else if (e->mem)
+        __builtin_prefetch(e->mem);
+}
+
 size_t kv_mt_count(const struct kv_mt *m)
 {
     return m->n;
