@@ -155,6 +155,10 @@ int kv_index_keys(struct kv_store *kv, uint32_t index, const uint8_t *ikey, size
 int kv_get(struct kv_store *kv, const uint8_t *key, size_t key_len, uint32_t fams, int *found,
            struct buf *out);
 
+/* Where kv_get's answer (row) holds the value and each family's. */
+int kv_get_parts(const struct kv_store *kv, const struct buf *row, const uint8_t **val,
+                 size_t *val_len, const uint8_t **fv, size_t *fl);
+
 /*
  * Decode one stored row into the columns of blk: cols[j] is the schema
  * column that blk column j receives (ncols of them). Key columns come from

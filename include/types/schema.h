@@ -103,6 +103,9 @@ int sch_family_of(const struct schema *s, uint32_t c);
 int sch_find(const struct schema *s, const char *name, size_t n);
 /* Deep copy. */
 int sch_clone(const struct schema *s, struct schema **out);
+/* An empty block of the schema's columns (caller unrefs). */
+struct blk;
+int sch_block(const struct schema *s, struct blk **out);
 /* Column types in order, for blk_create (array of ncols, caller frees). */
 int sch_types(const struct schema *s, struct ty **out);
 /* The fsync setting as text: close, always, never or interval:<N>ms. */

@@ -117,16 +117,6 @@ int mut_key_render(const struct eng_stream *s, uint32_t k, const uint8_t **p, co
     return rc;
 }
 
-static int schema_block(const struct schema *sc, struct blk **out)
-{
-    struct ty *t = NULL;
-    int rc = sch_types(sc, &t);
-    if (!rc)
-        rc = blk_create(t, sc->ncols, out);
-    free(t);
-    return rc;
-}
-
 int mut_row_json(struct eng_stream *s, const uint8_t *key, size_t key_len, struct buf *out,
                  int *found)
 {
@@ -148,19 +138,9 @@ int mut_row_json(struct eng_stream *s, const uint8_t *key, size_t key_len, struc
     int rc = kv_get(s->kv, key, key_len, ~0u, found, &row);
     if (rc || !*found)
         goto out;
-    const uint8_t *p = (const uint8_t *)row.data;
-    uint32_t l;
-    memcpy(&l, p, 4);
-    const uint8_t *val = p + 4;
-    size_t vn = l;
-    p += 4 + l;
-    for (uint32_t f = 0; f < sc->nfamily; f++) {
-        memcpy(&l, p, 4);
-        fv[f] = p + 4;
-        fl[f] = l;
-        p += 4 + l;
-    }
-    if ((rc = blk_create(types, n, &b)) ||
+    const uint8_t *val;
+    size_t vn;
+    if ((rc = kv_get_parts(s->kv, &row, &val, &vn, fv, fl)) || (rc = blk_create(types, n, &b)) ||
         (rc = kv_row_decode(sc, key, key_len, val, vn, fv, fl, cols, n, b)) ||
         (rc = blk_seal(b)))
         goto out;
@@ -207,8 +187,8 @@ int mut_put_json(struct eng_stream *s, const uint8_t *key, size_t key_len, const
     int rc;
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         n--;
-    if ((rc = fmt_json_in_create(sc, &in)) || (rc = schema_block(sc, &parsed)) ||
-        (rc = schema_block(sc, &b)) ||
+    if ((rc = fmt_json_in_create(sc, &in)) || (rc = sch_block(sc, &parsed)) ||
+        (rc = sch_block(sc, &b)) ||
         (rc = fmt_json_in_row(in, line, n, now_ms, parsed, why, why_len)) ||
         (rc = blk_seal(parsed)) || (rc = push_key(sc, key, key_len, b)))
         goto out;
@@ -238,7 +218,7 @@ int mut_delete(struct eng_stream *s, const uint8_t *key, size_t key_len)
     buf_free(&row);
     if (rc || !found)
         return rc ? rc : -ENOENT;
-    if ((rc = schema_block(sc, &b)) || (rc = push_key(sc, key, key_len, b)))
+    if ((rc = sch_block(sc, &b)) || (rc = push_key(sc, key, key_len, b)))
         goto out;
     for (uint32_t c = 0; c < sc->ncols && !rc; c++) {
         if (sch_is_key(sc, c))

@@ -64,14 +64,13 @@ static int append(struct op_ins *in, struct blk *b)
 static int drain(struct op_ins *in)
 {
     const struct schema *sc = in->s->schema;
-    struct ty *types = NULL;
     struct blk *b = NULL;
     size_t pos = 0, kn, vn;
     const uint8_t *k, *v;
     int del, rc;
     if (!kv_mt_count(in->mt))
         return 0;
-    if ((rc = sch_types(sc, &types)) || (rc = blk_create(types, sc->ncols, &b)))
+    if ((rc = sch_block(sc, &b)))
         goto out;
     while (kv_mt_next(in->mt, &pos, &k, &kn, &v, &vn, &del) == 0) {
         if ((rc = kv_decode_full(sc, k, kn, v, vn, del, b)))
@@ -87,7 +86,6 @@ static int drain(struct op_ins *in)
     kv_mt_clear(in->mt);
 out:
     blk_unref(b);
-    free(types);
     return rc;
 }
 

@@ -339,7 +339,6 @@ static int kv_fill(struct src_kv *k, struct blk *b, const uint8_t *key, size_t k
 /* Index mode: the next row from the looked-up keys. 1 when one was added. */
 static int next_indexed(struct src_kv *k, struct blk *b)
 {
-    const struct schema *sc = k->s->schema;
     while (k->key_pos + 4 <= k->keys.len) {
         uint32_t len;
         memcpy(&len, k->keys.data + k->key_pos, 4);
@@ -352,20 +351,10 @@ static int next_indexed(struct src_kv *k, struct blk *b)
             return rc;
         if (!found)
             continue;
-        const uint8_t *p = (const uint8_t *)k->row.data, *fv[SCH_MAX_GROUPS];
+        const uint8_t *val, *fv[SCH_MAX_GROUPS];
         size_t fl[SCH_MAX_GROUPS], vn;
-        uint32_t l;
-        memcpy(&l, p, 4);
-        const uint8_t *val = p + 4;
-        vn = l;
-        p += 4 + l;
-        for (uint32_t f = 0; f < sc->nfamily; f++) {
-            memcpy(&l, p, 4);
-            fv[f] = p + 4;
-            fl[f] = l;
-            p += 4 + l;
-        }
-        if ((rc = kv_fill(k, b, key, len, val, vn, fv, fl)))
+        if ((rc = kv_get_parts(k->s->kv, &k->row, &val, &vn, fv, fl)) ||
+            (rc = kv_fill(k, b, key, len, val, vn, fv, fl)))
             return rc;
         return 1;
     }

@@ -377,81 +377,75 @@ static void unpin(uint32_t sid, const uint8_t *k, size_t len)
     pthread_mutex_unlock(&kmu);
 }
 
-void fs_k_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+enum change { CH_MKDIR, CH_RMDIR, CH_UNLINK };
+
+/* mkdir: a new prefix directory (pinned until a row is written under it);
+ * rmdir: only such a directory, while empty; unlink: delete the row. */
+static void change(fuse_req_t req, fuse_ino_t parent, const char *name, enum change op)
 {
     struct engine *e = fuse_req_userdata(req);
     struct eng_stream *s;
     struct buf key = BUF_INIT;
     uint32_t depth;
     int yes = 0, rc = child(e, parent, name, &s, &depth, &key);
-    if (rc == -ENOENT && name[0] != '.')
+    const uint8_t *k = (const uint8_t *)key.data;
+    if (rc == -ENOENT && op == CH_MKDIR && name[0] != '.')
         rc = -EINVAL; /* not a value of this key column */
     if (rc) {
         fuse_reply_err(req, err_to_errno(rc));
         goto out;
     }
-    if (depth >= s->schema->nkey)
-        rc = -EPERM; /* the last key column names files */
-    else if (!(rc = exists(s, depth, (const uint8_t *)key.data, key.len, &yes)) && yes)
-        rc = -EEXIST;
-    if (rc)
-        fuse_reply_err(req, err_to_errno(rc));
-    else
-        reply_node(req, e, s, depth, &key, 1, 0);
+    int leaf = depth >= s->schema->nkey;
+    switch (op) {
+    case CH_MKDIR:
+        if (leaf)
+            rc = -EPERM; /* the last key column names files */
+        else if (!(rc = exists(s, depth, k, key.len, &yes)) && yes)
+            rc = -EEXIST;
+        if (!rc) {
+            reply_node(req, e, s, depth, &key, 1, 0);
+            goto done;
+        }
+        break;
+    case CH_RMDIR:
+        if (leaf)
+            rc = -ENOTDIR;
+        else if (!(rc = mut_prefix_exists(s, k, key.len, &yes)) && yes)
+            rc = -ENOTEMPTY;
+        if (!rc) {
+            pthread_mutex_lock(&kmu);
+            struct knode *n = find_key(s->id, k, key.len);
+            if (n && n->made) {
+                n->made = 0;
+                maybe_free(n);
+            } else {
+                rc = -ENOENT;
+            }
+            pthread_mutex_unlock(&kmu);
+        }
+        break;
+    case CH_UNLINK: rc = leaf ? mut_delete(s, k, key.len) : -EISDIR; break;
+    }
+    fuse_reply_err(req, err_to_errno(rc));
+done:
     eng_stream_put(s);
 out:
     buf_free(&key);
+}
+
+void fs_k_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    change(req, parent, name, CH_MKDIR);
 }
 
 void fs_k_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-    struct engine *e = fuse_req_userdata(req);
-    struct eng_stream *s;
-    struct buf key = BUF_INIT;
-    uint32_t depth;
-    int yes = 0, rc = child(e, parent, name, &s, &depth, &key);
-    if (rc) {
-        fuse_reply_err(req, err_to_errno(rc));
-        goto out;
-    }
-    if (depth >= s->schema->nkey)
-        rc = -ENOTDIR;
-    else if (!(rc = mut_prefix_exists(s, (const uint8_t *)key.data, key.len, &yes)) && yes)
-        rc = -ENOTEMPTY;
-    if (!rc) {
-        pthread_mutex_lock(&kmu);
-        struct knode *n = find_key(s->id, (const uint8_t *)key.data, key.len);
-        if (n && n->made) {
-            n->made = 0;
-            maybe_free(n);
-        } else {
-            rc = -ENOENT;
-        }
-        pthread_mutex_unlock(&kmu);
-    }
-    fuse_reply_err(req, err_to_errno(rc));
-    eng_stream_put(s);
-out:
-    buf_free(&key);
+    change(req, parent, name, CH_RMDIR);
 }
 
 void fs_k_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-    struct engine *e = fuse_req_userdata(req);
-    struct eng_stream *s;
-    struct buf key = BUF_INIT;
-    uint32_t depth;
-    int rc = child(e, parent, name, &s, &depth, &key);
-    if (rc) {
-        fuse_reply_err(req, err_to_errno(rc));
-        goto out;
-    }
-    rc = depth < s->schema->nkey ? -EISDIR
-                                 : mut_delete(s, (const uint8_t *)key.data, key.len);
-    fuse_reply_err(req, err_to_errno(rc));
-    eng_stream_put(s);
-out:
-    buf_free(&key);
+    change(req, parent, name, CH_UNLINK);
 }
 
 /* ---- files ---- */

@@ -193,16 +193,6 @@ struct flush_ctx {
     struct buf k2, ik;
 };
 
-static int scratch(const struct schema *s, struct blk **out)
-{
-    struct ty *t = NULL;
-    int rc = sch_types(s, &t);
-    if (!rc)
-        rc = blk_create(t, s->ncols, out);
-    free(t);
-    return rc;
-}
-
 /* The stored key of family slot f (0 default, F+1) for row key k. */
 static int fam_key(struct buf *out, uint32_t f, const uint8_t *k, size_t n)
 {
@@ -371,7 +361,7 @@ static int flush_locked(struct kv_store *kv)
     memset(&c, 0, sizeof c);
     if (kv->seen_sn == UINT64_MAX)
         return 0;
-    if ((rc = scratch(kv->s, &c.newr)) || (rc = scratch(kv->s, &c.oldr)))
+    if ((rc = sch_block(kv->s, &c.newr)) || (rc = sch_block(kv->s, &c.oldr)))
         goto out;
     if (!(c.all = malloc(kv->s->ncols * sizeof *c.all))) {
         rc = -ENOMEM;
@@ -634,6 +624,29 @@ int kv_index_keys(struct kv_store *kv, uint32_t index, const uint8_t *ikey, size
 out:
     buf_free(&pre);
     return rc;
+}
+
+int kv_get_parts(const struct kv_store *kv, const struct buf *row, const uint8_t **val,
+                 size_t *val_len, const uint8_t **fv, size_t *fl)
+{
+    const uint8_t *p = (const uint8_t *)row->data, *end = p + row->len;
+    uint32_t l;
+    for (uint32_t f = 0; f <= kv->s->nfamily; f++) {
+        if (end - p < 4)
+            return ERR_CORRUPT;
+        memcpy(&l, p, 4);
+        if ((size_t)(end - p - 4) < l)
+            return ERR_CORRUPT;
+        if (f == 0) {
+            *val = p + 4;
+            *val_len = l;
+        } else {
+            fv[f - 1] = p + 4;
+            fl[f - 1] = l;
+        }
+        p += 4 + l;
+    }
+    return 0;
 }
 
 int kv_get(struct kv_store *kv, const uint8_t *key, size_t key_len, uint32_t fams, int *found,

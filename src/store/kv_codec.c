@@ -14,14 +14,6 @@
 #include "store/kv.h"
 #include "util/err.h"
 
-static int put_be(struct buf *out, uint64_t v, size_t w)
-{
-    uint8_t b[8];
-    for (size_t i = 0; i < w; i++)
-        b[i] = (uint8_t)(v >> (8 * (w - 1 - i)));
-    return buf_append(out, b, w);
-}
-
 static uint64_t get_be(const uint8_t *p, size_t w)
 {
     uint64_t v = 0;
@@ -86,30 +78,89 @@ static uint64_t unkey_bits(uint8_t kind, uint64_t v, size_t w)
     return is_signed(kind) ? v ^ sign : v;
 }
 
+/* Writers into reserved room: one value, returning the end. */
+
+/* Upper bound of one column's encoded bytes over n rows. */
+static size_t col_bound(const struct col *c, uint32_t n, int key)
+{
+    size_t per = 1 + (c->ty.kind == TY_STRING ? (key ? 2 : 10) : ty_width(c->ty));
+    return (size_t)n * per + (c->ty.kind == TY_STRING ? c->chars_len * (key ? 2 : 1) : 0);
+}
+
+/* The nullable marker, where the column has one; *null when nothing follows. */
+static inline uint8_t *put_mark(uint8_t *o, const struct col *c, uint32_t i, int *null)
+{
+    *null = col_is_null(c, i);
+    if (c->ty.nullable)
+        *o++ = *null ? 0 : 1;
+    return o;
+}
+
+static uint8_t *put_key(uint8_t *o, const struct col *c, uint32_t i, size_t w)
+{
+    int null;
+    o = put_mark(o, c, i, &null);
+    if (null)
+        return o;
+    if (c->ty.kind == TY_STRING) {
+        size_t n;
+        const char *str = col_str(c, i, &n);
+        for (size_t k = 0; k < n; k++) {
+            *o++ = (uint8_t)str[k];
+            if (!str[k])
+                *o++ = 0xff;
+        }
+        *o++ = 0;
+        *o++ = 1;
+        return o;
+    }
+    uint64_t v = key_bits(c->ty.kind, raw_bits(c, i, w), w);
+    for (size_t k = 0; k < w; k++)
+        o[k] = (uint8_t)(v >> (8 * (w - 1 - k)));
+    return o + w;
+}
+
+static inline uint8_t *put_val(uint8_t *o, const struct col *c, uint32_t i, size_t w)
+{
+    int null;
+    o = put_mark(o, c, i, &null);
+    if (null)
+        return o;
+    if (c->ty.kind == TY_STRING) {
+        size_t n;
+        const char *str = col_str(c, i, &n);
+        uint64_t v = n;
+        while (v >= 0x80) {
+            *o++ = (uint8_t)(v | 0x80);
+            v >>= 7;
+        }
+        *o++ = (uint8_t)v;
+        memcpy(o, str, n);
+        return o + n;
+    }
+    const uint8_t *p = (const uint8_t *)c->data + (size_t)i * w;
+    switch (w) { /* constant sizes: no call */
+    case 1: *o = *p; break;
+    case 2: memcpy(o, p, 2); break;
+    case 4: memcpy(o, p, 4); break;
+    default: memcpy(o, p, 8); break;
+    }
+    return o + w;
+}
+
 int kv_key_append(struct buf *out, const struct col *c, uint32_t row)
 {
-    int rc;
-    if (c->ty.nullable && (rc = buf_putc(out, (char)(col_is_null(c, row) ? 0 : 1))))
-        return rc;
-    if (col_is_null(c, row))
-        return 0;
-    if (c->ty.kind == TY_STRING) {
-        size_t n, start = 0;
-        const char *s = col_str(c, row, &n);
-        for (size_t i = 0; i < n; i++)
-            if (s[i] == 0) {
-                if ((rc = buf_append(out, s + start, i - start + 1)) || (rc = buf_putc(out, (char)0xff)))
-                    return rc;
-                start = i + 1;
-            }
-        if ((rc = buf_append(out, s + start, n - start)) || (rc = buf_putc(out, 0)))
-            return rc;
-        return buf_putc(out, 1);
-    }
     if (c->ty.kind == TY_ARRAY || c->ty.kind == TY_NOTHING)
         return -EINVAL;
-    size_t w = ty_width(c->ty);
-    return put_be(out, key_bits(c->ty.kind, raw_bits(c, row, w), w), w);
+    size_t n = 0;
+    if (c->ty.kind == TY_STRING)
+        col_str(c, row, &n);
+    int rc = buf_reserve(out, 3 + 2 * n + 8);
+    if (rc)
+        return rc;
+    uint8_t *o = put_key((uint8_t *)out->data + out->len, c, row, ty_width(c->ty));
+    out->len = (size_t)((char *)o - out->data);
+    return 0;
 }
 
 static int push_bits(struct col *c, uint64_t v, size_t w)
@@ -179,18 +230,6 @@ void kv_prefix_succ(uint8_t *p, size_t *n)
     }
 }
 
-static int put_varint(struct buf *out, uint64_t v)
-{
-    uint8_t b[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        b[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    b[n++] = (uint8_t)v;
-    return buf_append(out, b, n);
-}
-
 static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
     *v = 0;
@@ -205,22 +244,17 @@ static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 
 int kv_val_append(struct buf *out, const struct col *c, uint32_t row)
 {
-    int rc;
-    if (c->ty.nullable && (rc = buf_putc(out, (char)(col_is_null(c, row) ? 0 : 1))))
-        return rc;
-    if (col_is_null(c, row))
-        return 0;
-    if (c->ty.kind == TY_STRING) {
-        size_t n;
-        const char *s = col_str(c, row, &n);
-        if ((rc = put_varint(out, n)))
-            return rc;
-        return buf_append(out, s, n);
-    }
     if (c->ty.kind == TY_ARRAY)
         return -EINVAL;
-    size_t w = ty_width(c->ty);
-    return buf_append(out, (const uint8_t *)c->data + (size_t)row * w, w);
+    size_t n = 0;
+    if (c->ty.kind == TY_STRING)
+        col_str(c, row, &n);
+    int rc = buf_reserve(out, 1 + 10 + n + 8);
+    if (rc)
+        return rc;
+    uint8_t *o = put_val((uint8_t *)out->data + out->len, c, row, ty_width(c->ty));
+    out->len = (size_t)((char *)o - out->data);
+    return 0;
 }
 
 int kv_val_decode(const uint8_t **p, const uint8_t *end, struct col *c, struct ty ty)
@@ -352,69 +386,6 @@ int kv_decode_full(const struct schema *s, const uint8_t *key, size_t key_len, c
             return rc;
     }
     return p == end ? 0 : ERR_CORRUPT;
-}
-
-/* ---- a whole block at once (the INSERT collapse's hot path) ---- */
-
-/* Upper bound of one column's encoded bytes over n rows. */
-static size_t col_bound(const struct col *c, uint32_t n, int key)
-{
-    size_t per = 1 + (c->ty.kind == TY_STRING ? (key ? 2 : 10) : ty_width(c->ty));
-    return (size_t)n * per + (c->ty.kind == TY_STRING ? c->chars_len * (key ? 2 : 1) : 0);
-}
-
-static uint8_t *put_key(uint8_t *o, const struct col *c, uint32_t i, size_t w)
-{
-    if (c->ty.nullable) {
-        *o++ = col_is_null(c, i) ? 0 : 1;
-        if (col_is_null(c, i))
-            return o;
-    }
-    if (c->ty.kind == TY_STRING) {
-        size_t n;
-        const char *str = col_str(c, i, &n);
-        for (size_t k = 0; k < n; k++) {
-            *o++ = (uint8_t)str[k];
-            if (!str[k])
-                *o++ = 0xff;
-        }
-        *o++ = 0;
-        *o++ = 1;
-        return o;
-    }
-    uint64_t v = key_bits(c->ty.kind, raw_bits(c, i, w), w);
-    for (size_t k = 0; k < w; k++)
-        o[k] = (uint8_t)(v >> (8 * (w - 1 - k)));
-    return o + w;
-}
-
-static inline uint8_t *put_val(uint8_t *o, const struct col *c, uint32_t i, size_t w)
-{
-    if (c->ty.nullable) {
-        *o++ = col_is_null(c, i) ? 0 : 1;
-        if (col_is_null(c, i))
-            return o;
-    }
-    if (c->ty.kind == TY_STRING) {
-        size_t n;
-        const char *str = col_str(c, i, &n);
-        uint64_t v = n;
-        while (v >= 0x80) {
-            *o++ = (uint8_t)(v | 0x80);
-            v >>= 7;
-        }
-        *o++ = (uint8_t)v;
-        memcpy(o, str, n);
-        return o + n;
-    }
-    const uint8_t *p = (const uint8_t *)c->data + (size_t)i * w;
-    switch (w) { /* constant sizes: no call */
-    case 1: *o = *p; break;
-    case 2: memcpy(o, p, 2); break;
-    case 4: memcpy(o, p, 4); break;
-    default: memcpy(o, p, 8); break;
-    }
-    return o + w;
 }
 
 int kv_encode_block(const struct schema *s, const struct blk *b, struct buf *keys, size_t *koff,

@@ -4,6 +4,8 @@
  */
 #include "types/schema.h"
 
+#include "types/block.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -153,6 +155,16 @@ int sch_types(const struct schema *s, struct ty **out)
         t[i] = s->cols[i].ty;
     *out = t;
     return 0;
+}
+
+int sch_block(const struct schema *s, struct blk **out)
+{
+    struct ty *t = NULL;
+    int rc = sch_types(s, &t);
+    if (!rc)
+        rc = blk_create(t, s->ncols, out);
+    free(t);
+    return rc;
 }
 
 static const char *const fsync_names[] = {"close", "always", "never"};
