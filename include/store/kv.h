@@ -138,6 +138,11 @@ int kv_scan_open(struct kv_store *kv, const uint8_t *lo, size_t lo_len, const ui
  * 0 with *key NULL at the end. */
 int kv_scan_next(struct kv_scan *sc, const uint8_t **key, size_t *key_len, const uint8_t **val,
                  size_t *val_len, const uint8_t **fv, size_t *fl);
+/* The same over one shard only (its rows in key order): scans of several
+ * shards can run on threads of their own. */
+int kv_scan_open_shard(struct kv_store *kv, uint32_t shard, const uint8_t *lo, size_t lo_len,
+                       const uint8_t *hi, size_t hi_len, uint32_t fams, struct kv_scan **out);
+uint32_t kv_shards(const struct kv_store *kv);
 /* Move the scan to the first row at or after key (never before its lo). */
 int kv_scan_seek(struct kv_scan *sc, const uint8_t *key, size_t key_len);
 void kv_scan_close(struct kv_scan *sc);

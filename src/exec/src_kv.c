@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,10 @@
 #include "util/err.h"
 
 #define KV_BLOCK_ROWS 8192
+
+#define QLEN 4 /* blocks queued from the shard readers */
+
+struct src_kv;
 
 struct src_kv {
     struct src base;
@@ -35,6 +40,23 @@ struct src_kv {
     size_t key_pos;
     int index_mode, done;
     struct buf row;              /* kv_get's answer */
+
+    /* several shards: one reader thread per shard, each scanning its
+     * shard into blocks; next() takes them in the order they come */
+    uint32_t nreaders;
+    struct shard_reader *rd;
+    pthread_mutex_t qmu;         /* guards the fields below */
+    pthread_cond_t qcv;
+    struct blk *q[QLEN];
+    uint32_t qh, qn, live;
+    int qerr, stop;
+};
+
+struct shard_reader {
+    struct src_kv *k;
+    struct kv_scan *scan;
+    pthread_t th;
+    int started;
 };
 
 void src_kv_range_free(struct src_kv_range *r)
@@ -361,6 +383,88 @@ static int next_indexed(struct src_kv *k, struct blk *b)
     return 0;
 }
 
+/* Up to KV_BLOCK_ROWS rows of scan as a block (*out NULL at the end). */
+static int scan_block(struct src_kv *k, struct kv_scan *scan, struct blk **out)
+{
+    struct blk *b = NULL;
+    uint32_t n = 0;
+    int rc;
+    *out = NULL;
+    if ((rc = blk_create(k->types, k->ncols + (k->with_sn ? 1 : 0), &b)))
+        return rc;
+    while (n < KV_BLOCK_ROWS) {
+        const uint8_t *key, *val, *fv[SCH_MAX_GROUPS];
+        size_t kn, vn, fl[SCH_MAX_GROUPS];
+        if ((rc = kv_scan_next(scan, &key, &kn, &val, &vn, fv, fl)))
+            goto fail;
+        if (!key)
+            break;
+        if ((rc = kv_fill(k, b, key, kn, val, vn, fv, fl)))
+            goto fail;
+        n++;
+    }
+    if (n == 0) {
+        blk_unref(b);
+        return 0;
+    }
+    if (b->ncols == 0) /* count(): rows without columns */
+        b->nrows = n;
+    if ((rc = blk_seal(b)))
+        goto fail;
+    *out = b;
+    return 0;
+fail:
+    blk_unref(b);
+    return rc < 0 ? rc : ERR_CORRUPT;
+}
+
+static void *reader_main(void *arg)
+{
+    struct shard_reader *r = arg;
+    struct src_kv *k = r->k;
+    for (;;) {
+        struct blk *b = NULL;
+        int rc = scan_block(k, r->scan, &b);
+        pthread_mutex_lock(&k->qmu);
+        while (b && k->qn == QLEN && !k->stop)
+            pthread_cond_wait(&k->qcv, &k->qmu);
+        int stop = k->stop || rc || !b;
+        if (rc && !k->qerr)
+            k->qerr = rc;
+        if (b && !k->stop && !rc) {
+            k->q[(k->qh + k->qn) % QLEN] = b;
+            k->qn++;
+            b = NULL;
+        }
+        if (stop)
+            k->live--;
+        pthread_cond_broadcast(&k->qcv);
+        pthread_mutex_unlock(&k->qmu);
+        blk_unref(b);
+        if (stop)
+            return NULL;
+    }
+}
+
+/* Several shards: the next block any reader made. */
+static int parallel_next(struct src_kv *k, struct blk **out)
+{
+    int rc;
+    pthread_mutex_lock(&k->qmu);
+    while (!k->qn && k->live && !k->qerr)
+        pthread_cond_wait(&k->qcv, &k->qmu);
+    rc = k->qerr;
+    *out = NULL;
+    if (!rc && k->qn) {
+        *out = k->q[k->qh];
+        k->qh = (k->qh + 1) % QLEN;
+        k->qn--;
+        pthread_cond_broadcast(&k->qcv);
+    }
+    pthread_mutex_unlock(&k->qmu);
+    return rc;
+}
+
 static int kv_next(struct src *base, struct blk **out)
 {
     struct src_kv *k = (struct src_kv *)base;
@@ -370,25 +474,22 @@ static int kv_next(struct src *base, struct blk **out)
     *out = NULL;
     if (k->done)
         return 0;
+    if (!k->index_mode) {
+        rc = k->nreaders ? parallel_next(k, out) : scan_block(k, k->scan, out);
+        if (!rc && *out)
+            base->rows += (*out)->nrows;
+        else
+            k->done = !rc;
+        return rc;
+    }
     if ((rc = blk_create(k->types, k->ncols + (k->with_sn ? 1 : 0), &b)))
         return rc;
     while (n < KV_BLOCK_ROWS) {
-        if (k->index_mode) {
-            rc = next_indexed(k, b);
-            if (rc < 0)
-                goto fail;
-            if (rc == 0)
-                break;
-        } else {
-            const uint8_t *key, *val, *fv[SCH_MAX_GROUPS];
-            size_t kn, vn, fl[SCH_MAX_GROUPS];
-            if ((rc = kv_scan_next(k->scan, &key, &kn, &val, &vn, fv, fl)))
-                goto fail;
-            if (!key)
-                break;
-            if ((rc = kv_fill(k, b, key, kn, val, vn, fv, fl)))
-                goto fail;
-        }
+        rc = next_indexed(k, b);
+        if (rc < 0)
+            goto fail;
+        if (rc == 0)
+            break;
         n++;
     }
     if (n < KV_BLOCK_ROWS)
@@ -412,6 +513,20 @@ fail:
 static void kv_destroy(struct src *base)
 {
     struct src_kv *k = (struct src_kv *)base;
+    pthread_mutex_lock(&k->qmu);
+    k->stop = 1;
+    pthread_cond_broadcast(&k->qcv);
+    pthread_mutex_unlock(&k->qmu);
+    for (uint32_t i = 0; i < k->nreaders; i++) {
+        if (k->rd[i].started)
+            pthread_join(k->rd[i].th, NULL);
+        kv_scan_close(k->rd[i].scan);
+    }
+    for (uint32_t i = 0; i < k->qn; i++)
+        blk_unref(k->q[(k->qh + i) % QLEN]);
+    free(k->rd);
+    pthread_mutex_destroy(&k->qmu);
+    pthread_cond_destroy(&k->qcv);
     kv_scan_close(k->scan);
     buf_free(&k->keys);
     buf_free(&k->row);
@@ -424,6 +539,37 @@ static void kv_destroy(struct src *base)
 
 static const struct src_vt kv_vt = {kv_next, kv_destroy};
 
+/* One scan and reader thread per shard (the scans open, each on a
+ * snapshot, before any thread starts). */
+static int start_readers(struct src_kv *k, const uint8_t *lo, size_t lo_len, const uint8_t *hi,
+                         size_t hi_len)
+{
+    uint32_t n = kv_shards(k->s->kv);
+    int rc;
+    if (!(k->rd = calloc(n, sizeof *k->rd)))
+        return -ENOMEM;
+    k->nreaders = n;
+    for (uint32_t i = 0; i < n; i++) {
+        k->rd[i].k = k;
+        if ((rc = kv_scan_open_shard(k->s->kv, i, lo, lo_len, hi, hi_len, k->fams,
+                                     &k->rd[i].scan)))
+            return rc;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        pthread_mutex_lock(&k->qmu);
+        k->live++;
+        pthread_mutex_unlock(&k->qmu);
+        if ((rc = pthread_create(&k->rd[i].th, NULL, reader_main, &k->rd[i]))) {
+            pthread_mutex_lock(&k->qmu);
+            k->live--;
+            pthread_mutex_unlock(&k->qmu);
+            return -rc;
+        }
+        k->rd[i].started = 1;
+    }
+    return 0;
+}
+
 int src_kv_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                   const struct src_kv_range *r, struct src **out)
 {
@@ -432,6 +578,8 @@ int src_kv_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, in
     if (!k)
         return rc;
     k->base.vt = &kv_vt;
+    pthread_mutex_init(&k->qmu, NULL);
+    pthread_cond_init(&k->qcv, NULL);
     k->ncols = ncols;
     k->with_sn = with_sn;
     k->cols = malloc((ncols + 1) * sizeof *k->cols);
@@ -464,6 +612,9 @@ int src_kv_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, in
         if (r && (r->empty || (!r->no_end && bytes_cmp(r->lo.data, r->lo.len, r->hi.data,
                                                         r->hi.len) >= 0))) {
             k->done = 1; /* an empty range */
+        } else if (kv_shards(s->kv) > 1) {
+            if ((rc = start_readers(k, lo, r ? r->lo.len : 0, hi, hi ? r->hi.len : 0)))
+                goto fail;
         } else if ((rc = kv_scan_open(s->kv, lo, r ? r->lo.len : 0, hi, hi ? r->hi.len : 0,
                                       k->fams, &k->scan))) {
             goto fail;

@@ -425,8 +425,8 @@ static int in_range(const struct kv_scan *sc, leveldb_iterator_t *it)
     return c < 0 || (c == 0 && n < sc->hi.len);
 }
 
-int kv_scan_open(struct kv_store *kv, const uint8_t *lo, size_t lo_len, const uint8_t *hi,
-                 size_t hi_len, uint32_t fams, struct kv_scan **out)
+static int scan_open(struct kv_store *kv, int only, const uint8_t *lo, size_t lo_len,
+                     const uint8_t *hi, size_t hi_len, uint32_t fams, struct kv_scan **out)
 {
     struct kv_scan *sc = calloc(1, sizeof *sc);
     int rc = -ENOMEM;
@@ -446,6 +446,8 @@ int kv_scan_open(struct kv_store *kv, const uint8_t *lo, size_t lo_len, const ui
         goto fail;
     for (uint32_t i = 0; i < kv->nshards; i++) {
         struct scan_shard *s = &sc->ss[i];
+        if (only >= 0 && i != (uint32_t)only)
+            continue; /* valid stays 0: this scan never reads it */
         rc = -ENOMEM;
         if (!(s->ro = leveldb_readoptions_create()))
             goto fail;
@@ -475,6 +477,25 @@ int kv_scan_open(struct kv_store *kv, const uint8_t *lo, size_t lo_len, const ui
 fail:
     kv_scan_close(sc);
     return rc;
+}
+
+int kv_scan_open(struct kv_store *kv, const uint8_t *lo, size_t lo_len, const uint8_t *hi,
+                 size_t hi_len, uint32_t fams, struct kv_scan **out)
+{
+    return scan_open(kv, -1, lo, lo_len, hi, hi_len, fams, out);
+}
+
+int kv_scan_open_shard(struct kv_store *kv, uint32_t shard, const uint8_t *lo, size_t lo_len,
+                       const uint8_t *hi, size_t hi_len, uint32_t fams, struct kv_scan **out)
+{
+    if (shard >= kv->nshards)
+        return -EINVAL;
+    return scan_open(kv, (int)shard, lo, lo_len, hi, hi_len, fams, out);
+}
+
+uint32_t kv_shards(const struct kv_store *kv)
+{
+    return kv->nshards;
 }
 
 static int key_cmp(const char *a, size_t an, const char *b, size_t bn)
@@ -542,6 +563,8 @@ int kv_scan_seek(struct kv_scan *sc, const uint8_t *key, size_t key_len)
     int rc = 0;
     for (uint32_t i = 0; i < sc->kv->nshards && !rc; i++) {
         struct scan_shard *s = &sc->ss[i];
+        if (!s->it)
+            continue; /* a shard this scan does not read */
         if ((rc = fam_key(&k, 0, key, key_len)))
             break;
         if (key_cmp(k.data, k.len, sc->lo.data, sc->lo.len) < 0) {
