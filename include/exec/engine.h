@@ -128,10 +128,12 @@ int eng_stream_retain(struct eng_stream *s);
 /*
  * Append block b (every schema column) to the stream's log; for a mutable
  * stream also apply its rows to the key table (store/kv.h), the two under
- * one lock so the table sees rows in log order. Callers then call
- * eng_stream_accepted. *first_sn may be NULL.
+ * one lock so the table sees rows in log order, after setting every
+ * _tp_delta that is not -1 to 1 in place (b is the caller's own block, not
+ * yet shared). Callers then call eng_stream_accepted. *first_sn may be
+ * NULL.
  */
-int eng_stream_append(struct eng_stream *s, const struct blk *b, uint64_t *first_sn);
+int eng_stream_append(struct eng_stream *s, struct blk *b, uint64_t *first_sn);
 /* Note accepted rows for stats, and wake the stream's subscribers: every
  * successful log append (ingest, INSERT) ends with this call. */
 void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes);

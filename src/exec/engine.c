@@ -123,11 +123,15 @@ static int open_kv(struct eng_stream *s)
     return rc;
 }
 
-int eng_stream_append(struct eng_stream *s, const struct blk *b, uint64_t *first_sn)
+int eng_stream_append(struct eng_stream *s, struct blk *b, uint64_t *first_sn)
 {
     uint64_t first;
     if (!s->kv)
         return log_append(s->log, b, first_sn);
+    struct col *d = &b->cols[sch_delta_col(s->schema)];
+    for (uint32_t i = 0; i < b->nrows; i++) /* the log says +1 or -1 */
+        if (((int8_t *)d->data)[i] != -1)
+            ((int8_t *)d->data)[i] = 1;
     pthread_mutex_lock(&s->app_mu);
     int rc = log_append(s->log, b, &first);
     if (!rc)

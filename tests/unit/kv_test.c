@@ -6,7 +6,8 @@
  * prefix of key columns is a byte prefix; the memtable keeps the newest
  * value per key; secondary index entries follow updates and deletes (also
  * across a reopen); family values are read only when asked for; shards
- * scan merged in key order; the applied mark makes replay skip rows.
+ * scan merged in key order, and one shard at a time they partition the
+ * rows; the applied mark makes replay skip rows.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -413,6 +414,42 @@ Test(kvstore, families_read_only_when_asked_and_shards_merge_in_order)
         cr_assert_eq(want, 21);
         kv_scan_close(sc);
     }
+    kv_close(kv);
+    sch_destroy(s);
+}
+
+Test(kvstore, shard_scans_partition_the_rows)
+{
+    struct schema *s = schema(4);
+    struct kv_store *kv = NULL;
+    int seen[100] = {0};
+    cr_assert_eq(kv_open(dir, s, &kv), 0);
+    cr_assert_eq(kv_shards(kv), 4);
+    for (int32_t k = 0; k < 100; k++)
+        put(kv, s, (uint64_t)k, k, "r", 0);
+    for (uint32_t sh = 0; sh < 4; sh++) {
+        struct kv_scan *sc = NULL;
+        const uint8_t *key, *val, *fv[SCH_MAX_GROUPS];
+        size_t kn, vn, fl[SCH_MAX_GROUPS];
+        int32_t prev = -1;
+        cr_assert_eq(kv_scan_open_shard(kv, sh, NULL, 0, NULL, 0, 0, &sc), 0);
+        for (;;) {
+            cr_assert_eq(kv_scan_next(sc, &key, &kn, &val, &vn, fv, fl), 0);
+            if (!key)
+                break;
+            struct col *c = NULL;
+            cr_assert_eq(col_new((struct ty){TY_INT32, 0, 0}, &c), 0);
+            cr_assert_eq(kv_key_decode(&key, key + kn, c, c->ty), 0);
+            int32_t k = COL_AT(c, int32_t, 0);
+            col_delete(c);
+            cr_assert(k > prev, "a shard's rows in key order");
+            prev = k;
+            seen[k]++;
+        }
+        kv_scan_close(sc);
+    }
+    for (int k = 0; k < 100; k++)
+        cr_assert_eq(seen[k], 1, "key %d in exactly one shard", k);
     kv_close(kv);
     sch_destroy(s);
 }
