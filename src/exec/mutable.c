@@ -248,7 +248,8 @@ int mut_prefix_exists(struct eng_stream *s, const uint8_t *prefix, size_t len, i
     *exists = 0;
     if (!hi)
         return rc;
-    memcpy(hi, prefix, len);
+    if (len)
+        memcpy(hi, prefix, len);
     kv_prefix_succ(hi, &hn);
     if (!(rc = kv_scan_open(s->kv, prefix, len, hi, hn, 0, &sc)) &&
         !(rc = kv_scan_next(sc, &key, &kn, &val, &vn, fv, fl)))

@@ -103,7 +103,8 @@ static void int_range(uint8_t k, int64_t *lo, uint64_t *hi)
 
 static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
-    int c = memcmp(a, b, an < bn ? an : bn);
+    size_t m = an < bn ? an : bn;
+    int c = m ? memcmp(a, b, m) : 0;
     return c ? c : (an > bn) - (an < bn);
 }
 

@@ -65,7 +65,7 @@ static struct knode *find_ino(uint64_t ino)
 static struct knode *find_key(uint32_t sid, const uint8_t *k, size_t len)
 {
     for (struct knode *n = by_key[key_hash(sid, k, len) % NBUCKETS]; n; n = n->next_key)
-        if (n->sid == sid && n->len == len && !memcmp(n->key, k, len))
+        if (n->sid == sid && n->len == len && (!len || !memcmp(n->key, k, len)))
             return n;
     return NULL;
 }
@@ -80,7 +80,8 @@ static struct knode *get_node(uint32_t sid, uint32_t depth, const uint8_t *k, si
         free(n);
         return NULL;
     }
-    memcpy(n->key, k, len);
+    if (len)
+        memcpy(n->key, k, len);
     n->len = len;
     n->sid = sid;
     n->depth = depth;
@@ -336,7 +337,7 @@ void fs_k_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off)
     for (int b = 0; b < NBUCKETS && !rc && !l.full; b++)
         for (struct knode *n = by_ino[b]; n && !l.full; n = n->next_ino) {
             if (!n->made || n->sid != s->id || n->depth != depth + 1 || n->len < key.len ||
-                memcmp(n->key, key.data, key.len))
+                (key.len && memcmp(n->key, key.data, key.len)))
                 continue;
             i++;
             if (MADE_COOKIE + i <= (uint64_t)off)
@@ -369,7 +370,8 @@ static void unpin(uint32_t sid, const uint8_t *k, size_t len)
     for (int b = 0; b < NBUCKETS; b++)
         for (struct knode *n = by_ino[b], *next; n; n = next) {
             next = n->next_ino;
-            if (n->made && n->sid == sid && n->len <= len && !memcmp(n->key, k, n->len)) {
+            if (n->made && n->sid == sid && n->len <= len &&
+                (!n->len || !memcmp(n->key, k, n->len))) {
                 n->made = 0;
                 maybe_free(n);
             }

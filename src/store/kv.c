@@ -500,7 +500,8 @@ uint32_t kv_shards(const struct kv_store *kv)
 
 static int key_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
-    int c = memcmp(a, b, an < bn ? an : bn);
+    size_t m = an < bn ? an : bn;
+    int c = m ? memcmp(a, b, m) : 0;
     return c ? c : (an > bn) - (an < bn);
 }
 

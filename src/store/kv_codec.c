@@ -448,6 +448,7 @@ uint64_t kv_hash(const uint8_t *p, size_t n)
         n -= 8;
     }
     uint64_t v = 0;
-    memcpy(&v, p, n);
+    if (n)
+        memcpy(&v, p, n);
     return fmix(h ^ v ^ ((uint64_t)n << 59));
 }
