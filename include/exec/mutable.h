@@ -49,12 +49,17 @@ int mut_prefix_exists(struct eng_stream *s, const uint8_t *prefix, size_t len, i
  * The distinct values of key column `depth` among rows whose key starts
  * with prefix (the encodings of columns 0..depth-1), in key order; the
  * n-th (from 1) is passed to each(arg, name, component key, n) for n >
- * after; each returns nonzero to stop. Streams through the key table
- * (never loads the listing); names longer than MUT_NAME_MAX are skipped.
+ * after; each returns nonzero to stop. The component key is the key up to
+ * and including that value. With resume (resume_len > 0: the component
+ * key of entry `after`, as given to each before), the listing continues
+ * right after it by a seek instead of counting from the start. Streams
+ * through the key table (never loads the listing); names longer than
+ * MUT_NAME_MAX are skipped.
  */
 typedef int (*mut_each_fn)(void *arg, const char *name, const uint8_t *key, size_t key_len,
                            uint64_t n);
 int mut_list(struct eng_stream *s, const uint8_t *prefix, size_t len, uint32_t depth,
-             uint64_t after, mut_each_fn each, void *arg);
+             const uint8_t *resume, size_t resume_len, uint64_t after, mut_each_fn each,
+             void *arg);
 
 #endif

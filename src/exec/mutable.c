@@ -260,7 +260,8 @@ int mut_prefix_exists(struct eng_stream *s, const uint8_t *prefix, size_t len, i
 }
 
 int mut_list(struct eng_stream *s, const uint8_t *prefix, size_t len, uint32_t depth,
-             uint64_t after, mut_each_fn each, void *arg)
+             const uint8_t *resume, size_t resume_len, uint64_t after, mut_each_fn each,
+             void *arg)
 {
     const struct schema *sc = s->schema;
     struct kv_scan *scan = NULL;
@@ -277,8 +278,17 @@ int mut_list(struct eng_stream *s, const uint8_t *prefix, size_t len, uint32_t d
     kv_prefix_succ((uint8_t *)hi.data, &hn);
     if ((rc = kv_scan_open(s->kv, prefix, len, (const uint8_t *)hi.data, hn, 0, &scan)))
         goto out;
-    if (!len) /* the whole table: no end */
-        hn = 0;
+    if (resume_len) { /* continue after the entry given last time: entry `after` */
+        if ((rc = buf_append(&next, resume, resume_len)))
+            goto out;
+        size_t nn = next.len;
+        kv_prefix_succ((uint8_t *)next.data, &nn);
+        if (!nn)
+            goto out;
+        if ((rc = kv_scan_seek(scan, (const uint8_t *)next.data, nn)))
+            goto out;
+        n = after;
+    }
     for (;;) {
         if ((rc = kv_scan_next(scan, &key, &kn, &val, &vn, fv, fl)) || !key)
             break;

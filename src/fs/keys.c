@@ -290,6 +290,8 @@ struct lister {
     size_t size, used;
     uint32_t sid, depth, nkey;
     int full;
+    uint64_t last_n;           /* the last entry added, and its component key */
+    struct buf last;
 };
 
 static int add_entry(void *arg, const char *name, const uint8_t *key, size_t len, uint64_t n)
@@ -297,9 +299,61 @@ static int add_entry(void *arg, const char *name, const uint8_t *key, size_t len
     struct lister *l = arg;
     mode_t mode = l->depth + 1 < l->nkey ? S_IFDIR : S_IFREG;
     fuse_ino_t ino = ino_of_hash(key_hash(l->sid, key, len));
-    if (!fs_add_dirent(l->req, l->buf, l->size, &l->used, name, ino, mode, (off_t)(2 + n)))
+    if (!fs_add_dirent(l->req, l->buf, l->size, &l->used, name, ino, mode, (off_t)(2 + n))) {
         l->full = 1;
+    } else {
+        l->last_n = n;
+        l->last.len = 0;
+        if (buf_append(&l->last, key, len))
+            l->last_n = 0; /* no hint then: the next call counts from the start */
+    }
     return l->full;
+}
+
+/*
+ * Where the last listing of a directory stopped, so that `ls` of a large
+ * one reads each row once: the next readdir (at that cookie) seeks past
+ * the key instead of counting entries from the start. A few directories
+ * are remembered at a time; any other offset counts from the start.
+ */
+#define NHINTS 16
+static struct hint {
+    fuse_ino_t ino;
+    uint64_t n;                /* entries listed; the cookie is 2 + n */
+    struct buf key;            /* the component key of entry n */
+} hints[NHINTS];               /* under kmu */
+static unsigned next_hint;
+
+/* The hint for (ino, off) copied into key; its n, or 0 when none. */
+static uint64_t hint_get(fuse_ino_t ino, off_t off, struct buf *key)
+{
+    uint64_t n = 0;
+    pthread_mutex_lock(&kmu);
+    for (int i = 0; i < NHINTS; i++)
+        if (hints[i].ino == ino && off > 2 && (uint64_t)off == 2 + hints[i].n &&
+            !buf_append(key, hints[i].key.data, hints[i].key.len)) {
+            n = hints[i].n;
+            break;
+        }
+    pthread_mutex_unlock(&kmu);
+    return n;
+}
+
+static void hint_put(fuse_ino_t ino, uint64_t n, const struct buf *key)
+{
+    pthread_mutex_lock(&kmu);
+    struct hint *h = NULL;
+    for (int i = 0; i < NHINTS && !h; i++)
+        if (hints[i].ino == ino)
+            h = &hints[i];
+    if (!h)
+        h = &hints[next_hint++ % NHINTS];
+    h->ino = ino;
+    h->n = n;
+    h->key.len = 0;
+    if (buf_append(&h->key, key->data, key->len))
+        h->ino = 0;
+    pthread_mutex_unlock(&kmu);
 }
 
 #define MADE_COOKIE (1ull << 62) /* made directories come after the rows */
@@ -311,7 +365,7 @@ void fs_k_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off)
     struct buf key = BUF_INIT, name = BUF_INIT;
     uint32_t depth;
     int rc = resolve(e, ino, &s, &depth, &key);
-    struct lister l = {req, malloc(size), size, 0, 0, depth, 0, 0};
+    struct lister l = {req, malloc(size), size, 0, 0, depth, 0, 0, 0, BUF_INIT};
     if (rc || !l.buf) {
         if (!rc)
             eng_stream_put(s);
@@ -328,9 +382,17 @@ void fs_k_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off)
     fuse_ino_t up = depth == 0 ? fs_ino(s->id, FS_STREAM_DIR) : ino; /* '..' as the kernel sees it */
     const struct fs_dirent fixed[] = {{".", ino, S_IFDIR}, {"..", up, S_IFDIR}};
     int more = fs_add_fixed(req, l.buf, size, &l.used, off, fixed, 2);
-    if (more && (uint64_t)off < MADE_COOKIE)
+    if (more && (uint64_t)off < MADE_COOKIE) {
+        struct buf resume = BUF_INIT;
+        uint64_t after = off > 2 ? (uint64_t)off - 2 : 0;
+        if (after && hint_get(ino, off, &resume) != after)
+            resume.len = 0;
         rc = mut_list(s, (const uint8_t *)key.data, key.len, depth,
-                      off > 2 ? (uint64_t)off - 2 : 0, add_entry, &l);
+                      (const uint8_t *)resume.data, resume.len, after, add_entry, &l);
+        if (!rc && l.last_n)
+            hint_put(ino, l.last_n, &l.last);
+        buf_free(&resume);
+    }
     /* made directories with no rows under them yet */
     uint64_t i = 0;
     pthread_mutex_lock(&kmu);
@@ -357,6 +419,7 @@ void fs_k_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off)
         fuse_reply_buf(req, l.buf, l.used);
 out:
     free(l.buf);
+    buf_free(&l.last);
     buf_free(&key);
     buf_free(&name);
 }

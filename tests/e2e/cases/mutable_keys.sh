@@ -91,6 +91,21 @@ done > "$SFS_T/many"
 cat "$SFS_T/many" > "$MNT/m/ingest"
 expect_eq "$(ls -U "$MNT/m/keys/many/2024-07-10 00:00:00.000" | tr '\n' ' ')" "$(seq 1 50 | tr '\n' ' ')" "50 rows in key order"
 
+# a large directory lists whole, in key order, over many readdir calls
+for i in $(seq 1 3000); do
+    printf '{"device_id":"big","timestamp":"2024-07-10 00:00:00","batch_id":%d}\n' "$i"
+done > "$SFS_T/big"
+cat "$SFS_T/big" > "$MNT/m/ingest"
+ls -U "$MNT/m/keys/big/2024-07-10 00:00:00.000" > "$SFS_T/big.ls"
+seq 1 3000 | cmp -s - "$SFS_T/big.ls" || fail "3000 rows listed in key order: $(head -3 "$SFS_T/big.ls")"
+expect_eq "$(find "$MNT/m/keys/big" -type f | wc -l)" 3000 "find sees every row"
+expect_eq "$(q "SELECT count() FROM table(m) WHERE device_id = 'big'")" '{"count()":3000}' "big rows"
+echo '{"device_id":"big","timestamp":"2024-07-10 00:00:00","batch_id":0,"_tp_delta":-1}' >> "$MNT/m/ingest"
+for i in $(seq 1 3000); do
+    printf '{"device_id":"big","timestamp":"2024-07-10 00:00:00","batch_id":%d,"_tp_delta":-1}\n' "$i"
+done | cat > "$MNT/m/ingest"
+[ -e "$MNT/m/keys/big" ] && fail "every big row deleted"
+
 # a key prefix is a range scan, an indexed column a lookup: only those rows are read
 q "SELECT count() FROM table(m) WHERE device_id = 'many' AND timestamp = '2024-07-10 00:00:00' AND batch_id > 40" > /dev/null
 grep -qx 'rows_read: 10' "$MNT/queries/last/status" || fail "range scan: $(grep rows_read "$MNT/queries/last/status")"
