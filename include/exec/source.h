@@ -91,8 +91,11 @@ int src_log_tail_create(struct eng_stream *s, const uint32_t *cols, uint32_t nco
  * planned from its WHERE (src_kv_plan): the key range [lo, hi) (no_end:
  * to the end; empty: nothing), or, when index >= 0, the rows whose index
  * `index` holds one of the nikeys values in ikeys ((u32 len, bytes)
- * records of key encodings). Free with src_kv_range_free.
+ * records of key encodings), or, when index is SRC_KV_KEY_IN, the rows
+ * whose first key column is one of the values in ikeys (a prefix range
+ * each). Free with src_kv_range_free.
  */
+#define SRC_KV_KEY_IN (-2)
 struct src_kv_range {
     struct buf lo, hi;
     int no_end, empty, bounded;

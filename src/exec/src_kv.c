@@ -6,7 +6,8 @@
  * A WHERE whose AND-ed conditions fix leading key columns (`a = c`) and
  * bound the next one (`b > c`, `b <= c`) reads one key range; one that
  * fixes an indexed column (`x = c`, `x IN (..)`) reads the index entries
- * and then those rows. Only constants that convert exactly to the column's
+ * and then those rows; `IN` on the first key column reads one prefix range
+ * per value. Only constants that convert exactly to the column's
  * type are used, and the WHERE filter still runs over what is read, so
  * the plan only ever narrows the reading, never the answer.
  */
@@ -40,6 +41,10 @@ struct src_kv {
     size_t key_pos;
     int index_mode, done;
     struct buf row;              /* kv_get's answer */
+    struct buf ranges;           /* key IN: the first key column's values left to read,
+                                    (u32 len, bytes) records from range_pos */
+    size_t range_pos;
+    int multi;
 
     /* several shards: one reader thread per shard, each scanning its
      * shard into blocks; next() takes them in the order they come */
@@ -340,8 +345,22 @@ int src_kv_plan(const struct schema *sc, struct xpr *where, const uint32_t *scan
             r->bounded = 1;
         }
     }
-    if (r->prefix_cols == 0 && !r->bounded)
+    if (r->prefix_cols == 0 && !r->bounded) {
+        /* x IN (..) on the first key column: one prefix range per value */
+        for (uint32_t i = 0; i < nc; i++) {
+            int col = -1;
+            uint32_t n = 0;
+            r->ikeys.len = 0;
+            if (!in_values(cs[i], scan_cols, sc, &col, &r->ikeys, &n) &&
+                col == (int)sc->key[0]) {
+                r->index = SRC_KV_KEY_IN;
+                r->nikeys = n;
+                return 0;
+            }
+        }
+        r->ikeys.len = 0;
         return try_index(sc, cs, nc, scan_cols, r);
+    }
     return 0;
 }
 
@@ -475,6 +494,34 @@ static int kv_next(struct src *base, struct blk **out)
     *out = NULL;
     if (k->done)
         return 0;
+    while (k->multi) { /* key IN: the values' prefix ranges one after another */
+        if (!k->scan) {
+            uint32_t len;
+            if (k->range_pos + 4 > k->ranges.len) {
+                k->done = 1;
+                return 0;
+            }
+            memcpy(&len, k->ranges.data + k->range_pos, 4);
+            const uint8_t *lo = (const uint8_t *)k->ranges.data + k->range_pos + 4;
+            k->range_pos += 4 + len;
+            k->row.len = 0;
+            if ((rc = buf_append(&k->row, lo, len)))
+                return rc;
+            size_t hn = len;
+            kv_prefix_succ((uint8_t *)k->row.data, &hn);
+            if ((rc = kv_scan_open(k->s->kv, lo, len, (const uint8_t *)k->row.data, hn, k->fams,
+                                   &k->scan)))
+                return rc;
+        }
+        if ((rc = scan_block(k, k->scan, out)))
+            return rc;
+        if (*out) {
+            base->rows += (*out)->nrows;
+            return 0;
+        }
+        kv_scan_close(k->scan);
+        k->scan = NULL;
+    }
     if (!k->index_mode) {
         rc = k->nreaders ? parallel_next(k, out) : scan_block(k, k->scan, out);
         if (!rc && *out)
@@ -531,6 +578,7 @@ static void kv_destroy(struct src *base)
     kv_scan_close(k->scan);
     buf_free(&k->keys);
     buf_free(&k->row);
+    buf_free(&k->ranges);
     free(k->cols);
     free(k->types);
     if (k->s)
@@ -595,7 +643,11 @@ int src_kv_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, in
     }
     k->types[ncols] = (struct ty){TY_UINT64, 0, 0};
     k->fams = kv_families_for(s->schema, cols, ncols);
-    if (r && r->index >= 0) {
+    if (r && r->index == SRC_KV_KEY_IN) {
+        k->multi = 1;
+        if ((rc = buf_append(&k->ranges, r->ikeys.data, r->ikeys.len)))
+            goto fail;
+    } else if (r && r->index >= 0) {
         k->index_mode = 1;
         const char *p = r->ikeys.data;
         for (size_t off = 0; off + 4 <= r->ikeys.len;) {

@@ -109,6 +109,8 @@ done | cat > "$MNT/m/ingest"
 # a key prefix is a range scan, an indexed column a lookup: only those rows are read
 q "SELECT count() FROM table(m) WHERE device_id = 'many' AND timestamp = '2024-07-10 00:00:00' AND batch_id > 40" > /dev/null
 grep -qx 'rows_read: 10' "$MNT/queries/last/status" || fail "range scan: $(grep rows_read "$MNT/queries/last/status")"
+q "SELECT count() FROM table(m) WHERE device_id IN ('many', 'device_3')" > /dev/null
+grep -qx 'rows_read: 51' "$MNT/queries/last/status" || fail "key IN: $(grep rows_read "$MNT/queries/last/status")"
 q "SELECT batch_id FROM table(m) WHERE note = 'w'" > /dev/null
 grep -qx 'rows_read: 1' "$MNT/queries/last/status" || fail "index lookup: $(grep rows_read "$MNT/queries/last/status")"
 
