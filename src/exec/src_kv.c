@@ -403,6 +403,21 @@ static int next_indexed(struct src_kv *k, struct blk *b)
     return 0;
 }
 
+/* The n rows built in b as *out (NULL when none; b is taken). */
+static int finish_block(struct blk *b, uint32_t n, struct blk **out)
+{
+    int rc = 0;
+    *out = NULL;
+    if (b->ncols == 0) /* count(): rows without columns */
+        b->nrows = n;
+    if (n && !(rc = blk_seal(b))) {
+        *out = b;
+        return 0;
+    }
+    blk_unref(b);
+    return rc;
+}
+
 /* Up to KV_BLOCK_ROWS rows of scan as a block (*out NULL at the end). */
 static int scan_block(struct src_kv *k, struct kv_scan *scan, struct blk **out)
 {
@@ -423,16 +438,7 @@ static int scan_block(struct src_kv *k, struct kv_scan *scan, struct blk **out)
             goto fail;
         n++;
     }
-    if (n == 0) {
-        blk_unref(b);
-        return 0;
-    }
-    if (b->ncols == 0) /* count(): rows without columns */
-        b->nrows = n;
-    if ((rc = blk_seal(b)))
-        goto fail;
-    *out = b;
-    return 0;
+    return finish_block(b, n, out);
 fail:
     blk_unref(b);
     return rc < 0 ? rc : ERR_CORRUPT;
@@ -542,17 +548,8 @@ static int kv_next(struct src *base, struct blk **out)
     }
     if (n < KV_BLOCK_ROWS)
         k->done = 1;
-    if (n == 0) {
-        blk_unref(b);
-        return 0;
-    }
-    if (b->ncols == 0) /* count(): rows without columns */
-        b->nrows = n;
-    if ((rc = blk_seal(b)))
-        goto fail;
     base->rows += n;
-    *out = b;
-    return 0;
+    return finish_block(b, n, out);
 fail:
     blk_unref(b);
     return rc < 0 ? rc : ERR_CORRUPT;
