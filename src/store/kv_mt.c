@@ -6,7 +6,9 @@
  * uses one of its own the same way before its rows reach the log.
  *
  * Keys and values live in one allocation per entry, grown in place when a
- * newer value is longer, so a hot key costs no allocation per upsert.
+ * newer value is longer, so a hot key costs no allocation per upsert. A
+ * slot is one cache line holding the key's first bytes too, so finding a
+ * key (short keys: the common case) reads only its slot.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,11 +16,15 @@
 
 #include "store/kv.h"
 
+#define INLINE_KEY 35 /* a slot is one 64-byte cache line */
+
 struct ent {
     uint64_t hash;
     uint8_t *mem;          /* key bytes then value bytes; NULL: empty slot */
     uint32_t key_len, val_len, cap;
     uint8_t del;
+    uint8_t ikey[INLINE_KEY]; /* the key's first bytes: a put compares here, in the
+                                 slot's own cache line, before touching mem */
 };
 
 struct kv_mt {
@@ -59,9 +65,10 @@ void kv_mt_destroy(struct kv_mt *m)
 static int grow(struct kv_mt *m)
 {
     size_t ncap = m->cap ? m->cap * 2 : 1024;
-    struct ent *ns = calloc(ncap, sizeof *ns);
+    struct ent *ns = aligned_alloc(64, ncap * sizeof *ns);
     if (!ns)
         return -ENOMEM;
+    memset(ns, 0, ncap * sizeof *ns);
     for (size_t i = 0; i < m->cap; i++) {
         struct ent *e = &m->slots[i];
         if (!e->mem)
@@ -92,7 +99,10 @@ int kv_mt_put(struct kv_mt *m, const uint8_t *key, size_t key_len, uint64_t hash
         e = &m->slots[j];
         if (!e->mem)
             break;
-        if (e->hash == hash && e->key_len == key_len && !memcmp(e->mem, key, key_len))
+        if (e->hash == hash && e->key_len == key_len &&
+            !memcmp(e->ikey, key, key_len < INLINE_KEY ? key_len : INLINE_KEY) &&
+            (key_len <= INLINE_KEY ||
+             !memcmp(e->mem + INLINE_KEY, key + INLINE_KEY, key_len - INLINE_KEY)))
             break;
         j = (j + 1) & (m->cap - 1);
     }
@@ -104,6 +114,7 @@ int kv_mt_put(struct kv_mt *m, const uint8_t *key, size_t key_len, uint64_t hash
             return -ENOMEM;
         if (!e->mem) {
             memcpy(mem, key, key_len);
+            memcpy(e->ikey, key, key_len < INLINE_KEY ? key_len : INLINE_KEY);
             e->hash = hash;
             e->key_len = (uint32_t)key_len;
             m->n++;
