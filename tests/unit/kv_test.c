@@ -453,3 +453,30 @@ Test(kvstore, shard_scans_partition_the_rows)
     kv_close(kv);
     sch_destroy(s);
 }
+
+Test(kv, memtable_long_keys_differing_late)
+{
+    /* keys longer than a slot keeps inline, equal in their first bytes */
+    struct kv_mt *m = NULL;
+    char key[100];
+    memset(key, 'k', sizeof key);
+    cr_assert_eq(kv_mt_create(&m), 0);
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 500; i++) {
+            snprintf(key + 90, 10, "%09d", i);
+            uint8_t v = (uint8_t)round;
+            cr_assert_eq(kv_mt_put(m, (uint8_t *)key, 99, kv_hash((uint8_t *)key, 99), &v, 1, 0), 0);
+        }
+    cr_assert_eq(kv_mt_count(m), 500);
+    size_t pos = 0, kn, vn;
+    const uint8_t *k, *v;
+    int del, n = 0;
+    while (kv_mt_next(m, &pos, &k, &kn, &v, &vn, &del) == 0) {
+        cr_assert_eq(kn, 99);
+        cr_assert_eq(vn, 1);
+        cr_assert_eq(v[0], 2, "the newest value");
+        n++;
+    }
+    cr_assert_eq(n, 500);
+    kv_mt_destroy(m);
+}
