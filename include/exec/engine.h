@@ -8,6 +8,7 @@
  *   catalog                   streams and their schemas (store/catalog.h)
  *   streams/<id>/log          the stream's log (store/log.h)
  *   streams/<id>/errors       rejected rows, one line each
+ *   streams/<id>/kv/shard-<n> a mutable stream's current rows (store/kv.h)
  *   queries/<id>/             a query's statement, result, status, error
  *                             (exec/query.h)
  *
@@ -23,6 +24,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "store/kv.h"
 #include "store/log.h"
 #include "types/schema.h"
 #include "util/buf.h"
@@ -64,6 +66,9 @@ struct eng_stream {
     void *dump_index;            /* exec/dump.c's rendered-size index */
     struct engine *engine;       /* the engine it belongs to (borrowed) */
     int64_t synced_ns;           /* fsync='interval': the last sync (syncer thread) */
+
+    struct kv_store *kv;         /* mutable streams: the table of current rows */
+    pthread_mutex_t app_mu;      /* mutable streams: a log append and its kv_apply as one */
 
     pthread_mutex_t sub_mu;      /* guards subs; held while wake() runs */
     struct eng_sub *subs;        /* streaming readers to wake after appends */
@@ -120,6 +125,15 @@ uint64_t eng_stream_safe_sn(struct eng_stream *s);
  * (also logged); rows already committed stay committed either way.
  */
 int eng_stream_retain(struct eng_stream *s);
+/*
+ * Append block b (every schema column) to the stream's log; for a mutable
+ * stream also apply its rows to the key table (store/kv.h), the two under
+ * one lock so the table sees rows in log order, after setting every
+ * _tp_delta that is not -1 to 1 in place (b is the caller's own block, not
+ * yet shared). Callers then call eng_stream_accepted. *first_sn may be
+ * NULL.
+ */
+int eng_stream_append(struct eng_stream *s, struct blk *b, uint64_t *first_sn);
 /* Note accepted rows for stats, and wake the stream's subscribers: every
  * successful log append (ingest, INSERT) ends with this call. */
 void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes);

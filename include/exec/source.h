@@ -86,4 +86,33 @@ struct src_start {
 int src_log_tail_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                         const struct src_start *start, struct src **out);
 
+/*
+ * What part of a mutable stream's key table a historical scan reads, as
+ * planned from its WHERE (src_kv_plan): the key range [lo, hi) (no_end:
+ * to the end; empty: nothing), or, when index >= 0, the rows whose index
+ * `index` holds one of the nikeys values in ikeys ((u32 len, bytes)
+ * records of key encodings), or, when index is SRC_KV_KEY_IN, the rows
+ * whose first key column is one of the values in ikeys (a prefix range
+ * each). Free with src_kv_range_free.
+ */
+#define SRC_KV_KEY_IN (-2)
+struct src_kv_range {
+    struct buf lo, hi;
+    int no_end, empty, bounded;
+    uint32_t prefix_cols;        /* leading key columns fixed by equality */
+    int index;
+    struct buf ikeys;
+    uint32_t nikeys;
+};
+struct xpr;
+/* Plan the reading for `where` (bound over the scan's columns; scan_cols
+ * gives their schema positions). */
+int src_kv_plan(const struct schema *sc, struct xpr *where, const uint32_t *scan_cols,
+                struct src_kv_range *r);
+void src_kv_range_free(struct src_kv_range *r);
+/* The current rows of mutable stream s (one per key) within r (NULL: all),
+ * projected as src_log_create's; _tp_sn reads 0. Holds a reference on s. */
+int src_kv_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                  const struct src_kv_range *r, struct src **out);
+
 #endif

@@ -1,7 +1,7 @@
 /*
  * parser.h — recursive-descent SQL parser producing statements.
  *
- * Statements: CREATE STREAM, DROP STREAM, SELECT, INSERT INTO ... VALUES
+ * Statements: CREATE [MUTABLE] STREAM, DROP STREAM, SELECT, INSERT INTO ... VALUES
  * and INSERT INTO ... SELECT. Expressions are parsed by precedence
  * climbing into a small AST in which operators are already calls of the
  * function registry's names (a + b is plus(a, b), a LIKE b is like(a, b),
@@ -183,6 +183,16 @@ struct sql_column_def {
     struct sql_pos type_pos;
 };
 
+/* INDEX name (c, ...) / FAMILY name (c, ...) inside CREATE MUTABLE STREAM,
+ * and its PRIMARY KEY (c, ...) (name NULL). */
+struct sql_col_group {
+    const char *name;
+    struct sql_pos pos;
+    uint32_t ncols;
+    const char **cols;
+    struct sql_pos *col_pos;
+};
+
 struct sql_stmt {
     enum sql_stmt_kind kind;
     struct sql_pos pos;
@@ -195,6 +205,10 @@ struct sql_stmt {
             struct sql_column_def *cols;
             uint32_t nsettings;
             struct sql_setting *settings;
+            int is_mutable;          /* CREATE MUTABLE STREAM */
+            struct sql_col_group key; /* PRIMARY KEY */
+            uint32_t nindex, nfamily;
+            struct sql_col_group *index, *family;
         } create;
         struct {
             const char *name;

@@ -11,6 +11,13 @@
  *   col _tp_time datetime64(3)
  *   end
  *
+ * A mutable stream adds, after its columns:
+ *
+ *   mutable shards=1
+ *   key device_id timestamp
+ *   index sidx1 region
+ *   family cf1 lat lon
+ *
  * A stream line ends with optional amounts, written only when set (so
  * older catalogs load): segment_bytes=N retention_bytes=N retention_ms=N.
  * Stream ids are never reused (next_id only grows), so inode numbers and

@@ -38,6 +38,24 @@ struct sch_col {
     struct ty ty;
 };
 
+/*
+ * Mutable streams (CREATE MUTABLE STREAM ... PRIMARY KEY (...)): the key
+ * columns, secondary indexes and column families, by column position.
+ * A mutable stream's schema has a stored column _tp_delta int8 just before
+ * _tp_time (-1 deletes the row's key, anything else upserts); it is not
+ * part of SELECT *. Limits keep the schema one flat, copyable struct.
+ */
+#define SCH_MAX_KEY 8      /* primary-key columns */
+#define SCH_MAX_GROUPS 8   /* indexes, and families */
+#define SCH_GROUP_COLS 8   /* columns in one index or family */
+#define SCH_MAX_SHARDS 64
+
+struct sch_group {
+    char name[SCH_MAX_NAME];
+    uint32_t ncols;
+    uint16_t cols[SCH_GROUP_COLS];
+};
+
 struct schema {
     char name[SCH_MAX_NAME];
     enum sch_format format;
@@ -51,6 +69,15 @@ struct schema {
     uint64_t segment_bytes;  /* 0, or SCH_SEGMENT_MIN..SCH_SEGMENT_MAX */
     uint64_t retention_bytes; /* drop old segments past this size; 0: no limit */
     uint64_t retention_ms;   /* drop segments whose rows are all older; 0: no limit */
+
+    int is_mutable;          /* a primary-key stream (the fields below) */
+    uint32_t nkey;
+    uint16_t key[SCH_MAX_KEY];
+    uint32_t nindex;
+    struct sch_group index[SCH_MAX_GROUPS];
+    uint32_t nfamily;
+    struct sch_group family[SCH_MAX_GROUPS];
+    uint32_t shards;         /* LevelDB instances, 1..SCH_MAX_SHARDS */
 };
 
 /* Valid stream/column name: [A-Za-z_][A-Za-z0-9_]*, shorter than SCH_MAX_NAME. */
@@ -63,10 +90,22 @@ void sch_destroy(struct schema *s);
 int sch_add_col(struct schema *s, const char *name, struct ty ty);
 /* Append _tp_time datetime64(3) if the user did not declare it. */
 int sch_finish(struct schema *s);
+/* A mutable stream's _tp_delta column: ncols - 2. */
+static inline uint32_t sch_delta_col(const struct schema *s)
+{
+    return s->ncols - 2;
+}
+/* Whether column c is one of the primary-key columns; the family of c
+ * (0..nfamily-1), or -1 for the default family. */
+int sch_is_key(const struct schema *s, uint32_t c);
+int sch_family_of(const struct schema *s, uint32_t c);
 /* Column index by name, or -1. */
 int sch_find(const struct schema *s, const char *name, size_t n);
 /* Deep copy. */
 int sch_clone(const struct schema *s, struct schema **out);
+/* An empty block of the schema's columns (caller unrefs). */
+struct blk;
+int sch_block(const struct schema *s, struct blk **out);
 /* Column types in order, for blk_create (array of ncols, caller frees). */
 int sch_types(const struct schema *s, struct ty **out);
 /* The fsync setting as text: close, always, never or interval:<N>ms. */

@@ -58,7 +58,9 @@ static void stream_free(struct eng_stream *s)
 {
     if (!s)
         return;
+    kv_close(s->kv);
     log_close(s->log);
+    pthread_mutex_destroy(&s->app_mu);
     if (s->err_fd >= 0)
         os_close(s->err_fd);
     dump_index_free(s);
@@ -89,6 +91,57 @@ static void count_errors(struct eng_stream *s)
     s->err_rows += count_lines(path);
 }
 
+/* A mutable stream's key table: open it, then replay the log rows it
+ * does not have yet (those at or past its applied mark), so every row the
+ * log acknowledged before a crash is in the table again. */
+static int open_kv(struct eng_stream *s)
+{
+    char dir[PATH_MAX];
+    struct log_info li;
+    uint64_t idx, replayed = 0;
+    snprintf(dir, sizeof dir, "%s/kv", s->dir);
+    int rc = kv_open(dir, s->schema, &s->kv);
+    if (rc)
+        return rc;
+    log_get_info(s->log, &li);
+    if ((rc = log_find_sn(s->log, kv_applied_sn(s->kv), &idx)))
+        return rc;
+    for (; idx < li.records && !rc; idx++) {
+        struct blk *b;
+        uint64_t first;
+        if ((rc = log_read(s->log, idx, &b, &first)))
+            break;
+        rc = kv_apply(s->kv, b, first);
+        replayed += b->nrows;
+        blk_unref(b);
+    }
+    if (!rc)
+        rc = kv_flush(s->kv);
+    if (replayed)
+        msg_info("stream %s: replayed %llu log rows into its key table", s->schema->name,
+                 (unsigned long long)replayed);
+    return rc;
+}
+
+int eng_stream_append(struct eng_stream *s, struct blk *b, uint64_t *first_sn)
+{
+    uint64_t first;
+    if (!s->kv)
+        return log_append(s->log, b, first_sn);
+    struct col *d = &b->cols[sch_delta_col(s->schema)];
+    for (uint32_t i = 0; i < b->nrows; i++) /* the log says +1 or -1 */
+        if (((int8_t *)d->data)[i] != -1)
+            ((int8_t *)d->data)[i] = 1;
+    pthread_mutex_lock(&s->app_mu);
+    int rc = log_append(s->log, b, &first);
+    if (!rc)
+        rc = kv_apply(s->kv, b, first);
+    pthread_mutex_unlock(&s->app_mu);
+    if (!rc && first_sn)
+        *first_sn = first;
+    return rc;
+}
+
 /* Open the runtime side of catalog entry (id, schema); clones the schema. */
 static int stream_open(struct engine *e, uint32_t id, const struct schema *schema,
                        struct eng_stream **out)
@@ -104,6 +157,7 @@ static int stream_open(struct engine *e, uint32_t id, const struct schema *schem
     atomic_init(&s->refs, 1);
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->sub_mu, NULL);
+    pthread_mutex_init(&s->app_mu, NULL);
     struct schema *copy = NULL;
     int rc = sch_clone(schema, &copy);
     if (rc)
@@ -118,6 +172,8 @@ static int stream_open(struct engine *e, uint32_t id, const struct schema *schem
     rc = os_mkdir(s->dir, 0755);
     if (!rc)
         rc = log_open(logdir, &lo, &s->log);
+    if (!rc && s->schema->is_mutable)
+        rc = open_kv(s);
     if (rc)
         goto fail;
     eng_stream_retain(s); /* what expired while unmounted; a failure is logged, not fatal */
@@ -407,6 +463,10 @@ uint64_t eng_stream_safe_sn(struct eng_stream *s)
     /* the columnar store replaces this: the sequence number it has taken in */
     struct log_info li;
     log_get_info(s->log, &li);
+    if (s->kv) { /* a mutable stream's log carries rows until LevelDB has them */
+        uint64_t a = kv_applied_sn(s->kv);
+        return a < li.next_sn ? a : li.next_sn;
+    }
     return li.next_sn;
 }
 

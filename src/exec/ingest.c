@@ -87,7 +87,7 @@ static int commit(struct ing_handle *h, size_t bytes)
     int rc = blk_seal(h->blk);
     if (rc || h->blk->nrows == 0)
         return rc;
-    rc = log_append(h->s->log, h->blk, NULL);
+    rc = eng_stream_append(h->s, h->blk, NULL);
     if (!rc) {
         h->dirty = 1;
         eng_stream_accepted(h->s, h->blk->nrows, bytes);

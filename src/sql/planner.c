@@ -178,14 +178,30 @@ static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
         return plan_stream(b, ctx, next, src, head);
     /* over a streaming subquery an aggregation emits periodically too */
     int64_t periodic = sql_bsel_streaming(b) ? OP_DEFAULT_PERIODIC_NS : 0;
+    /* a mutable stream's scan reads the key range or index entries its
+     * WHERE asks for (the filter, which takes b->where, still runs) */
+    struct src_kv_range r;
+    int kv = b->src_kind == BS_TABLE && b->stream->kv;
+    if (kv && (rc = src_kv_plan(b->stream->schema, b->where, b->scan_cols, &r)))
+        return rc;
     if ((rc = plan_output(b, ctx, cur, &cur)) ||
         (rc = plan_aggregate(b, ctx, periodic, cur, &cur)) ||
-        (rc = plan_where(b, ctx, cur, &cur)))
+        (rc = plan_where(b, ctx, cur, &cur))) {
+        if (kv)
+            src_kv_range_free(&r);
         return rc;
+    }
     switch (b->src_kind) {
     case BS_ONE: rc = src_numbers_create(0, 1, src); break;
     case BS_NUMBERS: rc = src_numbers_create(b->num_offset, b->num_count, src); break;
-    case BS_TABLE: rc = src_log_create(b->stream, b->scan_cols, b->nscan, b->with_sn, src); break;
+    case BS_TABLE:
+        if (kv) { /* a mutable stream: its current rows, by key range or index */
+            rc = src_kv_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &r, src);
+            src_kv_range_free(&r);
+            break;
+        }
+        rc = src_log_create(b->stream, b->scan_cols, b->nscan, b->with_sn, src);
+        break;
     case BS_SUBQUERY: return plan_select(b->sub, ctx, cur, src, head);
     case BS_STREAM: rc = -EINVAL; break; /* plan_stream */
     }
@@ -263,6 +279,10 @@ static int map_columns(const struct sql_stmt *st, const struct schema *sc, uint3
                         given, sc->name, sc->ncols);
     for (uint32_t k = 0; k < given; k++)
         src_of[k] = (int)k;
+    if (sc->is_mutable && given >= sc->ncols - 1) { /* user columns, _tp_time, _tp_delta */
+        src_of[sc->ncols - 2] = given == sc->ncols ? (int)sc->ncols - 1 : -1;
+        src_of[sc->ncols - 1] = (int)sc->ncols - 2;
+    }
     return 0;
 }
 
@@ -528,7 +548,7 @@ static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng
         }
     }
     conv->nrows = tuple->nrows;
-    if ((rc = log_append(s->log, conv, NULL))) {
+    if ((rc = eng_stream_append(s, conv, NULL))) {
         rc = sql_fail(err, rc, st->pos.line, st->pos.col, "cannot append to %s: %s", sc->name,
                       err_str(rc));
         goto fail_msg;

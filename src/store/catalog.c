@@ -28,6 +28,77 @@ static int name_index(const char *const *names, int n, const char *s)
     return -1;
 }
 
+static int render_group(const struct schema *s, const char *what, const struct sch_group *g,
+                        struct buf *out)
+{
+    int rc = buf_printf(out, "%s%s%s", what, g->name[0] ? " " : "", g->name);
+    for (uint32_t k = 0; k < g->ncols && !rc; k++)
+        rc = buf_printf(out, " %s", s->cols[g->cols[k]].name);
+    return rc ? rc : buf_putc(out, '\n');
+}
+
+/* A mutable stream's lines, after its columns (names, so they read well). */
+static int render_mutable(const struct schema *s, struct buf *out)
+{
+    struct sch_group key = {.ncols = s->nkey};
+    memcpy(key.cols, s->key, sizeof s->key);
+    int rc = buf_printf(out, "mutable shards=%u\n", s->shards);
+    if (!rc)
+        rc = render_group(s, "key", &key, out);
+    for (uint32_t i = 0; i < s->nindex && !rc; i++)
+        rc = render_group(s, "index", &s->index[i], out);
+    for (uint32_t i = 0; i < s->nfamily && !rc; i++)
+        rc = render_group(s, "family", &s->family[i], out);
+    return rc;
+}
+
+/* "key a b", "index name a b", "family name a b" into g; 0 or ERR_CORRUPT. */
+static int parse_group(const struct schema *s, char *rest, int named, struct sch_group *g)
+{
+    char *save_ptr = NULL;
+    memset(g, 0, sizeof *g);
+    for (char *tok = strtok_r(rest, " ", &save_ptr); tok; tok = strtok_r(NULL, " ", &save_ptr)) {
+        if (named && !g->name[0]) {
+            if (strlen(tok) >= SCH_MAX_NAME)
+                return ERR_CORRUPT;
+            strcpy(g->name, tok);
+            continue;
+        }
+        int c = sch_find(s, tok, strlen(tok));
+        if (c < 0 || g->ncols >= SCH_GROUP_COLS)
+            return ERR_CORRUPT;
+        g->cols[g->ncols++] = (uint16_t)c;
+    }
+    return g->ncols && (!named || g->name[0]) ? 0 : ERR_CORRUPT;
+}
+
+static int parse_mutable_line(struct schema *s, char *line)
+{
+    struct sch_group g;
+    unsigned shards;
+    if (sscanf(line, "mutable shards=%u", &shards) == 1) {
+        if (shards < 1 || shards > SCH_MAX_SHARDS)
+            return ERR_CORRUPT;
+        s->is_mutable = 1;
+        s->shards = shards;
+        return 0;
+    }
+    if (!s->is_mutable)
+        return ERR_CORRUPT;
+    if (!strncmp(line, "key ", 4)) {
+        if (parse_group(s, line + 4, 0, &g) || g.ncols > SCH_MAX_KEY)
+            return ERR_CORRUPT;
+        s->nkey = g.ncols;
+        memcpy(s->key, g.cols, sizeof s->key);
+        return 0;
+    }
+    if (!strncmp(line, "index ", 6) && s->nindex < SCH_MAX_GROUPS)
+        return parse_group(s, line + 6, 1, &s->index[s->nindex++]);
+    if (!strncmp(line, "family ", 7) && s->nfamily < SCH_MAX_GROUPS)
+        return parse_group(s, line + 7, 1, &s->family[s->nfamily++]);
+    return ERR_CORRUPT;
+}
+
 static int render(const struct catalog *c, struct buf *out)
 {
     int rc = buf_printf(out, "streamfs-catalog 1\nnext_id %u\n", c->next_id);
@@ -51,6 +122,8 @@ static int render(const struct catalog *c, struct buf *out)
             ty_name(s->cols[k].ty, tn);
             rc = buf_printf(out, "col %s %s\n", s->cols[k].name, tn);
         }
+        if (!rc && s->is_mutable)
+            rc = render_mutable(s, out);
         if (!rc)
             rc = buf_puts(out, "end\n");
     }
@@ -165,8 +238,14 @@ static int parse(struct catalog *c, char *text)
                    sscanf(line, "col %63s %47[^\n]", cname, tname) == 2) {
             if (ty_parse(tname, &ty) || sch_add_col(cur, cname, ty))
                 goto fail;
+        } else if (cur && (!strncmp(line, "mutable ", 8) || !strncmp(line, "key ", 4) ||
+                           !strncmp(line, "index ", 6) || !strncmp(line, "family ", 7))) {
+            if (parse_mutable_line(cur, line))
+                goto fail;
         } else if (cur && !strcmp(line, "end")) {
-            if (!entry_ok(c, cur_id, cur) || sch_finish(cur))
+            if (!entry_ok(c, cur_id, cur) || sch_finish(cur) ||
+                (cur->is_mutable && (!cur->nkey || cur->ncols < 3 ||
+                                     strcmp(cur->cols[sch_delta_col(cur)].name, "_tp_delta"))))
                 goto fail;
             rc = append_entry(c, cur_id, cur);
             if (rc)
