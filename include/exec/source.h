@@ -1,7 +1,7 @@
 /*
  * source.h — where a query's blocks come from, behind one interface: a
- * stream's log, numbers(N); later column parts, LevelDB scans, random
- * streams and Kafka.
+ * stream's log, numbers(N), random streams; later column parts, LevelDB
+ * scans and Kafka.
  *
  * next() yields the next block (the caller unrefs it) or *out = NULL at
  * the end of a bounded source. Unbounded sources (the streaming issue)
@@ -17,6 +17,8 @@
 
 #include "exec/engine.h"
 #include "types/block.h"
+
+struct xpr;
 
 struct src;
 
@@ -36,6 +38,10 @@ struct src {
     int unbounded;
     struct eng_stream *stream;
     uint64_t next_sn;
+    /* unbounded sources driven by time rather than appends (a random
+     * stream): the period (ns) at which the query task should be woken to
+     * call next() again; 0: appends (and the 1 s tick) are enough. */
+    int64_t wake_ns;
 };
 
 static inline int src_next(struct src *s, struct blk **out)
@@ -85,5 +91,30 @@ struct src_start {
  */
 int src_log_tail_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                         const struct src_start *start, struct src **out);
+
+/*
+ * A random stream's rows (CREATE RANDOM STREAM), generated in memory as
+ * they are read (src_random.c says how rows are timed). One column per
+ * scanned stream column: def, a bound expression of the column's type
+ * evaluated over a column-free block (taken by the source, also on
+ * failure), or NULL for a random value of the type; is_time marks
+ * _tp_time, which gets the row's time.
+ */
+#define SRC_RANDOM_BLOCK 1024
+struct src_random_col {
+    struct ty ty;
+    struct xpr *def;
+    int is_time;
+};
+struct src_random_spec {
+    uint64_t eps;            /* rows per second; 0: a block at every call */
+    uint32_t interval_ms;    /* between batches (eps > 0) */
+    uint64_t bounded_rows;   /* > 0: a bounded source of this many rows (table(r)) */
+    int with_sn;             /* append a uint64 _tp_sn column (rows counted from 0) */
+    int64_t now_ns;          /* the query's start: now() of the defaults, row 0's time */
+    uint64_t seed;           /* the generator's state */
+};
+int src_random_create(const struct src_random_spec *spec, struct src_random_col *cols,
+                      uint32_t ncols, struct src **out);
 
 #endif

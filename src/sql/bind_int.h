@@ -41,6 +41,7 @@ struct bsel {
     int with_sn;                     /* _tp_sn appended after scan_cols */
     struct src_start start;          /* BS_STREAM: where it starts (seek_to, backfill) */
     int has_seek;                    /* SETTINGS seek_to given */
+    struct xpr **rand_defs;          /* a random stream's: per scanned column, its DEFAULT or NULL */
     struct bsel *sub;                /* BS_SUBQUERY */
 
     struct xpr *where;
@@ -83,6 +84,22 @@ void sql_bsel_destroy(struct bsel *b);
 /* Bind a constant expression (VALUES): no columns in scope. */
 int sql_bind_const(struct engine *e, const struct sql_expr *x, struct fn_ctx *fctx,
                    struct xpr **out, struct sql_error *err);
+
+/*
+ * Random streams (random.c). A column's DEFAULT expression bound with no
+ * columns in scope and converted to the column's type ty; errors name
+ * the expression's position.
+ */
+int sql_bind_random_default(struct engine *e, const struct sql_expr *x, struct ty ty,
+                            const char *col, struct xpr **out, struct sql_error *err);
+/* When b reads a random stream: its scanned columns' DEFAULTs bound
+ * again from the text the schema keeps, into b->rand_defs. */
+int sql_bind_random_cols(struct engine *e, struct bsel *b, struct sql_error *err);
+/* The source of b over its random stream: FROM r (unbounded) or table(r)
+ * (bounded: one second of rows, eps of them, or SQL_RANDOM_TABLE_ROWS
+ * without eps). Takes b->rand_defs. */
+#define SQL_RANDOM_TABLE_ROWS 1000
+int sql_random_src(struct bsel *b, int bounded, const struct fn_ctx *fctx, struct src **out);
 
 /* "unknown stream 'name'" at pos, with the closest stream name as a hint;
  * returns -ENOENT. */

@@ -1551,6 +1551,8 @@ static int bind_select(struct binder *bd)
             for (uint32_t i = 0; i < b->nproj; i++)
                 remap(b->proj[i], map);
         free(map);
+        if (b->stream->schema->random)
+            return sql_bind_random_cols(bd->e, b, bd->err);
     }
     return 0;
 }
@@ -1615,6 +1617,9 @@ void sql_bsel_destroy(struct bsel *b)
         return;
     if (b->stream)
         eng_stream_put(b->stream);
+    for (uint32_t i = 0; b->rand_defs && i < b->nscan; i++)
+        xpr_destroy(b->rand_defs[i]);
+    free(b->rand_defs);
     free(b->scan_cols);
     sql_bsel_destroy(b->sub);
     xpr_destroy(b->where);
