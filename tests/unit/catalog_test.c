@@ -605,11 +605,7 @@ Test(catalog, array_columns_persist)
 Test(catalog, random_stream_persists)
 {
     struct catalog *c = load();
-    struct schema *s = NULL;
-    cr_assert_eq(sch_create("r", &s), 0);
-    cr_assert_eq(sch_add_col(s, "a", (struct ty){TY_STRING, 0, 0}), 0);
-    cr_assert_eq(sch_add_col(s, "b", (struct ty){TY_INT32, 0, 0}), 0);
-    cr_assert_eq(sch_finish(s), 0);
+    struct schema *s = simple("r");
     s->random = 1;
     s->eps = 50;
     s->interval_ms = 250;
@@ -619,9 +615,9 @@ Test(catalog, random_stream_persists)
                 "next_id 2\n"
                 "stream 1 r format=json fsync=close on_error=fail time_col=-1 codec=lz4 random=1 "
                 "eps=50 interval_time=250\n"
-                "col a string\n"
+                "col a int32\n"
                 "default 'x\\\\y' || '\\n' ||\\n'z'\n"
-                "col b int32\n"
+                "col b nullable(string)\n"
                 "col _tp_time datetime64(3)\n"
                 "end\n");
     cat_destroy(c);
