@@ -9,8 +9,9 @@
  * clk_now_ns, so a test's fake clock drives it:
  *
  *   - eps > 0: row k (counted from creation) has the time start +
- *     (k + 1)/eps; once per interval a batch of the rows whose time has
- *     come is made (in blocks of at most SRC_RANDOM_BLOCK rows), -EAGAIN
+ *     (k + 1)/eps; once per interval (give or take a quarter: the
+ *     ticker's wake-ups jitter) a batch of the rows whose time has come is
+ *     made (in blocks of at most SRC_RANDOM_BLOCK rows), -EAGAIN
  *     in between, so a row is never in the future;
  *     after a long stall (a suspended host, a fake clock jump) at most
  *     RANDOM_CATCH_UP_S seconds of rows are made up for;
@@ -197,7 +198,8 @@ static int rnd_next(struct src *s, struct blk **out)
         return make_block(r, SRC_RANDOM_BLOCK, now, 0, out);
     uint64_t made = r->base.rows;
     if (made >= r->target) { /* the batch is out: a new one once the interval passed */
-        if (now - r->last_batch_ns < r->interval_ns)
+        /* a quarter of slack: the ticker's wake-ups jitter around the interval */
+        if (now - r->last_batch_ns < r->interval_ns - r->interval_ns / 4)
             return -EAGAIN;
         /* the rows whose time has come: row k's is start + (k + 1) / eps */
         uint64_t due = now <= r->start_ns
@@ -262,7 +264,9 @@ int src_random_create(const struct src_random_spec *spec, struct src_random_col 
         r->start_ns = spec->now_ns - span;
     } else {
         r->base.unbounded = 1;
-        r->base.wake_ns = r->eps ? r->interval_ns : 0;
+        /* wake once per batch, or per row when rows are further apart */
+        int64_t gap = r->eps ? NS_PER_S / (int64_t)r->eps : 0;
+        r->base.wake_ns = r->eps ? (gap > r->interval_ns ? gap : r->interval_ns) : 0;
         r->start_ns = r->last_batch_ns = spec->now_ns;
     }
     *out = &r->base;
