@@ -42,6 +42,7 @@ struct rnd {
     int64_t interval_ns;
     int64_t start_ns;            /* row 0's time */
     int64_t last_batch_ns;       /* when the last batch was made */
+    uint64_t made;               /* rows made (and skipped after a stall): the next row's number */
     uint64_t target;             /* rows made once the current batch is out */
     uint64_t left;               /* bounded: rows still to yield; unbounded: unused */
     int bounded;
@@ -160,7 +161,7 @@ static int make_block(struct rnd *r, uint32_t n, int64_t first_ns, int64_t step_
         struct col *c = &b->cols[r->ncols];
         rc = col_reserve(c, n);
         for (uint32_t k = 0; !rc && k < n; k++) {
-            uint64_t sn = r->base.next_sn + k;
+            uint64_t sn = r->made + k;
             rc = col_push_fixed(c, &sn);
         }
     }
@@ -173,7 +174,8 @@ static int make_block(struct rnd *r, uint32_t n, int64_t first_ns, int64_t step_
         return rc;
     }
     r->base.rows += n;
-    r->base.next_sn += n;
+    r->made += n;
+    r->base.next_sn = r->made;
     *out = b;
     return 0;
 }
@@ -188,7 +190,7 @@ static int rnd_next(struct src *s, struct blk **out)
         if (!r->left)
             return 0;
         uint32_t n = r->left < SRC_RANDOM_BLOCK ? (uint32_t)r->left : SRC_RANDOM_BLOCK;
-        int64_t first = r->start_ns + (int64_t)(r->base.rows * (uint64_t)step);
+        int64_t first = r->start_ns + (int64_t)(r->made * (uint64_t)step);
         int rc = make_block(r, n, first, step, out);
         if (!rc)
             r->left -= n;
@@ -196,7 +198,7 @@ static int rnd_next(struct src *s, struct blk **out)
     }
     if (!r->eps)
         return make_block(r, SRC_RANDOM_BLOCK, now, 0, out);
-    uint64_t made = r->base.rows;
+    uint64_t made = r->made;
     if (made >= r->target) { /* the batch is out: a new one once the interval passed */
         /* a quarter of slack: the ticker's wake-ups jitter around the interval */
         if (now - r->last_batch_ns < r->interval_ns - r->interval_ns / 4)
@@ -208,8 +210,7 @@ static int rnd_next(struct src *s, struct blk **out)
         if (due <= made)
             return -EAGAIN;
         if (due - made > r->eps * RANDOM_CATCH_UP_S) { /* skip what is too old to make */
-            made = due - r->eps * RANDOM_CATCH_UP_S;
-            r->base.rows = r->base.next_sn = made;
+            made = r->made = due - r->eps * RANDOM_CATCH_UP_S;
         }
         r->target = due;
         r->last_batch_ns = now;

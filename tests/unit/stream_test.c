@@ -733,3 +733,15 @@ Test(random, without_eps_rows_come_as_fast_as_they_are_read)
     cr_expect_eq(lines(result(q)), 3000);
     qry_put(q);
 }
+
+Test(random, a_stall_makes_up_ten_seconds_at_most)
+{
+    struct qry *q = start("SELECT _tp_sn AS sn FROM r");
+    settle_tick(q, 3600 * SEC);
+    const char *text = result(q);
+    cr_expect_eq(lines(text), 100, "10 s at eps=10, not an hour's 36000 rows");
+    cr_expect(strncmp(text, "{\"sn\":35900}\n", 13) == 0, "the newest rows: %.40s", text);
+    cr_expect(strstr(text, "{\"sn\":35999}\n") != NULL);
+    qry_cancel(q);
+    qry_put(q);
+}
