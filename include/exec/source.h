@@ -19,6 +19,7 @@
 #include "types/block.h"
 
 struct xpr;
+struct fn_ctx;
 
 struct src;
 
@@ -111,8 +112,10 @@ struct src_random_spec {
     uint32_t interval_ms;    /* between batches (eps > 0) */
     uint64_t bounded_rows;   /* > 0: a bounded source of this many rows (table(r)) */
     int with_sn;             /* append a uint64 _tp_sn column (rows counted from 0) */
-    int64_t now_ns;          /* the query's start: now() of the defaults, row 0's time */
-    uint64_t seed;           /* the generator's state */
+    /* the query's function context (borrowed; it outlives the source):
+     * now() of the defaults and row 0's time, the random generator's
+     * state, and where a failing DEFAULT says why */
+    struct fn_ctx *fn;
 };
 int src_random_create(const struct src_random_spec *spec, struct src_random_col *cols,
                       uint32_t ncols, struct src **out);

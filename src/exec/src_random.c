@@ -46,7 +46,7 @@ struct rnd {
     uint64_t target;             /* rows made once the current batch is out */
     uint64_t left;               /* bounded: rows still to yield; unbounded: unused */
     int bounded;
-    struct fn_ctx fn;
+    struct fn_ctx *fn;           /* the query's (borrowed): now(), the generator, errors */
 };
 
 static inline uint64_t mix(uint64_t *state)
@@ -69,7 +69,7 @@ static int64_t pow10_of(unsigned p)
 /* One random value of c's type (time_ns: the row's time) appended to c. */
 static int push_random(struct rnd *r, struct col *c, int64_t time_ns)
 {
-    uint64_t bits = mix(&r->fn.rand_state);
+    uint64_t bits = mix(&r->fn->rand_state);
     union {
         uint8_t u8;
         uint16_t u16;
@@ -109,7 +109,7 @@ static int push_random(struct rnd *r, struct col *c, int64_t time_ns)
         size_t n = 1 + (bits & 15);
         for (size_t i = 0; i < n; i++) {
             if (i % 7 == 0)
-                bits = mix(&r->fn.rand_state);
+                bits = mix(&r->fn->rand_state);
             s[i] = (char)(' ' + (bits & 0xff) % 95);
             bits >>= 8;
         }
@@ -134,7 +134,7 @@ static int make_block(struct rnd *r, uint32_t n, int64_t first_ns, int64_t step_
         if (rc_col->def) {
             struct col *v = NULL;
             int owned = 0;
-            rc = xpr_eval(rc_col->def, &r->fn, &none, &v, &owned);
+            rc = xpr_eval(rc_col->def, r->fn, &none, &v, &owned);
             if (rc)
                 break;
             if (owned) {
@@ -254,21 +254,20 @@ int src_random_create(const struct src_random_spec *spec, struct src_random_col 
     r->types[ncols] = (struct ty){TY_UINT64, 0, 0};
     r->eps = spec->eps;
     r->interval_ns = spec->interval_ms * 1000000ll;
-    r->fn.now_ns = spec->now_ns;
-    r->fn.rand_state = spec->seed;
+    r->fn = spec->fn;
     if (spec->bounded_rows) {
         r->bounded = 1;
         r->left = spec->bounded_rows;
         r->base.total_rows = spec->bounded_rows;
         /* the second before now, so no row is in the future */
         int64_t span = r->eps ? (int64_t)spec->bounded_rows * (NS_PER_S / (int64_t)r->eps) : 0;
-        r->start_ns = spec->now_ns - span;
+        r->start_ns = spec->fn->now_ns - span;
     } else {
         r->base.unbounded = 1;
         /* wake once per batch, or per row when rows are further apart */
         int64_t gap = r->eps ? NS_PER_S / (int64_t)r->eps : 0;
         r->base.wake_ns = r->eps ? (gap > r->interval_ns ? gap : r->interval_ns) : 0;
-        r->start_ns = r->last_batch_ns = spec->now_ns;
+        r->start_ns = r->last_batch_ns = spec->fn->now_ns;
     }
     *out = &r->base;
     return 0;

@@ -99,7 +99,7 @@ int sql_bind_random_cols(struct engine *e, struct bsel *b, struct sql_error *err
  * (bounded: one second of rows, eps of them, or SQL_RANDOM_TABLE_ROWS
  * without eps). Takes b->rand_defs. */
 #define SQL_RANDOM_TABLE_ROWS 1000
-int sql_random_src(struct bsel *b, int bounded, const struct fn_ctx *fctx, struct src **out);
+int sql_random_src(struct bsel *b, int bounded, struct fn_ctx *fctx, struct src **out);
 
 /* "unknown stream 'name'" at pos, with the closest stream name as a hint;
  * returns -ENOENT. */

@@ -93,7 +93,7 @@ int sql_bind_random_cols(struct engine *e, struct bsel *b, struct sql_error *err
     return 0;
 }
 
-int sql_random_src(struct bsel *b, int bounded, const struct fn_ctx *fctx, struct src **out)
+int sql_random_src(struct bsel *b, int bounded, struct fn_ctx *fctx, struct src **out)
 {
     const struct schema *sc = b->stream->schema;
     struct src_random_col *cols = calloc(b->nscan ? b->nscan : 1, sizeof(*cols));
@@ -112,8 +112,7 @@ int sql_random_src(struct bsel *b, int bounded, const struct fn_ctx *fctx, struc
         .interval_ms = sc->interval_ms,
         .bounded_rows = bounded ? (sc->eps ? sc->eps : SQL_RANDOM_TABLE_ROWS) : 0,
         .with_sn = b->with_sn,
-        .now_ns = fctx->now_ns,
-        .seed = fctx->rand_state ^ 0xd1b54a32d192ed03ull,
+        .fn = fctx,
     };
     int rc = src_random_create(&spec, cols, b->nscan, out);
     free(cols);
