@@ -95,11 +95,12 @@ int src_log_tail_create(struct eng_stream *s, const uint32_t *cols, uint32_t nco
 
 /*
  * A random stream's rows (CREATE RANDOM STREAM), generated in memory as
- * they are read (src_random.c says how rows are timed). One column per
- * scanned stream column: def, a bound expression of the column's type
- * evaluated over a column-free block (taken by the source, also on
- * failure), or NULL for a random value of the type; is_time marks
- * _tp_time, which gets the row's time.
+ * they are read (src_random.c says how rows are timed). cols are the
+ * columns generated, in order: def, a bound expression of the column's
+ * type evaluated over the columns generated before it (taken by the
+ * source, also on failure), or NULL for a random value of the type;
+ * is_time marks _tp_time, which gets the row's time. The blocks yielded
+ * hold spec->out_cols of them (then _tp_sn when with_sn).
  */
 #define SRC_RANDOM_BLOCK 1024
 struct src_random_col {
@@ -108,6 +109,8 @@ struct src_random_col {
     int is_time;
 };
 struct src_random_spec {
+    const uint32_t *out_cols; /* the columns it yields: positions among cols (copied) */
+    uint32_t nout;
     uint64_t eps;            /* rows per second; 0: a block at every call */
     uint32_t interval_ms;    /* between batches (eps > 0) */
     uint64_t bounded_rows;   /* > 0: a bounded source of this many rows (table(r)) */

@@ -3,9 +3,11 @@
  * STREAM; exec/source.h, src_random_create).
  *
  * Rows exist only while a query reads them: each next() builds a block in
- * memory, nothing is stored. A column with a DEFAULT evaluates it over a
- * column-free block of n rows (a new value per row: rand() is never
- * folded); one without gets a random value of its type. Time comes from
+ * memory, nothing is stored. The columns are made in order: one with a
+ * DEFAULT evaluates it over the n rows of the columns made before it (a
+ * new value per row: rand() is never folded); one without gets a random
+ * value of its type. The block yielded borrows the columns the query
+ * reads (the others were made for a DEFAULT that reads them). Time comes from
  * clk_now_ns, so a test's fake clock drives it:
  *
  *   - eps > 0: row k (counted from creation) has the time start +
@@ -34,10 +36,14 @@
 
 struct rnd {
     struct src base;
-    struct src_random_col *cols;
+    struct src_random_col *cols; /* generated */
     uint32_t ncols;
+    struct ty *types;            /* of cols */
+    uint32_t *out_cols;          /* yielded: positions among cols */
+    uint32_t nout;
+    struct ty *out_types;        /* nout (+ _tp_sn) */
     int with_sn;
-    struct ty *types;            /* ncols (+ _tp_sn) */
+    int direct;                  /* every generated column is yielded, in order, no _tp_sn */
     uint64_t eps;
     int64_t interval_ns;
     int64_t start_ns;            /* row 0's time */
@@ -120,25 +126,26 @@ static int push_random(struct rnd *r, struct col *c, int64_t time_ns)
     return col_push_fixed(c, &v);
 }
 
-/* A block of n rows, row k's time first_ns + k * step_ns. */
-static int make_block(struct rnd *r, uint32_t n, int64_t first_ns, int64_t step_ns,
-                      struct blk **out)
+/* The generated columns of n rows, row k's time first_ns + k * step_ns;
+ * each DEFAULT reads the columns made before it. */
+static int generate(struct rnd *r, uint32_t n, int64_t first_ns, int64_t step_ns,
+                    struct blk **out)
 {
-    struct blk *b = NULL;
-    struct blk none = {.ncols = 0, .nrows = n, .cols = NULL};
-    uint32_t nc = r->ncols + (r->with_sn ? 1 : 0);
-    int rc = blk_create(r->types, nc, &b);
+    struct blk *g = NULL;
+    int rc = blk_create(r->types, r->ncols, &g);
+    if (rc)
+        return rc;
+    g->nrows = n; /* what the DEFAULTs are evaluated over */
     for (uint32_t i = 0; !rc && i < r->ncols; i++) {
         struct src_random_col *rc_col = &r->cols[i];
-        struct col *c = &b->cols[i];
+        struct col *c = &g->cols[i];
         if (rc_col->def) {
             struct col *v = NULL;
             int owned = 0;
-            rc = xpr_eval(rc_col->def, r->fn, &none, &v, &owned);
-            if (rc)
+            if ((rc = xpr_eval(rc_col->def, r->fn, g, &v, &owned)))
                 break;
             if (owned) {
-                blk_adopt_col(b, i, v);
+                blk_adopt_col(g, i, v);
                 col_delete(v);
             } else {
                 rc = col_append_rows(c, v, 0, n);
@@ -157,18 +164,46 @@ static int make_block(struct rnd *r, uint32_t n, int64_t first_ns, int64_t step_
             }
         }
     }
-    if (!rc && r->with_sn) {
-        struct col *c = &b->cols[r->ncols];
-        rc = col_reserve(c, n);
-        for (uint32_t k = 0; !rc && k < n; k++) {
-            uint64_t sn = r->made + k;
-            rc = col_push_fixed(c, &sn);
-        }
+    if (!rc && r->ncols)
+        rc = blk_seal(g);
+    if (rc) {
+        blk_unref(g);
+        return rc;
     }
-    if (!rc && !nc)
-        b->nrows = n; /* count() reads no column: rows without columns */
-    if (!rc)
-        rc = blk_seal(b);
+    *out = g;
+    return 0;
+}
+
+/* A block of n rows as the query reads it: the yielded columns (borrowed
+ * from the generated ones), then _tp_sn. */
+static int make_block(struct rnd *r, uint32_t n, int64_t first_ns, int64_t step_ns,
+                      struct blk **out)
+{
+    struct blk *g = NULL, *b = NULL;
+    int rc = generate(r, n, first_ns, step_ns, &g);
+    if (rc)
+        return rc;
+    if (r->direct) {
+        b = g;
+        g = NULL;
+    } else {
+        rc = blk_create(r->out_types, r->nout + (r->with_sn ? 1 : 0), &b);
+        for (uint32_t k = 0; !rc && k < r->nout; k++)
+            rc = blk_borrow_col(b, k, g, r->out_cols[k]);
+        if (!rc && r->with_sn) {
+            struct col *c = &b->cols[r->nout];
+            rc = col_reserve(c, n);
+            for (uint32_t k = 0; !rc && k < n; k++) {
+                uint64_t sn = r->made + k;
+                rc = col_push_fixed(c, &sn);
+            }
+        }
+        if (!rc && !b->ncols)
+            b->nrows = n; /* count() reads no column: rows without columns */
+        if (!rc && b->ncols)
+            rc = blk_seal(b);
+    }
+    blk_unref(g);
     if (rc) {
         blk_unref(b);
         return rc;
@@ -227,6 +262,8 @@ static void rnd_destroy(struct src *s)
         xpr_destroy(r->cols[i].def);
     free(r->cols);
     free(r->types);
+    free(r->out_cols);
+    free(r->out_types);
     free(r);
 }
 
@@ -240,18 +277,27 @@ int src_random_create(const struct src_random_spec *spec, struct src_random_col 
     if (!r)
         goto fail;
     r->cols = calloc(ncols ? ncols : 1, sizeof(*r->cols));
-    r->types = calloc(ncols + 1, sizeof(*r->types));
-    if (!r->cols || !r->types)
+    r->types = calloc(ncols ? ncols : 1, sizeof(*r->types));
+    r->out_cols = calloc(spec->nout ? spec->nout : 1, sizeof(*r->out_cols));
+    r->out_types = calloc(spec->nout + 1, sizeof(*r->out_types));
+    if (!r->cols || !r->types || !r->out_cols || !r->out_types)
         goto fail;
     r->base.vt = &rnd_vt;
     r->ncols = ncols;
+    r->nout = spec->nout;
     r->with_sn = spec->with_sn;
     for (uint32_t i = 0; i < ncols; i++) {
         r->cols[i] = cols[i];
         cols[i].def = NULL; /* the source has it now */
         r->types[i] = r->cols[i].ty;
     }
-    r->types[ncols] = (struct ty){TY_UINT64, 0, 0};
+    r->direct = !r->with_sn && r->nout == ncols;
+    for (uint32_t k = 0; k < r->nout; k++) {
+        r->out_cols[k] = spec->out_cols[k];
+        r->out_types[k] = r->types[r->out_cols[k]];
+        r->direct &= r->out_cols[k] == k;
+    }
+    r->out_types[r->nout] = (struct ty){TY_UINT64, 0, 0};
     r->eps = spec->eps;
     r->interval_ns = spec->interval_ms * 1000000ll;
     r->fn = spec->fn;
@@ -279,6 +325,8 @@ fail:
     if (r) {
         free(r->cols);
         free(r->types);
+        free(r->out_cols);
+        free(r->out_types);
         free(r);
     }
     return rc;

@@ -164,7 +164,8 @@ static int bind_random_setting(struct schema *s, const struct sql_setting *st,
 }
 
 /* The DEFAULT expressions: random streams only, checked now (functions,
- * types, no column references) so a query never meets a bad one. */
+ * types, references to earlier columns only) so a query never meets a
+ * bad one. */
 static int bind_defaults(struct engine *e, const struct sql_stmt *st, struct schema *s,
                          struct sql_error *err)
 {
@@ -177,7 +178,7 @@ static int bind_defaults(struct engine *e, const struct sql_stmt *st, struct sch
             return sql_fail(err, -EINVAL, c->def->pos.line, c->def->pos.col,
                             "DEFAULT is for random streams (CREATE RANDOM STREAM); a stream's "
                             "missing fields take their type's default");
-        int rc = sql_bind_random_default(e, c->def, s->cols[i].ty, c->name, &x, err);
+        int rc = sql_bind_random_default(e, c->def, s, i, &x, err);
         xpr_destroy(x);
         if (rc || (rc = sch_set_default(s, i, c->def_text)))
             return rc;

@@ -806,8 +806,10 @@ Test(ddl, random_stream_errors)
     fails("CREATE RANDOM STREAM r (a int32 DEFAULT 'abc')", EINVAL,
           "line 1, column 41: DEFAULT of column 'a': cannot convert it to int32: cannot "
           "parse 'abc' as int32");
-    fails("CREATE RANDOM STREAM r (a int32, b int32 DEFAULT a + 1)", EINVAL,
-          "line 1, column 50: unknown column 'a' in a constant expression");
+    fails("CREATE RANDOM STREAM r (a int32 DEFAULT b + 1, b int32)", EINVAL,
+          "line 1, column 41: unknown column 'b' in the columns before 'a'");
+    fails("CREATE RANDOM STREAM r (a int32, b int32 DEFAULT b)", EINVAL,
+          "line 1, column 50: unknown column 'b' in the columns before 'b', did you mean 'a'?");
     fails("CREATE STREAM s (a int32 DEFAULT 1)", EINVAL,
           "line 1, column 34: DEFAULT is for random streams (CREATE RANDOM STREAM); a "
           "stream's missing fields take their type's default");
