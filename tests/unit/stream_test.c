@@ -763,3 +763,18 @@ Test(random, defaults_read_earlier_columns)
     qry_cancel(q);
     qry_put(q);
 }
+
+/* A global aggregation over a random stream emits its running result
+ * every 2 s (Proton's EMIT PERIODIC default), as over any stream. */
+Test(random, global_aggregation_emits_periodically)
+{
+    struct qry *q = start("SELECT count() AS c FROM r");
+    settle_tick(q, SEC);
+    cr_expect_str_eq(result(q), "", "within the period");
+    settle_tick(q, SEC);
+    cr_expect_str_eq(result(q), "{\"c\":20}\n");
+    settle_tick(q, 2 * SEC);
+    cr_expect_str_eq(result(q), "{\"c\":20}\n{\"c\":40}\n");
+    qry_cancel(q);
+    qry_put(q);
+}
