@@ -48,6 +48,13 @@
  *   many_queries        100 such window queries on one stream: the ingest
  *                       rate while they run (baseline: with none), the time
  *                       for all to catch up, and the daemon's memory.
+ *   random_stream       a random stream (CREATE RANDOM STREAM) read by
+ *                       streaming queries: with eps=1000, the rows a
+ *                       count() query read in 5 s per second (eps
+ *                       honoured: about 1000); without eps, the rows/s a
+ *                       query over a DEFAULT string, a random int and a
+ *                       random float reads; baseline: the same query over
+ *                       numbers() (the expressions without the generator).
  * Every line also reports the daemon's resident memory (idle after mount,
  * and its peak during the workload).
  */
@@ -1057,6 +1064,90 @@ static int bench_many_queries(const struct buf *rows)
     return 0;
 }
 
+#define MNT_PATH 512
+
+/* A daemon serving DATADIR and MNT of workload name (paths into data and
+ * mnt, MNT_PATH bytes each), settled; its resident memory then in *idle.
+ * The pid, or -1 (said on stderr). */
+static pid_t mount_workload(const char *name, char *data, char *mnt, long *idle)
+{
+    if (snprintf(data, MNT_PATH, "%s/%s/data", tmpdir, name) >= MNT_PATH ||
+        snprintf(mnt, MNT_PATH, "%s/%s/mnt", tmpdir, name) >= MNT_PATH)
+        return -1;
+    pid_t pid = mount_daemon(data, mnt);
+    if (pid <= 0) {
+        fprintf(stderr, "%s: cannot mount\n", name);
+        return -1;
+    }
+    usleep(200 * 1000);
+    *idle = rss_kb(pid, "VmRSS:");
+    return pid;
+}
+
+/* Rows read by a streaming query started now, after secs seconds. */
+static long long rows_after(const char *mnt, const char *sql, double secs, char *dir,
+                            size_t dirlen)
+{
+    if (start_query(mnt, sql, dir, dirlen))
+        return -1;
+    usleep((useconds_t)(secs * 1e6));
+    long long n = status_num(dir, "rows_read");
+    rmdir(dir); /* cancels it */
+    return n;
+}
+
+#define RANDOM_EPS 1000
+#define RANDOM_COLS                                                                         \
+    "k string DEFAULT 'device' || to_string(rand() % 2400), v int64, x float64"
+#define RANDOM_SQL "SELECT k, v, x FROM %s WHERE v = 0 AND x < 0"
+
+/*
+ * random_stream: eps honoured (rows per second a query reads from a
+ * random stream with eps=1000, over 5 s), and the generation rate without
+ * eps (rows/s a filter query that keeps nothing reads over 3 s);
+ * baseline: the same columns computed from numbers() in a bounded query.
+ */
+static int bench_random_stream(void)
+{
+    char data[MNT_PATH], mnt[MNT_PATH], dir[600], sql[512];
+    long idle = 0;
+    pid_t pid = mount_workload("random_stream", data, mnt, &idle);
+    if (pid <= 0)
+        return 1;
+    FMT(sql, "CREATE RANDOM STREAM paced (%s) SETTINGS eps=%d", RANDOM_COLS, RANDOM_EPS);
+    int rc = ctl(mnt, sql);
+    if (!rc)
+        rc = ctl(mnt, "CREATE RANDOM STREAM fast (" RANDOM_COLS ")");
+    long long paced = -1, fast = -1;
+    double base_t = 0;
+    if (!rc) {
+        FMT(sql, RANDOM_SQL, "paced");
+        paced = rows_after(mnt, sql, 5.0, dir, sizeof(dir));
+        FMT(sql, RANDOM_SQL, "fast");
+        fast = rows_after(mnt, sql, 3.0, dir, sizeof(dir));
+        /* the baseline: the same columns from numbers(), bounded */
+        FMT(sql, "SELECT count() FROM (SELECT 'device' || to_string(rand() %% 2400) AS k, "
+                 "to_int64(rand64()) AS v, rand_uniform(0, 1) AS x FROM numbers(%ld)) "
+                 "WHERE v = 0 AND x < 0",
+            nrows * 10);
+        struct buf res = BUF_INIT;
+        rc = mount_query(mnt, sql, &res, &base_t);
+        buf_free(&res);
+    }
+    long peak = rss_kb(pid, "VmHWM:");
+    unmount_daemon(mnt);
+    if (rc || paced < 0 || fast < 0) {
+        fprintf(stderr, "random_stream: failed\n");
+        return 1;
+    }
+    printf("random_stream: eps=%d gives %.0f rows/s; without eps %.2f M rows/s generated and "
+           "filtered | baseline the same columns from numbers() %.2f M rows/s | rss idle %.1f "
+           "MB, peak %.1f MB\n",
+           RANDOM_EPS, (double)paced / 5.0, (double)fast / 3.0 / 1e6,
+           (double)nrows * 10 / base_t / 1e6, (double)idle / 1024.0, (double)peak / 1024.0);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int opt;
@@ -1107,6 +1198,8 @@ int main(int argc, char **argv)
             failed |= bench_live_latency();
         if (all || !strcmp(w, "many_queries"))
             failed |= bench_many_queries(&rows);
+        if (all || !strcmp(w, "random_stream"))
+            failed |= bench_random_stream();
         if (all)
             break;
     }

@@ -1,7 +1,7 @@
 /*
  * source.h — where a query's blocks come from, behind one interface: a
- * stream's log, numbers(N); later column parts, LevelDB scans, random
- * streams and Kafka.
+ * stream's log, numbers(N), random streams; later column parts, LevelDB
+ * scans and Kafka.
  *
  * next() yields the next block (the caller unrefs it) or *out = NULL at
  * the end of a bounded source. Unbounded sources (the streaming issue)
@@ -17,6 +17,9 @@
 
 #include "exec/engine.h"
 #include "types/block.h"
+
+struct xpr;
+struct fn_ctx;
 
 struct src;
 
@@ -36,6 +39,10 @@ struct src {
     int unbounded;
     struct eng_stream *stream;
     uint64_t next_sn;
+    /* unbounded sources driven by time rather than appends (a random
+     * stream): the period (ns) at which the query task should be woken to
+     * call next() again; 0: appends (and the 1 s tick) are enough. */
+    int64_t wake_ns;
 };
 
 static inline int src_next(struct src *s, struct blk **out)
@@ -114,5 +121,35 @@ void src_kv_range_free(struct src_kv_range *r);
  * projected as src_log_create's; _tp_sn reads 0. Holds a reference on s. */
 int src_kv_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                   const struct src_kv_range *r, struct src **out);
+
+/*
+ * A random stream's rows (CREATE RANDOM STREAM), generated in memory as
+ * they are read (src_random.c says how rows are timed). cols are the
+ * columns generated, in order: def, a bound expression of the column's
+ * type evaluated over the columns generated before it (taken by the
+ * source, also on failure), or NULL for a random value of the type;
+ * is_time marks _tp_time, which gets the row's time. The blocks yielded
+ * hold spec->out_cols of them (then _tp_sn when with_sn).
+ */
+#define SRC_RANDOM_BLOCK 1024
+struct src_random_col {
+    struct ty ty;
+    struct xpr *def;
+    int is_time;
+};
+struct src_random_spec {
+    const uint32_t *out_cols; /* the columns it yields: positions among cols (copied) */
+    uint32_t nout;
+    uint64_t eps;            /* rows per second; 0: a block at every call */
+    uint32_t interval_ms;    /* between batches (eps > 0) */
+    uint64_t bounded_rows;   /* > 0: a bounded source of this many rows (table(r)) */
+    int with_sn;             /* append a uint64 _tp_sn column (rows counted from 0) */
+    /* the query's function context (borrowed; it outlives the source):
+     * now() of the defaults and row 0's time, the random generator's
+     * state, and where a failing DEFAULT says why */
+    struct fn_ctx *fn;
+};
+int src_random_create(const struct src_random_spec *spec, struct src_random_col *cols,
+                      uint32_t ncols, struct src **out);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * parser.h — recursive-descent SQL parser producing statements.
  *
- * Statements: CREATE [MUTABLE] STREAM, DROP STREAM, SELECT, INSERT INTO ... VALUES
+ * Statements: CREATE [MUTABLE | RANDOM] STREAM, DROP STREAM, SELECT, INSERT INTO ... VALUES
  * and INSERT INTO ... SELECT. Expressions are parsed by precedence
  * climbing into a small AST in which operators are already calls of the
  * function registry's names (a + b is plus(a, b), a LIKE b is like(a, b),
@@ -181,6 +181,8 @@ struct sql_column_def {
     struct sql_pos pos;
     struct ty ty;
     struct sql_pos type_pos;
+    struct sql_expr *def;      /* DEFAULT expr, or NULL */
+    const char *def_text;      /* its source text, as written */
 };
 
 /* INDEX name (c, ...) / FAMILY name (c, ...) inside CREATE MUTABLE STREAM,
@@ -201,6 +203,7 @@ struct sql_stmt {
             const char *name;
             struct sql_pos name_pos;
             int if_not_exists;
+            int random;              /* CREATE RANDOM STREAM */
             uint32_t ncols;
             struct sql_column_def *cols;
             uint32_t nsettings;

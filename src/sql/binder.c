@@ -1783,6 +1783,8 @@ static int bind_select(struct binder *bd)
             for (uint32_t i = 0; i < b->nproj; i++)
                 remap(b->proj[i], map);
         free(map);
+        if (b->stream->schema->random)
+            return sql_bind_random_cols(bd->e, b, bd->err);
     }
     return 0;
 }
@@ -1825,22 +1827,34 @@ static int bind_select_in(struct engine *e, const struct sql_select *s,
     return 0;
 }
 
-int sql_bind_const(struct engine *e, const struct sql_expr *x, struct fn_ctx *fctx,
-                   struct xpr **out, struct sql_error *err)
+int sql_bind_row_expr(struct engine *e, const struct sql_expr *x, const char *const *names,
+                      const struct ty *types, uint32_t n, const char *desc, struct fn_ctx *fctx,
+                      struct xpr **out, struct sql_error *err)
 {
     struct binder bd;
     memset(&bd, 0, sizeof(bd));
     bd.e = e;
     bd.err = err;
     bd.fctx = fctx;
-    bd.clause = "a constant expression";
-    snprintf(bd.in_desc, sizeof bd.in_desc, "a constant expression");
+    bd.clause = desc;
+    bd.nin = n;
+    bd.in_names = (const char **)names;
+    bd.in_types = (struct ty *)types;
+    bd.nvisible = (int)n;
+    snprintf(bd.in_desc, sizeof bd.in_desc, "%s", desc);
     if (contains_agg(x))
         return failx(&bd, find_agg(x), -EINVAL, "aggregate functions are not allowed here");
+    if (!(bd.used = calloc(n ? n : 1, 1)))
+        return failx(&bd, x, -ENOMEM, "out of memory");
     int rc = bind_expr(&bd, x, 0, out);
-    if (rc)
-        return rc;
-    return fold(&bd, x, out);
+    free(bd.used);
+    return rc ? rc : fold(&bd, x, out);
+}
+
+int sql_bind_const(struct engine *e, const struct sql_expr *x, struct fn_ctx *fctx,
+                   struct xpr **out, struct sql_error *err)
+{
+    return sql_bind_row_expr(e, x, NULL, NULL, 0, "a constant expression", fctx, out, err);
 }
 
 void sql_bsel_destroy(struct bsel *b)
@@ -1849,6 +1863,10 @@ void sql_bsel_destroy(struct bsel *b)
         return;
     if (b->stream)
         eng_stream_put(b->stream);
+    for (uint32_t i = 0; b->rand_defs && i < b->rand_ngen; i++)
+        xpr_destroy(b->rand_defs[i]);
+    free(b->rand_defs);
+    free(b->rand_gen);
     free(b->scan_cols);
     sql_bsel_destroy(b->sub);
     xpr_destroy(b->where);

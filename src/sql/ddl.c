@@ -1,6 +1,6 @@
 /*
- * ddl.c — binding and executing DDL: CREATE [MUTABLE] STREAM and DROP STREAM
- * (sql/sql.h). Binding turns the parsed statement into a schema, checking
+ * ddl.c — binding and executing DDL: CREATE [MUTABLE | RANDOM] STREAM and
+ * DROP STREAM (sql/sql.h). Binding turns the parsed statement into a schema, checking
  * names, types and settings, with positioned errors; execution hands the
  * schema to the engine.
  */
@@ -161,6 +161,63 @@ static int bind_group(struct schema *s, const struct sql_col_group *g, const cha
     return 0;
 }
 
+/* SETTINGS of a random stream: eps and interval_time only (its rows are
+ * never stored, so the log's settings mean nothing to it). */
+static int bind_random_setting(struct schema *s, const struct sql_setting *st,
+                               struct sql_error *err)
+{
+    static const char *const names[] = {"eps", "interval_time"};
+    int eps = !strcasecmp(st->name, "eps");
+    if (eps || !strcasecmp(st->name, "interval_time")) {
+        uint64_t max = eps ? SCH_RANDOM_EPS_MAX : 3600000;
+        if (st->kind != SQL_V_INT || st->i < (eps ? 0 : 1) || (uint64_t)st->i > max)
+            return sql_fail(err, -EINVAL, st->value_pos.line, st->value_pos.col,
+                            "setting '%s' must be an integer from %d to %llu%s", st->name,
+                            eps ? 0 : 1, (unsigned long long)max,
+                            eps ? " (rows per second; 0: as fast as it can)" : " (ms)");
+        if (eps)
+            s->eps = (uint64_t)st->i;
+        else
+            s->interval_ms = (uint32_t)st->i;
+        return 0;
+    }
+    for (int i = 0; i < NSETTINGS; i++)
+        if (!strcasecmp(st->name, setting_names[i]))
+            return sql_fail(err, -EINVAL, st->name_pos.line, st->name_pos.col,
+                            "setting '%s' does not apply to a random stream (it takes eps and "
+                            "interval_time)",
+                            st->name);
+    const char *hint = sql_closest(st->name, names, 2);
+    if (hint)
+        return sql_fail(err, -EINVAL, st->name_pos.line, st->name_pos.col,
+                        "unknown setting '%s', did you mean '%s'?", st->name, hint);
+    return sql_fail(err, -EINVAL, st->name_pos.line, st->name_pos.col, "unknown setting '%s'",
+                    st->name);
+}
+
+/* The DEFAULT expressions: random streams only, checked now (functions,
+ * types, references to earlier columns only) so a query never meets a
+ * bad one. */
+static int bind_defaults(struct engine *e, const struct sql_stmt *st, struct schema *s,
+                         struct sql_error *err)
+{
+    for (uint32_t i = 0; i < st->u.create.ncols; i++) {
+        const struct sql_column_def *c = &st->u.create.cols[i];
+        struct xpr *x = NULL;
+        if (!c->def)
+            continue;
+        if (!st->u.create.random)
+            return sql_fail(err, -EINVAL, c->def->pos.line, c->def->pos.col,
+                            "DEFAULT is for random streams (CREATE RANDOM STREAM); a stream's "
+                            "missing fields take their type's default");
+        int rc = sql_bind_random_default(e, c->def, s, i, &x, err);
+        xpr_destroy(x);
+        if (rc || (rc = sch_set_default(s, i, c->def_text)))
+            return rc;
+    }
+    return 0;
+}
+
 /* PRIMARY KEY, INDEX and FAMILY of a mutable stream: the key's columns are
  * neither nullable nor arrays (they are the rows' addresses); a column is
  * in at most one family and never in one when it is a key column. */
@@ -215,7 +272,8 @@ static int bind_mutable(const struct sql_stmt *st, struct schema *s, struct sql_
     return sch_add_col(s, "_tp_delta", (struct ty){TY_INT8, 0, 0});
 }
 
-static int bind_create(const struct sql_stmt *st, struct schema **out, struct sql_error *err)
+static int bind_create(struct engine *e, const struct sql_stmt *st, struct schema **out,
+                       struct sql_error *err)
 {
     struct schema *s = NULL;
     int rc = check_stream_name(st->u.create.name, st->u.create.name_pos, err);
@@ -246,8 +304,14 @@ static int bind_create(const struct sql_stmt *st, struct schema **out, struct sq
     }
     if (st->u.create.is_mutable && (rc = bind_mutable(st, s, err)))
         goto fail;
+    s->random = st->u.create.random;
+    if ((rc = bind_defaults(e, st, s, err)))
+        goto fail;
     for (uint32_t i = 0; i < st->u.create.nsettings; i++) {
-        rc = bind_setting(s, &st->u.create.settings[i], err);
+        if (s->random)
+            rc = bind_random_setting(s, &st->u.create.settings[i], err);
+        else
+            rc = bind_setting(s, &st->u.create.settings[i], err);
         if (rc)
             goto fail;
     }
@@ -278,7 +342,7 @@ static int exec_create(struct engine *e, const struct sql_stmt *st, struct sql_e
 {
     struct schema *s = NULL;
     int created;
-    int rc = bind_create(st, &s, err);
+    int rc = bind_create(e, st, &s, err);
     if (rc)
         return rc;
     rc = eng_create_stream(e, s, st->u.create.if_not_exists, &created);

@@ -643,9 +643,34 @@ static int parse_group(struct parser *p, struct sql_stmt *s, int family)
     return 0;
 }
 
-/* col type, ... ) — the '(' is already read. A mutable stream also takes
- * INDEX name (c, ...) and FAMILY name (c, ...) items, with or without commas
- * between them (the seed writes both). */
+/* DEFAULT expr after a column's type: the expression and its source text
+ * (kept verbatim so the catalog and the schema file show what was
+ * written). */
+static int parse_default(struct parser *p, struct sql_column_def *col)
+{
+    const struct sql_tok *t;
+    int rc;
+
+    if ((rc = sql_p_next(p, NULL)) || (rc = sql_p_peek(p, &t)))
+        return rc;
+    uint32_t from = t->offset;
+    if ((rc = sql_p_expr(p, &col->def)) || (rc = sql_p_peek(p, &t)))
+        return rc;
+    uint32_t to = t->kind == TK_EOF ? (uint32_t)p->lx.len : t->offset;
+    while (to > from && strchr(" \t\r\n", p->lx.src[to - 1]))
+        to--;
+    char *text = sql_p_arena_alloc(p->arena, (size_t)(to - from) + 1);
+    if (!text)
+        return sql_p_no_memory(p);
+    memcpy(text, p->lx.src + from, to - from);
+    text[to - from] = '\0';
+    col->def_text = text;
+    return 0;
+}
+
+/* col type [DEFAULT expr], ... ) — the '(' is already read. A mutable
+ * stream also takes INDEX name (c, ...) and FAMILY name (c, ...) items,
+ * with or without commas between them (the seed writes both). */
 static int parse_columns(struct parser *p, struct sql_stmt *s)
 {
     uint32_t cap = 0;
@@ -670,7 +695,13 @@ static int parse_columns(struct parser *p, struct sql_stmt *s)
             if ((rc = sql_p_take_name(p, "a column name", &col->name, &col->pos)) ||
                 (rc = sql_p_parse_type(p, &col->ty, &col->type_pos)))
                 return rc;
+            col->def = NULL;
+            col->def_text = NULL;
             s->u.create.ncols++;
+            if ((rc = sql_p_peek(p, &t)))
+                return rc;
+            if (sql_p_is_kw(t, "DEFAULT") && (rc = parse_default(p, col)))
+                return rc;
         }
         if ((rc = sql_p_peek(p, &t)))
             return rc;
@@ -741,9 +772,9 @@ int sql_p_settings(struct parser *p, struct sql_setting **out, uint32_t *n)
     }
 }
 
-/* CREATE [MUTABLE] STREAM [IF NOT EXISTS] name (col type, ...)
- * [PRIMARY KEY (c, ...)] [SETTINGS k = v, ...] — a mutable stream needs
- * its PRIMARY KEY. */
+/* CREATE [MUTABLE | RANDOM] STREAM [IF NOT EXISTS] name (col type
+ * [DEFAULT expr], ...) [PRIMARY KEY (c, ...)] [SETTINGS k = v, ...] — a
+ * mutable stream needs its PRIMARY KEY. */
 static int parse_create(struct parser *p, struct sql_stmt *s)
 {
     int rc, settings;
@@ -756,9 +787,14 @@ static int parse_create(struct parser *p, struct sql_stmt *s)
         s->u.create.is_mutable = 1;
         if ((rc = sql_p_next(p, NULL)))
             return rc;
+    } else if (sql_p_is_kw(t, "RANDOM")) {
+        s->u.create.random = 1;
+        if ((rc = sql_p_next(p, NULL)))
+            return rc;
     }
     if ((rc = sql_p_expect_kw(p, "STREAM",
                               s->u.create.is_mutable ? "STREAM after MUTABLE"
+                              : s->u.create.random   ? "STREAM after CREATE RANDOM"
                                                      : "STREAM after CREATE")) ||
         (rc = if_exists(p, 1, &s->u.create.if_not_exists)) ||
         (rc = sql_p_take_name(p, "a stream name", &s->u.create.name, &s->u.create.name_pos)) ||

@@ -155,7 +155,11 @@ static int plan_stream(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
         (rc = plan_aggregate(b, ctx, OP_DEFAULT_PERIODIC_NS, cur, &cur)) ||
         (rc = plan_where(b, ctx, cur, &cur)))
         return rc;
-    if ((rc = src_log_tail_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &b->start, src))) {
+    if (b->stream->schema->random)
+        rc = sql_random_src(b, 0, &ctx->fn, src);
+    else
+        rc = src_log_tail_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &b->start, src);
+    if (rc) {
         op_destroy(cur);
         return rc;
     }
@@ -200,7 +204,10 @@ static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
             src_kv_range_free(&r);
             break;
         }
-        rc = src_log_create(b->stream, b->scan_cols, b->nscan, b->with_sn, src);
+        if (b->stream->schema->random) /* generated rows, as table(r) reads them */
+            rc = sql_random_src(b, 1, &ctx->fn, src);
+        else
+            rc = src_log_create(b->stream, b->scan_cols, b->nscan, b->with_sn, src);
         break;
     case BS_SUBQUERY: return plan_select(b->sub, ctx, cur, src, head);
     case BS_STREAM: rc = -EINVAL; break; /* plan_stream */
@@ -640,6 +647,12 @@ static int target_stream(struct engine *e, const struct sql_stmt *st, struct eng
     if (rc)
         return sql_fail(err, rc, st->u.insert.target_pos.line, st->u.insert.target_pos.col,
                         "cannot open stream '%s': %s", st->u.insert.target, err_str(rc));
+    if ((*s)->schema->random) {
+        eng_stream_put(*s);
+        *s = NULL;
+        return sql_fail(err, -EINVAL, st->u.insert.target_pos.line, st->u.insert.target_pos.col,
+                        "%s is a random stream: its rows are generated", st->u.insert.target);
+    }
     return 0;
 }
 

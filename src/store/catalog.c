@@ -99,6 +99,47 @@ static int parse_mutable_line(struct schema *s, char *line)
     return ERR_CORRUPT;
 }
 
+/* "default TEXT" after its column's line: the text with backslashes and
+ * line breaks escaped (\\, \n, \r), so it stays one line. */
+static int render_default(struct buf *out, const char *text)
+{
+    int rc = buf_puts(out, "default ");
+    for (const char *p = text; *p && !rc; p++) {
+        if (*p == '\\')
+            rc = buf_puts(out, "\\\\");
+        else if (*p == '\n')
+            rc = buf_puts(out, "\\n");
+        else if (*p == '\r')
+            rc = buf_puts(out, "\\r");
+        else
+            rc = buf_putc(out, *p);
+    }
+    return rc ? rc : buf_putc(out, '\n');
+}
+
+/* The text of a "default " line, unescaped in place. */
+static int parse_default(char *text)
+{
+    char *w = text;
+    for (char *p = text; *p; p++) {
+        if (*p != '\\') {
+            *w++ = *p;
+            continue;
+        }
+        p++;
+        if (*p == '\\')
+            *w++ = '\\';
+        else if (*p == 'n')
+            *w++ = '\n';
+        else if (*p == 'r')
+            *w++ = '\r';
+        else
+            return ERR_CORRUPT;
+    }
+    *w = '\0';
+    return 0;
+}
+
 static int render(const struct catalog *c, struct buf *out)
 {
     int rc = buf_printf(out, "streamfs-catalog 1\nnext_id %u\n", c->next_id);
@@ -115,12 +156,17 @@ static int render(const struct catalog *c, struct buf *out)
             if (v)
                 rc = buf_printf(out, " %s=%llu", sch_amounts[k].name, (unsigned long long)v);
         }
+        if (!rc && s->random)
+            rc = buf_printf(out, " random=1 eps=%llu interval_time=%u",
+                            (unsigned long long)s->eps, s->interval_ms);
         if (!rc)
             rc = buf_putc(out, '\n');
         for (uint32_t k = 0; k < s->ncols && !rc; k++) {
             char tn[TY_MAX_NAME];
             ty_name(s->cols[k].ty, tn);
             rc = buf_printf(out, "col %s %s\n", s->cols[k].name, tn);
+            if (!rc && sch_default(s, k))
+                rc = render_default(out, sch_default(s, k));
         }
         if (!rc && s->is_mutable)
             rc = render_mutable(s, out);
@@ -152,7 +198,8 @@ static int append_entry(struct catalog *c, uint32_t id, struct schema *s)
     return 0;
 }
 
-/* The optional " key=N" amounts after codec (absent in older catalogs). */
+/* The optional " key=N" amounts after codec, and a random stream's
+ * random=1 eps=N interval_time=N (absent in older catalogs). */
 static int parse_amounts(char *rest, struct schema *s)
 {
     char *save_ptr = NULL;
@@ -161,6 +208,21 @@ static int parse_amounts(char *rest, struct schema *s)
         if (!eq)
             return ERR_CORRUPT;
         *eq = '\0';
+        char *end = NULL;
+        unsigned long long v = strtoull(eq + 1, &end, 10);
+        int num = eq[1] && !*end;
+        if (!strcmp(tok, "random") && num && v == 1) {
+            s->random = 1;
+            continue;
+        }
+        if (!strcmp(tok, "eps") && num && v <= SCH_RANDOM_EPS_MAX) {
+            s->eps = v;
+            continue;
+        }
+        if (!strcmp(tok, "interval_time") && num && v >= 1 && v <= UINT32_MAX) {
+            s->interval_ms = (uint32_t)v;
+            continue;
+        }
         const struct sch_amount *a = sch_amount_find(tok);
         if (!a || sch_amount_parse(s, a, eq + 1))
             return ERR_CORRUPT;
@@ -241,6 +303,10 @@ static int parse(struct catalog *c, char *text)
         } else if (cur && (!strncmp(line, "mutable ", 8) || !strncmp(line, "key ", 4) ||
                            !strncmp(line, "index ", 6) || !strncmp(line, "family ", 7))) {
             if (parse_mutable_line(cur, line))
+                goto fail;
+        } else if (cur && cur->ncols && !strncmp(line, "default ", 8) &&
+                   !sch_default(cur, cur->ncols - 1)) { /* the last column's */
+            if (parse_default(line + 8) || sch_set_default(cur, cur->ncols - 1, line + 8))
                 goto fail;
         } else if (cur && !strcmp(line, "end")) {
             if (!entry_ok(c, cur_id, cur) || sch_finish(cur) ||

@@ -36,6 +36,7 @@ int sch_create(const char *name, struct schema **out)
     strcpy(s->name, name);
     s->time_col = -1;
     s->codec = SCH_CODEC_DEFAULT;
+    s->interval_ms = SCH_RANDOM_INTERVAL_MS;
     *out = s;
     return 0;
 }
@@ -44,8 +45,36 @@ void sch_destroy(struct schema *s)
 {
     if (!s)
         return;
+    for (uint32_t i = 0; i < s->ndefaults; i++)
+        free(s->defaults[i]);
+    free(s->defaults);
     free(s->cols);
     free(s);
+}
+
+int sch_set_default(struct schema *s, uint32_t i, const char *text)
+{
+    if (i >= s->ncols)
+        return -EINVAL;
+    if (i >= s->ndefaults) {
+        char **d = realloc(s->defaults, s->ncols * sizeof(*d));
+        if (!d)
+            return -ENOMEM;
+        memset(d + s->ndefaults, 0, (s->ncols - s->ndefaults) * sizeof(*d));
+        s->defaults = d;
+        s->ndefaults = s->ncols;
+    }
+    char *copy = text ? strdup(text) : NULL;
+    if (text && !copy)
+        return -ENOMEM;
+    free(s->defaults[i]);
+    s->defaults[i] = copy;
+    return 0;
+}
+
+const char *sch_default(const struct schema *s, uint32_t i)
+{
+    return i < s->ndefaults ? s->defaults[i] : NULL;
 }
 
 int sch_find(const struct schema *s, const char *name, size_t n)
@@ -142,6 +171,13 @@ int sch_clone(const struct schema *s, struct schema **out)
     }
     if (s->ncols)
         memcpy(c->cols, s->cols, s->ncols * sizeof(*c->cols));
+    c->defaults = NULL;
+    c->ndefaults = 0;
+    for (uint32_t i = 0; i < s->ndefaults; i++)
+        if (s->defaults[i] && sch_set_default(c, i, s->defaults[i])) {
+            sch_destroy(c);
+            return -ENOMEM;
+        }
     *out = c;
     return 0;
 }
@@ -264,12 +300,15 @@ int sch_amount_parse(struct schema *s, const struct sch_amount *a, const char *t
 
 int sch_render_ddl(const struct schema *s, struct buf *out)
 {
-    int rc = buf_printf(out, "CREATE %sSTREAM %s (", s->is_mutable ? "MUTABLE " : "", s->name);
+    int rc = buf_printf(out, "CREATE %sSTREAM %s (",
+                        s->is_mutable ? "MUTABLE " : s->random ? "RANDOM " : "", s->name);
     /* _tp_time is implicit: every stream has it (and _tp_delta every mutable one) */
     for (uint32_t i = 0; i + 1 + (s->is_mutable ? 1 : 0) < s->ncols && !rc; i++) {
         char tn[TY_MAX_NAME];
         ty_name(s->cols[i].ty, tn);
         rc = buf_printf(out, "%s%s %s", i ? ", " : "", s->cols[i].name, tn);
+        if (!rc && sch_default(s, i))
+            rc = buf_printf(out, " DEFAULT %s", sch_default(s, i));
     }
     if (rc)
         return rc;
@@ -302,6 +341,14 @@ int sch_render_ddl(const struct schema *s, struct buf *out)
     static const char *const codecs[] = {"none", "lz4", "zstd"};
     if (!rc && s->codec != SCH_CODEC_DEFAULT && s->codec < 3) {
         rc = buf_printf(out, "%scodec='%s'", sep, codecs[s->codec]);
+        sep = ", ";
+    }
+    if (!rc && s->random && s->eps) {
+        rc = buf_printf(out, "%seps=%llu", sep, (unsigned long long)s->eps);
+        sep = ", ";
+    }
+    if (!rc && s->random && s->interval_ms != SCH_RANDOM_INTERVAL_MS) {
+        rc = buf_printf(out, "%sinterval_time=%u", sep, s->interval_ms);
         sep = ", ";
     }
     /* the amounts, as plain integers (bytes, ms) */

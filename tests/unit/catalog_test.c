@@ -667,3 +667,63 @@ Test(catalog, mutable_stream_persists)
     struct catalog *d = NULL;
     cr_assert_eq(cat_load(tmpdir, &d), ERR_CORRUPT);
 }
+
+/* A random stream: random=1 eps interval_time on its line, each DEFAULT
+ * on a line after its column, escaped; both read back. */
+Test(catalog, random_stream_persists)
+{
+    struct catalog *c = load();
+    struct schema *s = simple("r");
+    s->random = 1;
+    s->eps = 50;
+    s->interval_ms = 250;
+    cr_assert_eq(sch_set_default(s, 0, "'x\\y' || '\n' ||\n'z'"), 0);
+    cr_assert_eq(add(c, s), 1);
+    expect_text("streamfs-catalog 1\n"
+                "next_id 2\n"
+                "stream 1 r format=json fsync=close on_error=fail time_col=-1 codec=lz4 random=1 "
+                "eps=50 interval_time=250\n"
+                "col a int32\n"
+                "default 'x\\\\y' || '\\n' ||\\n'z'\n"
+                "col b nullable(string)\n"
+                "col _tp_time datetime64(3)\n"
+                "end\n");
+    cat_destroy(c);
+    c = load();
+    const struct cat_entry *e = cat_find(c, "r");
+    cr_assert_not_null(e);
+    cr_expect(e->schema->random);
+    cr_expect_eq(e->schema->eps, 50);
+    cr_expect_eq(e->schema->interval_ms, 250);
+    cr_expect_str_eq(sch_default(e->schema, 0), "'x\\y' || '\n' ||\n'z'");
+    cr_expect_null(sch_default(e->schema, 1));
+    cat_destroy(c);
+}
+
+Test(catalog, bad_random_lines_refused)
+{
+    static const char *const bad[] = {
+        "stream 1 r format=json fsync=close on_error=fail time_col=-1 codec=lz4 random=2\n",
+        "stream 1 r format=json fsync=close on_error=fail time_col=-1 codec=lz4 eps=x\n",
+        "stream 1 r format=json fsync=close on_error=fail time_col=-1 codec=lz4 "
+        "interval_time=0\n",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        char text[512];
+        snprintf(text, sizeof(text),
+                 "streamfs-catalog 1\nnext_id 2\n%scol a int32\ncol _tp_time "
+                 "datetime64(3)\nend\n",
+                 bad[i]);
+        cr_assert_eq(os_write_file_atomic(catfile, text, strlen(text)), 0);
+        struct catalog *c = NULL;
+        cr_expect_eq(cat_load(tmpdir, &c), ERR_CORRUPT, "%s", bad[i]);
+        cat_destroy(c);
+    }
+    static const char dangling[] = "streamfs-catalog 1\nnext_id 2\n"
+                                   "stream 1 r format=json fsync=close on_error=fail time_col=-1 "
+                                   "codec=lz4\ndefault 1\ncol a int32\nend\n";
+    cr_assert_eq(os_write_file_atomic(catfile, dangling, strlen(dangling)), 0);
+    struct catalog *c = NULL;
+    cr_expect_eq(cat_load(tmpdir, &c), ERR_CORRUPT, "a default before any column");
+    cat_destroy(c);
+}
