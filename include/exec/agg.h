@@ -55,6 +55,16 @@ struct agg_ops {
     /* Checkpoints: append the state / restore it into an init'ed state. */
     int (*serialize)(const struct agg_bind *b, const void *state, struct buf *out);
     int (*deserialize)(const struct agg_bind *b, void *state, const void *p, size_t n);
+    /* Take rows back out (the changelog of a mutable stream: a row with
+     * _tp_delta -1 retracts one added before), same arguments as add.
+     * Only each row that was added may be retracted, once; a state whose
+     * rows were all retracted finalizes as a fresh one would (float sums
+     * up to rounding, which is why the aggregate operators re-init a
+     * group whose rows are all gone). NULL: the
+     * aggregate cannot retract (min, max, ... keep no record of what they
+     * dropped), and a query that would need it is refused. */
+    int (*retract)(const struct agg_bind *b, void *const *states, const struct col *const *args,
+                   const uint32_t *rows, uint32_t n);
 };
 
 struct agg_bind {

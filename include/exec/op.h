@@ -123,6 +123,21 @@ int op_aggregate_create(struct op_ctx *ctx, struct xpr **keys, uint32_t nkeys,
  * the last emit; the state is kept. agg must come from op_aggregate_create. */
 #define OP_DEFAULT_PERIODIC_NS 2000000000LL
 void op_aggregate_set_periodic(struct op *agg, int64_t interval_ns);
+/* A changelog input (a mutable stream's, op_changelog_create): rows whose
+ * int8 column col is -1 are retracted from their group (agg_ops.retract),
+ * the others added; a group whose rows are all retracted leaves the
+ * result. Fails (op_ctx error) when an aggregate cannot retract. */
+int op_aggregate_set_delta(struct op *agg, uint32_t col);
+
+/* A mutable stream's log (upserts and deletes by primary key) as a
+ * changelog: each change of a key the query holds comes as its old row
+ * with _tp_delta -1, then (an upsert) the new row with +1; a delete of a
+ * key never seen goes nowhere (src/exec/op_changelog.c). Input and output
+ * blocks have the given types; key_cols are the primary key's columns,
+ * delta_col the int8 _tp_delta. */
+int op_changelog_create(struct op_ctx *ctx, const struct ty *types, uint32_t ncols,
+                        const uint32_t *key_cols, uint32_t nkeys, uint32_t delta_col,
+                        struct op *next, struct op **out);
 
 struct op_sort_key {
     uint32_t col;                /* column of the input block */

@@ -27,4 +27,16 @@ size_t op_blk_bytes(const struct blk *b);
  * kernel's text (ctx->fn.err) unless one is set already. Returns rc. */
 int op_eval_failed(struct op_ctx *ctx, int rc);
 
+/* Retraction in the aggregation operators (op_aggregate_set_delta,
+ * op_window_set_delta). runs: rows[0..n) with their states, in runs of one
+ * sign of the int8 delta column d, added, or retracted where d is -1, in
+ * order. reset: the stride's states destroyed, zeroed (size bytes) and
+ * init'ed again. can_retract: 0, or the query's error naming the first
+ * aggregate without retract. */
+int op_agg_runs(struct op_agg_call *c, void *const *states, const struct col *const *args,
+                const uint32_t *rows, uint32_t n, const struct col *d);
+void op_agg_reset(const struct op_agg_call *aggs, uint32_t naggs, const uint32_t *state_off,
+                  char *stride, size_t size);
+int op_agg_can_retract(struct op_ctx *ctx, const struct op_agg_call *aggs, uint32_t naggs);
+
 #endif

@@ -104,6 +104,14 @@ int op_window_create(struct op_ctx *ctx, const struct op_window_spec *spec, stru
                      struct xpr **parts, uint32_t nparts, struct xpr **keys, uint32_t nkeys,
                      struct op_agg_call *aggs, uint32_t naggs, struct op *next, struct op **out);
 
+/* A changelog input (a mutable stream's, op_changelog_create): rows whose
+ * int8 column col is -1 are retracted from the states of their windows
+ * (agg_ops.retract) instead of added; a group whose rows are all retracted
+ * leaves the result (CHANGELOG: its -1 row, no new one). Fails (op_ctx
+ * error) when an aggregate cannot retract. Live row counts are not part
+ * of op_window_save. */
+int op_window_set_delta(struct op *o, uint32_t col);
+
 /* The state of window operator o, appended to out. */
 int op_window_save(struct op *o, struct buf *out);
 /* Restore what op_window_save wrote into o, a window operator that has

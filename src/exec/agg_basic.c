@@ -10,7 +10,9 @@
  * caller skips NULL rows and makes the result NULL when none was left.
  *
  * add() switches on the argument's kind once per call, so each kind's
- * loop is a plain pass over the column.
+ * loop is a plain pass over the column. retract() (a mutable stream's
+ * changelog taking a row back) is add with the value negated and the row
+ * uncounted: integer sums wrap back exactly, decimal sums are checked.
  */
 #include <errno.h>
 #include <math.h>
@@ -47,6 +49,19 @@ static int count_add(const struct agg_bind *b, void *const *states, const struct
     return 0;
 }
 
+static int count_retract(const struct agg_bind *b, void *const *states,
+                         const struct col *const *args, const uint32_t *rows, uint32_t n)
+{
+    const struct col *x = b->nargs ? args[0] : NULL;
+    if (x && x->ty.kind == TY_NOTHING)
+        return 0;
+    if (x && x->nulls)
+        AGG_EACH(states, rows, n, *(uint64_t *)st -= !x->nulls[r]);
+    else
+        AGG_EACH(states, rows, n, (void)r; *(uint64_t *)st -= 1);
+    return 0;
+}
+
 static int count_merge(const struct agg_bind *b, void *dst, const void *src)
 {
     (void)b;
@@ -65,7 +80,7 @@ static int count_bind(struct agg_bind *b)
     b->ret = (struct ty){TY_UINT64, 0, 0};
     b->flags |= AGG_OWN_NULLS;
     b->ops = (struct agg_ops){sizeof(uint64_t), count_init, count_add, count_merge,
-                              count_finalize, NULL, agg_save_raw, agg_load_raw};
+                              count_finalize, NULL, agg_save_raw, agg_load_raw, count_retract};
     return 0;
 }
 
@@ -82,37 +97,43 @@ static void num_init(const struct agg_bind *b, void *state)
 }
 
 /* Add column x into each state's leading union num (sum and avg share the
- * layout); with_count also counts rows (avg). Signed values add through
- * uint64 so that overflow wraps instead of being undefined. */
+ * layout); with_count also counts rows (avg); sign -1 takes the rows back
+ * out (retract). Signed values add through uint64 so that overflow wraps
+ * instead of being undefined, and a retract wraps back. */
 #define SUM_KIND(K, T, FIELD, CAST)                                                                \
     case K:                                                                                        \
         if (with_count)                                                                            \
-            AGG_EACH(states, rows, n, ((struct avg_st *)st)->sum.FIELD += CAST COL_AT(x, T, r);   \
-                     ((struct avg_st *)st)->n++);                                                  \
+            AGG_EACH(states, rows, n,                                                              \
+                     ((struct avg_st *)st)->sum.FIELD += sign * (CAST COL_AT(x, T, r));            \
+                     ((struct avg_st *)st)->n += (uint64_t)(int64_t)sign);                         \
         else                                                                                       \
-            AGG_EACH(states, rows, n, ((union num *)st)->FIELD += CAST COL_AT(x, T, r));           \
+            AGG_EACH(states, rows, n,                                                              \
+                     ((union num *)st)->FIELD += sign * (CAST COL_AT(x, T, r)));                   \
         break
 
 /* Decimals add with an overflow check: a sum past int64 fails the query
  * (ClickHouse sums into decimal128 instead; ours stop at 18 digits). */
 static int add_decimals(void *const *states, const struct col *x, const uint32_t *rows,
-                        uint32_t n, int with_count)
+                        uint32_t n, int with_count, int sign)
 {
     int bad = 0;
     AGG_EACH(states, rows, n, {
         int64_t *sum = with_count ? &((struct avg_st *)st)->sum.i : &((union num *)st)->i;
-        bad |= __builtin_add_overflow(*sum, COL_AT(x, int64_t, r), sum);
+        if (sign > 0)
+            bad |= __builtin_add_overflow(*sum, COL_AT(x, int64_t, r), sum);
+        else
+            bad |= __builtin_sub_overflow(*sum, COL_AT(x, int64_t, r), sum);
         if (with_count)
-            ((struct avg_st *)st)->n++;
+            ((struct avg_st *)st)->n += (uint64_t)(int64_t)sign;
     });
     return bad ? -ERANGE : 0;
 }
 
 static int add_nums(void *const *states, const struct col *x, const uint32_t *rows, uint32_t n,
-                    int with_count)
+                    int with_count, int sign)
 {
     switch (x->ty.kind) {
-    case TY_DECIMAL: return add_decimals(states, x, rows, n, with_count);
+    case TY_DECIMAL: return add_decimals(states, x, rows, n, with_count, sign);
         SUM_KIND(TY_INT8, int8_t, u, (uint64_t)(int64_t));
         SUM_KIND(TY_INT16, int16_t, u, (uint64_t)(int64_t));
         SUM_KIND(TY_INT32, int32_t, u, (uint64_t)(int64_t));
@@ -133,7 +154,14 @@ static int sum_add(const struct agg_bind *b, void *const *states, const struct c
                    const uint32_t *rows, uint32_t n)
 {
     (void)b;
-    return add_nums(states, args[0], rows, n, 0);
+    return add_nums(states, args[0], rows, n, 0, 1);
+}
+
+static int sum_retract(const struct agg_bind *b, void *const *states,
+                       const struct col *const *args, const uint32_t *rows, uint32_t n)
+{
+    (void)b;
+    return add_nums(states, args[0], rows, n, 0, -1);
 }
 
 static void num_merge_into(int is_float, union num *dst, const union num *src)
@@ -187,7 +215,7 @@ static int sum_bind(struct agg_bind *b)
         agg_ret(b, (struct ty){ty_is_float(t) ? TY_FLOAT64 : ty_is_signed(t) ? TY_INT64 : TY_UINT64,
                            0, 0});
     b->ops = (struct agg_ops){sizeof(union num), num_init, sum_add, sum_merge, sum_finalize,
-                              NULL, agg_save_raw, agg_load_raw};
+                              NULL, agg_save_raw, agg_load_raw, sum_retract};
     return 0;
 }
 
@@ -195,7 +223,14 @@ static int avg_add(const struct agg_bind *b, void *const *states, const struct c
                    const uint32_t *rows, uint32_t n)
 {
     (void)b;
-    return add_nums(states, args[0], rows, n, 1);
+    return add_nums(states, args[0], rows, n, 1, 1);
+}
+
+static int avg_retract(const struct agg_bind *b, void *const *states,
+                       const struct col *const *args, const uint32_t *rows, uint32_t n)
+{
+    (void)b;
+    return add_nums(states, args[0], rows, n, 1, -1);
 }
 
 static int avg_merge(const struct agg_bind *b, void *dst, const void *src)
@@ -234,7 +269,7 @@ static int avg_bind(struct agg_bind *b)
         return rc;
     agg_ret(b, (struct ty){TY_FLOAT64, 0, 0});
     b->ops = (struct agg_ops){sizeof(struct avg_st), num_init, avg_add, avg_merge, avg_finalize,
-                              NULL, agg_save_raw, agg_load_raw};
+                              NULL, agg_save_raw, agg_load_raw, avg_retract};
     return 0;
 }
 

@@ -25,6 +25,14 @@
  * past the next emit time, when rows came since the last one, the same
  * output is produced from the live states (finalize does not consume a
  * state) and the groups stay; the first tick sets the phase.
+ *
+ * Retraction (op_aggregate_set_delta: the changelog of a mutable stream):
+ * a row whose int8 delta column is -1 is taken back out of its group's
+ * states (agg_ops.retract) instead of added, in row order, so an update's
+ * -1 old / +1 new pair leaves exactly the new value. Each group counts its
+ * live rows; one whose count drops to 0 gets fresh states and is left out
+ * of the result until a row comes back (with keys; the one group of a
+ * query without keys stays, count() = 0).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -62,6 +70,8 @@ struct aggregate {
     int64_t period_ns;         /* periodic emit; 0: at finish only */
     int64_t next_emit_ns;      /* 0: not yet ticked */
     int dirty;                 /* rows since the last periodic emit */
+    int32_t delta_col;         /* input column of _tp_delta, or -1 */
+    int64_t *live;             /* per group: rows added minus retracted (delta_col only) */
 
     /* per block scratch */
     uint32_t rows_cap;
@@ -103,6 +113,10 @@ static int new_groups(struct aggregate *a, uint32_t n)
         if (!g)
             return -ENOMEM;
         a->gstate = g;
+        int64_t *lv = realloc(a->live, (size_t)cap * sizeof(*lv));
+        if (!lv)
+            return -ENOMEM;
+        a->live = lv;
         a->gcap = cap;
     }
     for (; a->ngroups < n; a->ngroups++) {
@@ -113,6 +127,7 @@ static int new_groups(struct aggregate *a, uint32_t n)
         for (uint32_t i = 0; i < a->naggs; i++)
             a->aggs[i].bind.ops.init(&a->aggs[i].bind, s + a->state_off[i]);
         a->gstate[a->ngroups] = s;
+        a->live[a->ngroups] = 0;
     }
     return 0;
 }
@@ -122,7 +137,7 @@ static size_t held_now(const struct aggregate *a)
     int64_t held = 0;
     for (uint32_t i = 0; i < a->naggs; i++)
         held += agg_held(&a->aggs[i].bind);
-    return a->groups.mem + a->arena_bytes + (size_t)a->gcap * sizeof(char *) +
+    return a->groups.mem + a->arena_bytes + (size_t)a->gcap * (sizeof(char *) + sizeof(int64_t)) +
            (size_t)(held > 0 ? held : 0);
 }
 
@@ -172,6 +187,28 @@ static uint32_t select_non_null(struct aggregate *a, const struct col *const *ar
     return k;
 }
 
+/* With a delta column: count the block's rows into their groups, and
+ * give a group whose rows are all gone fresh states (exact zero sums). */
+static void count_live(struct aggregate *a, const struct blk *b)
+{
+    const struct col *d = &b->cols[a->delta_col];
+    for (uint32_t r = 0; r < b->nrows; r++)
+        a->live[a->gids[r]] += COL_AT(d, int8_t, r) == -1 ? -1 : 1;
+    for (uint32_t r = 0; r < b->nrows; r++) {
+        uint32_t g = a->gids[r];
+        if (a->live[g] > 0 || COL_AT(d, int8_t, r) != -1)
+            continue;
+        a->live[g] = 0;
+        op_agg_reset(a->aggs, a->naggs, a->state_off, a->gstate[g], a->stride);
+    }
+}
+
+/* Whether group g is out of the result: every row of it retracted. */
+static int gone(const struct aggregate *a, uint32_t g)
+{
+    return a->delta_col >= 0 && a->nkeys && a->live[g] <= 0;
+}
+
 static int add_call(struct aggregate *a, uint32_t ai, const struct blk *b)
 {
     struct op_agg_call *c = &a->aggs[ai];
@@ -190,9 +227,18 @@ static int add_call(struct aggregate *a, uint32_t ai, const struct blk *b)
     if (!(c->bind.flags & AGG_OWN_NULLS))
         n = select_non_null(a, args, c->nargs, n, &all);
     const uint32_t *rows = all ? NULL : a->sel;
+    if (a->delta_col >= 0 && all) { /* runs below need the rows listed */
+        for (uint32_t r = 0; r < n; r++)
+            a->sel[r] = r;
+        rows = a->sel;
+    }
     for (uint32_t k = 0; k < n; k++)
         a->states[k] = a->gstate[a->gids[rows ? rows[k] : k]] + off;
-    if (n && (rc = c->bind.ops.add(&c->bind, a->states, args, rows, n))) {
+    if (a->delta_col >= 0)
+        rc = op_agg_runs(c, a->states, args, rows, n, &b->cols[a->delta_col]);
+    else if (n)
+        rc = c->bind.ops.add(&c->bind, a->states, args, rows, n);
+    if (rc) {
         if (!a->op.ctx->err[0])
             op_ctx_fail(a->op.ctx, rc, "aggregate function %s failed",
                         c->fn ? c->fn->name : "call");
@@ -236,6 +282,8 @@ static int aggregate_push(struct op *o, struct blk *b)
         rc = new_groups(a, a->groups.n);
     for (uint32_t i = 0; i < a->naggs && !rc; i++)
         rc = add_call(a, i, b);
+    if (!rc && a->delta_col >= 0)
+        count_live(a, b);
     if (!rc)
         rc = charge(a);
 done:
@@ -253,10 +301,17 @@ static int emit(struct aggregate *a, uint32_t from, uint32_t to, struct blk **ou
     int rc = blk_create(a->out_ty, a->nkeys + a->naggs, &b);
     if (rc)
         return rc;
+    uint32_t nrows = to - from;
     for (uint32_t i = 0; i < a->nkeys; i++)
         kc[i] = &b->cols[i];
-    if (a->nkeys)
+    if (a->nkeys && a->delta_col < 0)
         rc = keytab_emit(&a->groups, from, to, kc);
+    for (uint32_t g = from; g < to && !rc && a->nkeys && a->delta_col >= 0; g++) {
+        if (gone(a, g))
+            nrows--;
+        else
+            rc = keytab_emit(&a->groups, g, g + 1, kc);
+    }
     for (uint32_t i = 0; i < a->naggs && !rc; i++) {
         struct op_agg_call *c = &a->aggs[i];
         struct col *res = &b->cols[a->nkeys + i];
@@ -264,6 +319,8 @@ static int emit(struct aggregate *a, uint32_t from, uint32_t to, struct blk **ou
             break;
         for (uint32_t g = from; g < to && !rc; g++) {
             const char *s = a->gstate[g];
+            if (gone(a, g))
+                continue;
             if (a->flag_off[i] != UINT32_MAX && !s[a->flag_off[i]])
                 rc = col_push_null(res);
             else
@@ -272,7 +329,7 @@ static int emit(struct aggregate *a, uint32_t from, uint32_t to, struct blk **ou
     }
     if (!rc)
         rc = blk_seal(b);
-    if (!rc && b->nrows != to - from)
+    if (!rc && b->nrows != nrows)
         rc = -EINVAL;
     if (rc) {
         blk_unref(b);
@@ -296,9 +353,11 @@ static void release(struct aggregate *a)
         free(a->chunks[i]);
     free(a->chunks);
     free(a->gstate);
+    free(a->live);
     keytab_free(&a->groups);
     a->chunks = NULL;
     a->gstate = NULL;
+    a->live = NULL;
     a->nchunks = a->ngroups = a->gcap = 0;
     a->chunk_left = a->arena_bytes = 0;
     op_ctx_charge(a->op.ctx, -(int64_t)a->charged);
@@ -318,7 +377,7 @@ static int emit_all(struct aggregate *a)
                 op_ctx_fail(o->ctx, rc, "aggregation failed while producing its result");
             break;
         }
-        rc = op_push(o->next, b);
+        rc = b->nrows ? op_push(o->next, b) : 0;
         blk_unref(b);
         from = to;
     }
@@ -349,6 +408,15 @@ void op_aggregate_set_periodic(struct op *agg, int64_t interval_ns)
     ((struct aggregate *)agg)->period_ns = interval_ns;
 }
 
+int op_aggregate_set_delta(struct op *agg, uint32_t col)
+{
+    struct aggregate *a = (struct aggregate *)agg;
+    int rc = op_agg_can_retract(a->op.ctx, a->aggs, a->naggs);
+    if (!rc)
+        a->delta_col = (int32_t)col;
+    return rc;
+}
+
 static int aggregate_finish(struct op *o)
 {
     struct aggregate *a = (struct aggregate *)o;
@@ -361,7 +429,7 @@ static int aggregate_finish(struct op *o)
                 op_ctx_fail(o->ctx, rc, "aggregation failed while producing its result");
             break;
         }
-        rc = op_push(o->next, b);
+        rc = b->nrows ? op_push(o->next, b) : 0;
         blk_unref(b);
         from = to;
     }
@@ -477,6 +545,7 @@ int op_aggregate_create(struct op_ctx *ctx, struct xpr **keys, uint32_t nkeys,
     a->nkeys = nkeys;
     a->aggs = aggs;
     a->naggs = naggs;
+    a->delta_col = -1;
     keytab_init(&a->groups, NULL, 0);
     if (nkeys > FN_MAX_ARGS) {
         rc = op_ctx_fail(ctx, -EINVAL, "too many GROUP BY keys (%u, at most %d)", nkeys,

@@ -5,6 +5,9 @@
  * LIMIT's last block, DISTINCT's first occurrences): fixed-width columns
  * are copied with one loop per value width, strings by sizing the bytes
  * first and copying each value once.
+ *
+ * The op_agg_* helpers are the retraction steps the aggregate and window
+ * operators share.
  */
 #include "exec/op_impl.h"
 
@@ -139,4 +142,40 @@ int op_eval_failed(struct op_ctx *ctx, int rc)
     if (!ctx->err[0])
         op_ctx_fail(ctx, rc, "%s", ctx->fn.err[0] ? ctx->fn.err : "expression failed");
     return rc;
+}
+
+int op_agg_runs(struct op_agg_call *c, void *const *states, const struct col *const *args,
+                const uint32_t *rows, uint32_t n, const struct col *d)
+{
+    int rc = 0;
+    for (uint32_t k = 0, end; k < n && !rc; k = end) {
+        int minus = COL_AT(d, int8_t, rows[k]) == -1;
+        for (end = k + 1; end < n && (COL_AT(d, int8_t, rows[end]) == -1) == minus; end++)
+            ;
+        if (minus)
+            rc = c->bind.ops.retract(&c->bind, states + k, args, rows + k, end - k);
+        else
+            rc = c->bind.ops.add(&c->bind, states + k, args, rows + k, end - k);
+    }
+    return rc;
+}
+
+void op_agg_reset(const struct op_agg_call *aggs, uint32_t naggs, const uint32_t *state_off,
+                  char *stride, size_t size)
+{
+    for (uint32_t i = 0; i < naggs; i++)
+        if (aggs[i].bind.ops.destroy)
+            aggs[i].bind.ops.destroy(&aggs[i].bind, stride + state_off[i]);
+    memset(stride, 0, size);
+    for (uint32_t i = 0; i < naggs; i++)
+        aggs[i].bind.ops.init(&aggs[i].bind, stride + state_off[i]);
+}
+
+int op_agg_can_retract(struct op_ctx *ctx, const struct op_agg_call *aggs, uint32_t naggs)
+{
+    for (uint32_t i = 0; i < naggs; i++)
+        if (!aggs[i].bind.ops.retract)
+            return op_ctx_fail(ctx, -EINVAL, "%s cannot retract rows",
+                               aggs[i].fn ? aggs[i].fn->name : "an aggregate");
+    return 0;
 }

@@ -34,6 +34,13 @@
  * newest one backwards when within timeout of its start; otherwise it
  * starts a session of its own unless that one would be closed already
  * (late).
+ *
+ * Retraction (op_window_set_delta: a mutable stream's changelog): rows
+ * whose delta column is -1 are retracted from the states of their windows
+ * (agg_ops.retract), in row order with the adds. Every stride ends with
+ * the group's live row count; a group whose count drops to 0 gets fresh
+ * states and is no longer shown (with GROUP BY keys): CHANGELOG emits its
+ * old row with -1 and no new one, the other policies leave it out.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -94,7 +101,9 @@ struct window {
     uint32_t nout;
     int64_t tick_ns;       /* nanoseconds per tick of the time type */
     uint32_t *state_off, *flag_off;
+    uint32_t live_off;     /* int64 live row count in a stride */
     size_t stride;
+    int32_t delta_col;     /* input column of _tp_delta, or -1 */
 
     struct keytab ptab;
     struct ty *part_ty;
@@ -409,6 +418,17 @@ static int blk_new_out(struct window *a, struct blk **out)
     return blk_create(a->out_ty, a->nout, out);
 }
 
+static int64_t *live_of(const struct window *a, char *stride)
+{
+    return (int64_t *)(void *)(stride + a->live_off);
+}
+
+/* Whether group g of w is out of the result: every row of it retracted. */
+static int gone(const struct window *a, const struct win *w, uint32_t g)
+{
+    return a->delta_col >= 0 && a->nkeys && *live_of(a, w->gstate[g]) <= 0;
+}
+
 /* Append group g of w as a row (without _tp_delta). */
 static int push_group(struct window *a, struct win *w, uint32_t g, struct blk *b)
 {
@@ -458,10 +478,12 @@ static int emit_win(struct window *a, struct win *w, int dirty_only)
     if (dirty_only) {
         qsort(w->dlist, w->ndirty, sizeof(*w->dlist), cmp_u32);
         for (uint32_t i = 0; i < w->ndirty && !rc; i++)
-            rc = push_group(a, w, w->dlist[i], b);
+            if (!gone(a, w, w->dlist[i]))
+                rc = push_group(a, w, w->dlist[i], b);
     }
     for (uint32_t g = 0; g < w->ngroups && !rc && !dirty_only; g++)
-        rc = push_group(a, w, g, b);
+        if (!gone(a, w, g))
+            rc = push_group(a, w, g, b);
     if (rc) {
         blk_unref(b);
         return rc;
@@ -470,7 +492,8 @@ static int emit_win(struct window *a, struct win *w, int dirty_only)
 }
 
 /* CHANGELOG: for each changed group, its old row (-1) when it had one,
- * then its new row (+1); the new rows become the shown ones. */
+ * then its new row (+1) unless the group is gone; the new rows become the
+ * shown ones. */
 static int emit_changes(struct window *a, struct win *w)
 {
     uint32_t nc = a->nout - 1, dc = nc;
@@ -480,8 +503,8 @@ static int emit_changes(struct window *a, struct win *w)
     if (!rc)
         rc = blk_create(a->out_ty, nc, &shown);
     for (uint32_t g = 0; g < w->ngroups && !rc; g++) {
-        if (!w->dirty[g]) {
-            if (w->shown_rows && g < w->shown_rows->nrows)
+        if (!w->dirty[g] || (gone(a, w, g) && !w->shown[g])) {
+            if (w->shown[g] && w->shown_rows && g < w->shown_rows->nrows)
                 for (uint32_t c = 0; c < nc && !rc; c++)
                     rc = op_push_row(&shown->cols[c], &w->shown_rows->cols[c], g);
             else
@@ -494,6 +517,12 @@ static int emit_changes(struct window *a, struct win *w)
                 rc = op_push_row(&b->cols[c], &w->shown_rows->cols[c], g);
             if (!rc)
                 rc = col_push_fixed(&b->cols[dc], &minus);
+        }
+        if (gone(a, w, g)) { /* its -1 only; no row shown now */
+            for (uint32_t c = 0; c < nc && !rc; c++)
+                rc = col_push_null(&shown->cols[c]);
+            w->shown[g] = 0;
+            continue;
         }
         uint32_t at = b->cols[0].n;
         if (!rc && !(rc = push_group(a, w, g, b)))
@@ -691,8 +720,23 @@ out:
     return rc;
 }
 
-/* Add the segment's pairs to aggregate ai, whose arguments are args. */
-static int add_call(struct window *a, uint32_t ai, const struct col *const *args)
+/* With a delta column: count the segment's pairs into their groups, and
+ * give a group whose rows are all gone fresh states (exact zero sums). */
+static void count_live(struct window *a, const struct col *d)
+{
+    for (uint32_t k = 0; k < a->npairs; k++)
+        *live_of(a, a->pstate[k]) += COL_AT(d, int8_t, a->prow[k]) == -1 ? -1 : 1;
+    for (uint32_t k = 0; k < a->npairs; k++) {
+        char *s = a->pstate[k];
+        if (*live_of(a, s) <= 0 && COL_AT(d, int8_t, a->prow[k]) == -1)
+            op_agg_reset(a->aggs, a->naggs, a->state_off, s, a->stride);
+    }
+}
+
+/* Add the segment's pairs to aggregate ai, whose arguments are args
+ * (retract those whose delta d is -1, with a delta column). */
+static int add_call(struct window *a, uint32_t ai, const struct col *const *args,
+                    const struct col *d)
 {
     struct op_agg_call *c = &a->aggs[ai];
     uint32_t n = 0, off = a->state_off[ai];
@@ -710,7 +754,11 @@ static int add_call(struct window *a, uint32_t ai, const struct col *const *args
         if (a->flag_off[ai] != UINT32_MAX)
             a->pstate[k][a->flag_off[ai]] = 1;
     }
-    if (n && (rc = c->bind.ops.add(&c->bind, a->states, args, a->sel, n)))
+    if (d)
+        rc = op_agg_runs(c, a->states, args, a->sel, n, d);
+    else if (n)
+        rc = c->bind.ops.add(&c->bind, a->states, args, a->sel, n);
+    if (rc)
         if (!a->op.ctx->err[0])
             op_ctx_fail(a->op.ctx, rc, "aggregate function %s failed", c->fn ? c->fn->name : "call");
     return rc;
@@ -872,12 +920,15 @@ static int window_push(struct op *o, struct blk *b)
             }
             aowned[adone] = (uint8_t)ow;
         }
+    const struct col *dcol = a->delta_col >= 0 ? &b->cols[a->delta_col] : NULL;
     for (uint32_t from = 0, to; from < b->nrows; from = to) {
         a->npairs = 0;
         if ((rc = assign(a, b, tc, keys, from, now, &wi, &to)))
             goto out;
         for (uint32_t i = 0, at = 0; i < a->naggs && !rc; at += a->aggs[i++].nargs)
-            rc = add_call(a, i, (const struct col *const *)acols + at);
+            rc = add_call(a, i, (const struct col *const *)acols + at, dcol);
+        if (!rc && dcol)
+            count_live(a, dcol);
         if (rc || (rc = charge(a)))
             goto out;
         if ((a->sp.emit == OP_EMIT_ON_UPDATE || a->sp.emit == OP_EMIT_CHANGELOG) &&
@@ -1222,6 +1273,15 @@ static void window_destroy(struct op *o)
 
 static const struct op_vt window_vt = {window_push, window_finish, window_destroy, window_tick};
 
+int op_window_set_delta(struct op *o, uint32_t col)
+{
+    struct window *a = (struct window *)o;
+    int rc = op_agg_can_retract(a->op.ctx, a->aggs, a->naggs);
+    if (!rc)
+        a->delta_col = (int32_t)col;
+    return rc;
+}
+
 static int cast_args(struct op_agg_call *c)
 {
     for (uint32_t i = 0; i < c->nargs; i++) {
@@ -1274,9 +1334,9 @@ static int layout(struct window *a)
     }
     if (a->sp.emit == OP_EMIT_CHANGELOG)
         a->out_ty[a->nout - 1] = (struct ty){TY_INT8, 0, 0};
-    a->stride = (at + 7) & ~(size_t)7;
-    if (!a->stride)
-        a->stride = 8;
+    at = (at + 7) & ~(size_t)7;
+    a->live_off = (uint32_t)at;
+    a->stride = at + sizeof(int64_t);
     return 0;
 }
 
@@ -1304,6 +1364,7 @@ int op_window_create(struct op_ctx *ctx, const struct op_window_spec *spec, stru
     a->nkeys = nkeys;
     a->aggs = aggs;
     a->naggs = naggs;
+    a->delta_col = -1;
     keytab_init(&a->ptab, NULL, 0);
     if (nkeys > FN_MAX_ARGS || nparts > FN_MAX_ARGS) {
         rc = op_ctx_fail(ctx, -EINVAL, "too many GROUP BY or PARTITION BY keys (at most %d)",

@@ -574,6 +574,10 @@ static int agg_slot(struct binder *bd, const struct sql_expr *x, const struct ag
         }
     }
     call.distinct = x->distinct && !distinct_is_noop(fn->name);
+    if (sql_changelog_wanted(b) && (call.distinct || !call.bind.ops.retract)) {
+        rc = sql_changelog_refuse(fn->name, &x->pos, bd->err);
+        goto fail;
+    }
     if (call.distinct) {
         for (uint32_t i = 0; i < nargs; i++) /* the values as add() will see them */
             call.bind.arg_ty[i] = call.args[i]->ty;
@@ -1750,6 +1754,8 @@ static int bind_select(struct binder *bd)
         return rc;
     if (b->windowed && b->win.emit == OP_EMIT_CHANGELOG && (rc = add_delta(bd)))
         return rc;
+    if (b->aggregating && sql_changelog_wanted(b))
+        sql_changelog_mark(b, bd->used);
 
     /* the scan reads only the used stream columns: renumber input references */
     if (b->src_kind == BS_TABLE || b->src_kind == BS_STREAM) {
@@ -1770,6 +1776,8 @@ static int bind_select(struct binder *bd)
         b->scan_cols = cols;
         b->with_sn = bd->used[sn];
         map[sn] = (int32_t)k;
+        if (b->changelog)
+            sql_changelog_map(b, map);
         remap(b->where, map);
         remap(b->win_time, map);
         for (uint32_t i = 0; i < b->nparts; i++)

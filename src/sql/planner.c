@@ -144,16 +144,22 @@ static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
  * of the stream's log from b->start (new rows, seek_to, or the backfill
  * that WHERE _tp_time > ... asks for). Windows (tumble, hop, session)
  * with their watermarks and EMIT policies take the aggregation's place
- * (plan_aggregate).
+ * (plan_aggregate). Over a mutable stream an aggregation reads the log
+ * as a changelog and retracts each replaced or deleted row.
  */
 static int plan_stream(struct bsel *b, struct op_ctx *ctx, struct op *next, struct src **src,
                        struct op **head)
 {
-    struct op *cur = next;
+    struct op *cur = next, *agg;
     int rc;
     if ((rc = plan_output(b, ctx, cur, &cur)) ||
-        (rc = plan_aggregate(b, ctx, OP_DEFAULT_PERIODIC_NS, cur, &cur)) ||
-        (rc = plan_where(b, ctx, cur, &cur)))
+        (rc = plan_aggregate(b, ctx, OP_DEFAULT_PERIODIC_NS, cur, &cur)))
+        return rc;
+    agg = cur;
+    if ((rc = plan_where(b, ctx, cur, &cur)))
+        return rc;
+    /* a mutable stream's changes, retracted by the aggregation (changelog.c) */
+    if (b->changelog && (rc = sql_changelog_plan(b, ctx, agg, &cur)))
         return rc;
     if (b->stream->schema->random)
         rc = sql_random_src(b, 0, &ctx->fn, src);

@@ -112,9 +112,9 @@ static int row_has_null(const struct col *const *args, uint32_t nargs, uint32_t 
 }
 
 /* Add rows [from, to) with group[r] choosing the state (NULL: all to sts[0]),
- * skipping NULL rows as the operator does. */
-static void add_groups(const struct agg_bind *b, struct st *sts, const uint32_t *group,
-                       const struct col *const *args, uint32_t from, uint32_t to)
+ * skipping NULL rows as the operator does; or take them back out (retract). */
+static void drive(const struct agg_bind *b, struct st *sts, const uint32_t *group,
+                  const struct col *const *args, uint32_t from, uint32_t to, int retract)
 {
     uint32_t n = to - from, k = 0;
     void **states = calloc(n ? n : 1, sizeof(*states));
@@ -128,9 +128,15 @@ static void add_groups(const struct agg_bind *b, struct st *sts, const uint32_t 
         x->added = 1;
     }
     if (k)
-        cr_assert_eq(b->ops.add(b, states, args, rows, k), 0);
+        cr_assert_eq((retract ? b->ops.retract : b->ops.add)(b, states, args, rows, k), 0);
     free(states);
     free(rows);
+}
+
+static void add_groups(const struct agg_bind *b, struct st *sts, const uint32_t *group,
+                       const struct col *const *args, uint32_t from, uint32_t to)
+{
+    drive(b, sts, group, args, from, to, 0);
 }
 
 static void add_all(const struct agg_bind *b, struct st *x, const struct col *const *args,
@@ -404,6 +410,73 @@ Test(agg_props, merge_equals_one_pass)
             fixture_free(&f);
         }
     }
+}
+
+/* Retraction (a mutable stream's changelog): adding every row and taking
+ * rows [cut, n) back out equals adding [0, cut); taking rows out and
+ * adding them again equals one pass. Data floats are multiples of 1/4, so
+ * float sums are exact in any order. */
+Test(agg_props, retract_takes_rows_back)
+{
+    size_t tried = 0;
+    for (size_t i = 0; i < NSPECS; i++) {
+        for (uint32_t cut = 250; cut < 1000; cut += 374) {
+            struct fixture f;
+            fixture(&specs[i], 1000, 11 + i, &f);
+            if (!f.b->ops.retract) {
+                fixture_free(&f);
+                break;
+            }
+            tried++;
+            struct st want = st_new(f.b), got = st_new(f.b), again = st_new(f.b);
+            add_all(f.b, &want, f.args, 0, cut);
+            add_all(f.b, &got, f.args, 0, rows_of(&f));
+            drive(f.b, &got, NULL, f.args, cut, rows_of(&f), 1);
+            same(f.b, &want, &got, "%s (spec %zu) retracted from %u", specs[i].name, i, cut);
+            add_all(f.b, &want, f.args, cut, rows_of(&f));
+            add_all(f.b, &again, f.args, 0, rows_of(&f));
+            drive(f.b, &again, NULL, f.args, 0, cut, 1);
+            add_all(f.b, &again, f.args, 0, cut);
+            same(f.b, &want, &again, "%s (spec %zu) taken out and added again", specs[i].name,
+                 i);
+            st_free(f.b, &want);
+            st_free(f.b, &got);
+            st_free(f.b, &again);
+            fixture_free(&f);
+        }
+    }
+    cr_expect_geq(tried, 9, "count, sum and avg specs retract");
+}
+
+/* Which aggregates retract: those that can take a row back exactly. */
+Test(agg_basic, retract_is_there_where_exact)
+{
+    static const char *const yes[] = {"count", "sum", "avg"};
+    static const char *const no[] = {"min", "max", "any", "latest", "earliest", "arg_max",
+                                     "quantile", "group_array"};
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        struct agg_bind *b = bind_ok(yes[i], &I64, 1, NULL, 0);
+        cr_expect_not_null(b->ops.retract, "%s retracts", yes[i]);
+        unbind(b);
+    }
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        struct ty two[2] = {I64, I64};
+        struct agg_bind *b = bind_ok(no[i], two, !strcmp(no[i], "arg_max") ? 2 : 1, NULL, 0);
+        cr_expect_null(b->ops.retract, "%s keeps no record of what it dropped", no[i]);
+        unbind(b);
+    }
+    /* the integers wrap back exactly; decimals are checked both ways */
+    int64_t v[] = {INT64_MAX, 5, -7};
+    struct col *c = ints(I64, v, 3);
+    struct agg_bind *b = bind_ok("sum", &I64, 1, NULL, 0);
+    struct st x = st_new(b);
+    const struct col *args[1] = {c};
+    add_all(b, &x, args, 0, 3);
+    drive(b, &x, NULL, args, 0, 1, 1);
+    expect(b, &x, "-2");
+    st_free(b, &x);
+    unbind(b);
+    col_delete(c);
 }
 
 Test(agg_props, serialize_round_trip_and_cuts)

@@ -1132,3 +1132,99 @@ Test(streaming, proton_window_over_a_cte)
                      "03.5 shares the write of 04, which closes [02,04)");
     qry_put(q);
 }
+
+/* --- aggregations over a mutable stream ------------------------------------
+ * FROM m reads the log as a changelog: an upsert of a key the query holds
+ * retracts the old row and adds the new one, a delete retracts it, so
+ * avg per device stays the average of the current rows; a device whose
+ * rows are all deleted leaves the result (CHANGELOG: its -1 row only). */
+
+#define M_COLS "INSERT INTO m (device_id, seq, temperature) VALUES "
+#define M_DEL "INSERT INTO m (device_id, seq, temperature, _tp_delta) VALUES "
+
+static void setup_mutable(void)
+{
+    setup();
+    run("CREATE MUTABLE STREAM m (device_id string, seq int32, temperature float64) "
+        "PRIMARY KEY (device_id, seq)");
+}
+
+TestSuite(mutable, .init = setup_mutable, .fini = teardown, .timeout = 60);
+
+Test(mutable, changelog_avg_follows_upserts_updates_and_deletes)
+{
+    struct qry *q = start("SELECT device_id, avg(temperature) AS t FROM m GROUP BY device_id "
+                          "EMIT CHANGELOG FORMAT TSV");
+    run(M_COLS "('a', 1, 10), ('a', 2, 20), ('b', 1, 5)");
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "a\t15\t1\nb\t5\t1\n");
+    run(M_COLS "('a', 1, 30)"); /* update: 10 out, 30 in */
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "a\t15\t1\nb\t5\t1\na\t15\t-1\na\t25\t1\n");
+    run(M_DEL "('b', 1, 0, -1)"); /* b's only row: b is gone */
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "a\t15\t1\nb\t5\t1\na\t15\t-1\na\t25\t1\nb\t5\t-1\n");
+    run(M_DEL "('c', 9, 0, -1)"); /* a key never seen: no change */
+    run(M_DEL "('a', 2, 0, -1)");
+    run(M_COLS "('b', 2, 7)"); /* b comes back with a fresh average */
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "a\t15\t1\nb\t5\t1\na\t15\t-1\na\t25\t1\nb\t5\t-1\n"
+                                "a\t25\t-1\na\t30\t1\nb\t7\t1\n");
+    qry_put(q);
+}
+
+Test(mutable, periodic_group_by_shows_the_current_rows)
+{
+    struct qry *q = start("SELECT device_id, avg(temperature) AS t, count() AS n, "
+                          "sum(seq) AS s FROM m GROUP BY device_id FORMAT TSV");
+    run(M_COLS "('a', 1, 10), ('a', 2, 20), ('b', 1, 5)");
+    run(M_COLS "('a', 2, 40), ('a', 2, 60)"); /* one write updating the same key twice */
+    settle_tick(q, 2 * SEC);
+    cr_expect_str_eq(result(q), "a\t35\t2\t3\nb\t5\t1\t1\n");
+    run(M_DEL "('b', 1, 0, -1)");
+    settle_tick(q, 2 * SEC);
+    cr_expect_str_eq(result(q), "a\t35\t2\t3\nb\t5\t1\t1\na\t35\t2\t3\n", "b is gone");
+    qry_put(q);
+    /* without GROUP BY the one row stays, at zero */
+    q = start("SELECT count() AS n, sum(temperature) AS t FROM m EMIT CHANGELOG FORMAT TSV");
+    run(M_COLS "('z', 1, 0.1), ('z', 2, 0.7)");
+    run(M_DEL "('z', 1, 0, -1), ('z', 2, 0, -1)");
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "2\t0.7999999999999999\t1\n2\t0.7999999999999999\t-1\n0\t0\t1\n");
+    qry_put(q);
+}
+
+Test(mutable, tumble_windows_retract_from_the_old_rows_window)
+{
+    run("CREATE MUTABLE STREAM w (k string, v int64, ts datetime) PRIMARY KEY (k)");
+    struct qry *q = start("SELECT window_start, sum(v) AS t FROM tumble(w, ts, 10s) "
+                          "GROUP BY window_start EMIT CHANGELOG FORMAT TSV");
+    run("INSERT INTO w (k, v, ts) VALUES ('x', 1, '2024-07-10 00:00:01'), "
+        "('y', 2, '2024-07-10 00:00:02')");
+    run("INSERT INTO w (k, v, ts) VALUES ('x', 5, '2024-07-10 00:00:03')");
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "2024-07-10 00:00:00\t3\t1\n"
+                                "2024-07-10 00:00:00\t3\t-1\n2024-07-10 00:00:00\t7\t1\n");
+    qry_put(q);
+}
+
+Test(mutable, aggregates_that_cannot_retract_are_refused)
+{
+    struct sql_error err;
+    char id[64];
+    const char *sql = "SELECT device_id, max(temperature) FROM m GROUP BY device_id";
+    memset(&err, 0, sizeof(err));
+    cr_expect_eq(sql_query_start(eng, sql, strlen(sql), NULL, id, &err), -EINVAL);
+    cr_expect(strstr(err.msg, "max cannot retract rows: over a mutable stream"), "%s", err.msg);
+    cr_expect_eq(err.line, 1);
+    cr_expect_eq(err.col, 19);
+    sql = "SELECT count(DISTINCT seq) FROM m";
+    cr_expect_eq(sql_query_start(eng, sql, strlen(sql), NULL, id, &err), -EINVAL);
+    cr_expect(strstr(err.msg, "count_distinct cannot retract rows"), "%s", err.msg);
+    /* the current rows: table(m) takes any aggregate */
+    run(M_COLS "('a', 1, 10), ('a', 1, 12)");
+    struct qry *q = start("SELECT max(temperature) AS m FROM table(m)");
+    cr_assert_eq(qry_wait(q), QRY_FINISHED);
+    cr_expect_str_eq(result(q), "{\"m\":12}\n");
+    qry_put(q);
+}
