@@ -1185,6 +1185,12 @@ Test(mutable, periodic_group_by_shows_the_current_rows)
     settle_tick(q, 2 * SEC);
     cr_expect_str_eq(result(q), "a\t35\t2\t3\nb\t5\t1\t1\na\t35\t2\t3\n", "b is gone");
     qry_put(q);
+    /* from the whole log: the current rows, whatever came before */
+    q = start("SELECT device_id, avg(temperature) AS t, count() AS n FROM m GROUP BY device_id "
+              "SETTINGS seek_to = 'earliest' FORMAT TSV");
+    settle_tick(q, 2 * SEC);
+    cr_expect_str_eq(result(q), "a\t35\t2\n");
+    qry_put(q);
     /* without GROUP BY the one row stays, at zero */
     q = start("SELECT count() AS n, sum(temperature) AS t FROM m EMIT CHANGELOG FORMAT TSV");
     run(M_COLS "('z', 1, 0.1), ('z', 2, 0.7)");
