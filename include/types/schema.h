@@ -51,6 +51,7 @@ struct schema {
     uint64_t segment_bytes;  /* 0, or SCH_SEGMENT_MIN..SCH_SEGMENT_MAX */
     uint64_t retention_bytes; /* drop old segments past this size; 0: no limit */
     uint64_t retention_ms;   /* drop segments whose rows are all older; 0: no limit */
+    uint64_t ttl_ms;         /* drop column parts whose rows are all older; 0: keep */
 };
 
 /* Valid stream/column name: [A-Za-z_][A-Za-z0-9_]*, shorter than SCH_MAX_NAME. */
@@ -87,7 +88,7 @@ struct sch_amount {
     uint64_t min, max; /* the valid range besides 0 */
     const char *desc; /* what the value must be, for error messages */
 };
-#define SCH_NAMOUNTS 3
+#define SCH_NAMOUNTS 4
 extern const struct sch_amount sch_amounts[SCH_NAMOUNTS];
 /* The amount setting called name (any case), or NULL. */
 const struct sch_amount *sch_amount_find(const char *name);

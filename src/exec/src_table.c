@@ -1,0 +1,436 @@
+/*
+ * src_table.c — the historical scan of a stream, `table(s)` (exec/source.h):
+ * its column parts, then the log rows not yet in parts.
+ *
+ * At creation the scan takes a snapshot of the columnar store (the live
+ * parts and `covered`, the sequence number the log holds the rest from;
+ * the snapshot keeps those log rows from retention) and then a bounded
+ * log scan from `covered` to the log's end. Parts cover consecutive
+ * sequence ranges below `covered` and the log scan starts exactly there,
+ * so every row committed before the scan began is read once, in sequence
+ * order, whatever compactions and merges do meanwhile.
+ *
+ * Parts are read granule by granule, only the columns the query uses,
+ * each chunk decoded straight into the column of the block handed on.
+ * Granules (and whole parts) whose min/max statistics show that no row
+ * can satisfy one of the WHERE conjuncts `col OP constant` are skipped;
+ * the filter still runs over what is read, so pruning only has to be
+ * safe, never exact. With no column used (count()), a granule is a row
+ * count from the part's footer and nothing is read.
+ *
+ * Both cores: a helper thread decodes the granule after the one the query
+ * is working on (a one-block read-ahead), so decompression overlaps with
+ * the operators, and blocks still come out in sequence order.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/expr.h"
+#include "exec/source.h"
+#include "util/err.h"
+
+struct src_tab {
+    struct src base;
+    struct eng_stream *s;
+    struct cst_snap *snap;
+    uint32_t *cols;
+    uint32_t ncols;
+    int with_sn;
+    struct ty *types;            /* output types */
+    struct enc_pred *preds;
+    uint32_t npreds;
+    uint32_t part, gran;         /* the next granule to look at */
+    uint64_t gran_sn;            /* its first row's sequence number */
+    struct src *tail;            /* the log from snap->covered_sn */
+    struct buf z, raw;           /* decode scratch */
+    uint64_t pruned;             /* granules skipped */
+
+    /* read-ahead: the helper decodes one granule while next() returns */
+    pthread_t helper;
+    int helper_on;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int want;                    /* a request is posted */
+    int stop;
+    struct blk *ready;           /* the decoded granule, or NULL */
+    int ready_rc;
+    uint32_t req_part, req_gran;
+    uint64_t req_sn;
+    struct buf hz, hraw;         /* the helper's scratch */
+};
+
+static int may_match(const struct src_tab *t, const struct prt *p, const struct enc_stat *st,
+                     uint32_t stride)
+{
+    for (uint32_t i = 0; i < t->npreds; i++) {
+        uint32_t c = t->preds[i].col;
+        if (!enc_stat_may_match(&st[(size_t)c * stride], p->types[c], &t->preds[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* Decode granule g of part p into a new block. */
+static int decode(struct src_tab *t, const struct prt *p, uint32_t g, uint64_t sn,
+                  struct buf *z, struct buf *raw, struct blk **out)
+{
+    uint32_t n = t->ncols + (t->with_sn ? 1 : 0), rows = p->gran_rows[g];
+    struct blk *b;
+    int rc = blk_create(t->types, n, &b);
+    if (rc)
+        return rc;
+    for (uint32_t i = 0; i < t->ncols; i++)
+        if ((rc = prt_read_col(p, g, t->cols[i], z, raw, &b->cols[i])))
+            goto fail;
+    if (t->with_sn) {
+        struct col *c = &b->cols[t->ncols];
+        if ((rc = col_reserve(c, rows)))
+            goto fail;
+        for (uint32_t r = 0; r < rows; r++) {
+            uint64_t v = sn + r;
+            col_put_fixed(c, &v, 8);
+        }
+    }
+    if (n) {
+        if ((rc = blk_seal(b)))
+            goto fail;
+        if (b->nrows != rows) {
+            rc = ERR_CORRUPT;
+            goto fail;
+        }
+    } else
+        b->nrows = rows;
+    *out = b;
+    return 0;
+fail:
+    blk_unref(b);
+    return rc;
+}
+
+static void *helper_main(void *arg)
+{
+    struct src_tab *t = arg;
+    pthread_mutex_lock(&t->mu);
+    for (;;) {
+        while (!t->want && !t->stop)
+            pthread_cond_wait(&t->cv, &t->mu);
+        if (t->stop)
+            break;
+        uint32_t part = t->req_part, g = t->req_gran;
+        uint64_t sn = t->req_sn;
+        pthread_mutex_unlock(&t->mu);
+        struct blk *b = NULL;
+        int rc = decode(t, t->snap->parts[part], g, sn, &t->hz, &t->hraw, &b);
+        pthread_mutex_lock(&t->mu);
+        t->ready = b;
+        t->ready_rc = rc;
+        t->want = 0;
+        pthread_cond_broadcast(&t->cv);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+/* The next granule at or after (part, gran) that pruning keeps; 0 when
+ * parts are done. Moves the position past it. */
+static int next_granule(struct src_tab *t, uint32_t *part, uint32_t *g, uint64_t *sn)
+{
+    while (t->part < t->snap->nparts) {
+        const struct prt *p = t->snap->parts[t->part];
+        if (t->gran == 0) {
+            t->gran_sn = p->first_sn;
+            if (t->npreds && !may_match(t, p, p->part_stats, 1)) {
+                t->pruned += p->ngran;
+                t->part++;
+                continue;
+            }
+        }
+        if (t->gran >= p->ngran) {
+            t->part++;
+            t->gran = 0;
+            continue;
+        }
+        uint32_t cur = t->gran++;
+        uint64_t cur_sn = t->gran_sn;
+        t->gran_sn += p->gran_rows[cur];
+        if (t->npreds && !may_match(t, p, &p->stats[(size_t)cur * p->ncols], 1)) {
+            t->pruned++;
+            continue;
+        }
+        *part = t->part;
+        *g = cur;
+        *sn = cur_sn;
+        return 1;
+    }
+    return 0;
+}
+
+/* Post the granule after the current one to the helper. */
+static void post_next(struct src_tab *t)
+{
+    uint32_t part, g;
+    uint64_t sn;
+    if (!t->helper_on || !next_granule(t, &part, &g, &sn))
+        return;
+    pthread_mutex_lock(&t->mu);
+    t->req_part = part;
+    t->req_gran = g;
+    t->req_sn = sn;
+    t->want = 1;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static int tab_next(struct src *base, struct blk **out)
+{
+    struct src_tab *t = (struct src_tab *)base;
+    int rc;
+    *out = NULL;
+    if (t->helper_on) {
+        pthread_mutex_lock(&t->mu);
+        while (t->want)
+            pthread_cond_wait(&t->cv, &t->mu);
+        struct blk *b = t->ready;
+        rc = t->ready_rc;
+        t->ready = NULL;
+        t->ready_rc = 0;
+        pthread_mutex_unlock(&t->mu);
+        if (rc) {
+            blk_unref(b);
+            return rc;
+        }
+        if (b) {
+            post_next(t);
+            base->rows += b->nrows;
+            *out = b;
+            return 0;
+        }
+    } else {
+        uint32_t part, g;
+        uint64_t sn;
+        if (next_granule(t, &part, &g, &sn)) {
+            if ((rc = decode(t, t->snap->parts[part], g, sn, &t->z, &t->raw, out)))
+                return rc;
+            base->rows += (*out)->nrows;
+            return 0;
+        }
+    }
+    rc = src_next(t->tail, out);
+    if (!rc && *out)
+        base->rows += (*out)->nrows;
+    return rc;
+}
+
+static void tab_destroy(struct src *base)
+{
+    struct src_tab *t = (struct src_tab *)base;
+    if (t->helper_on) {
+        pthread_mutex_lock(&t->mu);
+        t->stop = 1;
+        pthread_cond_broadcast(&t->cv);
+        pthread_mutex_unlock(&t->mu);
+        pthread_join(t->helper, NULL);
+    }
+    blk_unref(t->ready);
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv);
+    src_destroy(t->tail);
+    if (t->snap)
+        cst_snap_release(t->s->cs, t->snap);
+    for (uint32_t i = 0; i < t->npreds; i++)
+        free((char *)t->preds[i].s);
+    free(t->preds);
+    buf_free(&t->z);
+    buf_free(&t->raw);
+    buf_free(&t->hz);
+    buf_free(&t->hraw);
+    eng_stream_put(t->s);
+    free(t->cols);
+    free(t->types);
+    free(t);
+}
+
+static const struct src_vt tab_vt = {tab_next, tab_destroy};
+
+/* Granules worth a helper thread: below this the thread costs more. */
+#define HELPER_MIN_GRANULES 4
+
+int src_table_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                     const struct enc_pred *preds, uint32_t npreds, struct src **out)
+{
+    struct src_tab *t = calloc(1, sizeof(*t));
+    int rc = -ENOMEM;
+    if (!t)
+        return rc;
+    t->base.vt = &tab_vt;
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, NULL);
+    atomic_fetch_add(&s->refs, 1);
+    t->s = s;
+    t->cols = malloc((ncols ? ncols : 1) * sizeof(*t->cols));
+    t->types = malloc((ncols + 1) * sizeof(*t->types));
+    t->preds = calloc(npreds ? npreds : 1, sizeof(*t->preds));
+    if (!t->cols || !t->types || !t->preds)
+        goto fail;
+    rc = -EINVAL;
+    for (uint32_t i = 0; i < ncols; i++) {
+        if (cols[i] >= s->schema->ncols)
+            goto fail;
+        t->cols[i] = cols[i];
+        t->types[i] = s->schema->cols[cols[i]].ty;
+    }
+    t->types[ncols] = (struct ty){TY_UINT64, 0, 0};
+    t->ncols = ncols;
+    t->with_sn = with_sn;
+    for (uint32_t i = 0; i < npreds; i++) {
+        if (preds[i].col >= s->schema->ncols)
+            goto fail;
+        t->preds[i] = preds[i];
+        t->preds[i].s = NULL;
+        if (preds[i].s) {
+            char *copy = malloc(preds[i].slen + 1);
+            rc = -ENOMEM;
+            if (!copy)
+                goto fail;
+            memcpy(copy, preds[i].s, preds[i].slen);
+            t->preds[i].s = copy;
+            t->npreds = i + 1;
+            rc = -EINVAL;
+        }
+        t->npreds = i + 1;
+    }
+    /* the snapshot first: the log scan then starts where the parts end */
+    if ((rc = cst_snapshot(s->cs, &t->snap)) ||
+        (rc = src_log_range_create(s, cols, ncols, with_sn, t->snap->covered_sn, &t->tail)))
+        goto fail;
+    uint64_t part_rows = 0, grans = 0;
+    for (uint32_t i = 0; i < t->snap->nparts; i++) {
+        part_rows += t->snap->parts[i]->nrows;
+        grans += t->snap->parts[i]->ngran;
+    }
+    t->base.total_rows = part_rows + t->tail->total_rows;
+    eng_compactor_start(s->engine);
+    if (ncols + (with_sn ? 1 : 0) && grans >= HELPER_MIN_GRANULES &&
+        pthread_create(&t->helper, NULL, helper_main, t) == 0) {
+        t->helper_on = 1;
+        post_next(t);
+    }
+    *out = &t->base;
+    return 0;
+fail:
+    tab_destroy(&t->base);
+    return rc;
+}
+
+/* ---- WHERE conjuncts the statistics can answer ---- */
+
+static int plain_int(struct ty t)
+{
+    return ty_is_int(t);
+}
+
+/* The stream column x reads, when x is a column or a widening integer cast
+ * of one (values compare the same before and after); else -1. */
+static int col_of(const struct xpr *x, const uint32_t *cols, uint32_t ncols, struct ty *coltype)
+{
+    if (x->kind == XPR_CALL && x->fn && !strcmp(x->fn->name, "cast") && x->nargs >= 1 &&
+        x->args[0]->kind == XPR_COL) {
+        struct ty from = x->args[0]->ty, to = x->ty;
+        if (!plain_int(from) || !plain_int(to) || ty_is_signed(from) != ty_is_signed(to) ||
+            ty_width(to) < ty_width(from))
+            return -1;
+        x = x->args[0];
+    }
+    if (x->kind != XPR_COL || x->col >= ncols)
+        return -1;
+    *coltype = x->ty;
+    return (int)cols[x->col];
+}
+
+/* Whether a constant of type k compares with column type c by value as is. */
+static int same_domain(struct ty c, struct ty k)
+{
+    enum enc_dom dc = enc_domain(c), dk = enc_domain(k);
+    if (dc != dk || dc == ENC_DOM_NONE)
+        return 0;
+    if (plain_int(c) && plain_int(k))
+        return 1;
+    if (dc == ENC_DOM_F)
+        return c.kind == k.kind;
+    return c.kind == k.kind && c.prec == k.prec && c.scale == k.scale;
+}
+
+static int add_pred(const struct xpr *x, const uint32_t *cols, uint32_t ncols,
+                    struct enc_pred **out, uint32_t *n)
+{
+    static const char *const names[] = {"equals", "less", "less_or_equals", "greater",
+                                        "greater_or_equals"};
+    static const enum enc_op ops[] = {ENC_EQ, ENC_LT, ENC_LE, ENC_GT, ENC_GE};
+    static const enum enc_op flipped[] = {ENC_EQ, ENC_GT, ENC_GE, ENC_LT, ENC_LE};
+    if (x->kind != XPR_CALL || !x->fn)
+        return 0;
+    if (!strcmp(x->fn->name, "and")) {
+        for (uint32_t i = 0; i < x->nargs; i++) {
+            int rc = add_pred(x->args[i], cols, ncols, out, n);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    if (x->nargs != 2)
+        return 0;
+    int k = -1;
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(x->fn->name, names[i]))
+            k = i;
+    if (k < 0)
+        return 0;
+    struct ty ct;
+    int c = col_of(x->args[0], cols, ncols, &ct), flip = 0;
+    const struct xpr *kx = x->args[1];
+    if (c < 0) {
+        c = col_of(x->args[1], cols, ncols, &ct);
+        kx = x->args[0];
+        flip = 1;
+    }
+    if (c < 0 || kx->kind != XPR_CONST || kx->cval.is_null || !same_domain(ct, kx->ty))
+        return 0;
+    struct enc_pred p;
+    memset(&p, 0, sizeof(p));
+    p.col = (uint32_t)c;
+    p.op = flip ? flipped[k] : ops[k];
+    switch (enc_domain(ct)) {
+    case ENC_DOM_I: p.num.i = kx->cval.v.i; break;
+    case ENC_DOM_U: p.num.u = kx->cval.v.u; break;
+    case ENC_DOM_F: p.num.f = kx->cval.v.f; break;
+    case ENC_DOM_S:
+        p.s = kx->cval.v.s.p;
+        p.slen = kx->cval.v.s.n;
+        break;
+    default: return 0;
+    }
+    void *grown = realloc(*out, (*n + 1) * sizeof(**out));
+    if (!grown)
+        return -ENOMEM;
+    *out = grown;
+    (*out)[(*n)++] = p;
+    return 0;
+}
+
+int src_table_preds(const struct xpr *where, const uint32_t *cols, uint32_t ncols,
+                    struct enc_pred **out, uint32_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!where)
+        return 0;
+    int rc = add_pred(where, cols, ncols, out, n);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
