@@ -499,6 +499,15 @@ int eng_stream_stats(struct eng_stream *s, struct buf *out)
                         (unsigned long long)li.next_sn, (unsigned long long)li.first_sn,
                         (unsigned long long)(li.records - li.first_record),
                         (unsigned long long)li.segments, codec_name((enum codec_id)s->schema->codec));
+    struct cst_info ci;
+    cst_get_info(s->cs, &ci);
+    if (!rc) /* the columnar store: rows below compacted_sequence are in parts */
+        rc = buf_printf(out,
+                        "parts: %u\npart_rows: %llu\npart_bytes: %llu\ncompacted_sequence: %llu\n"
+                        "compactions: %llu\nmerges: %llu\n",
+                        ci.parts, (unsigned long long)ci.rows, (unsigned long long)ci.bytes,
+                        (unsigned long long)ci.covered_sn, (unsigned long long)ci.compactions,
+                        (unsigned long long)ci.merges);
     if (!rc && li.min_time_ms <= li.max_time_ms) { /* absent where they do not apply */
         char tmin[DT_MAX_TEXT], tmax[DT_MAX_TEXT];
         dt_format(li.min_time_ms, 3, tmin);
