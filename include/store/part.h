@@ -29,8 +29,9 @@
  * durable; the manifest, store/manifest.h, is what makes it live).
  *
  * Ownership: a struct prt is reference counted (prt_ref / prt_unref); it
- * keeps its file open, so a part unlinked by a merge stays readable by the
- * scans that hold it. Reads (prt_read_col) are thread-safe (pread).
+ * keeps its file open and mapped, so a part unlinked by a merge stays
+ * readable by the scans that hold it. Reads (prt_read_col) are
+ * thread-safe (the mapping is read-only).
  */
 #ifndef SFS_STORE_PART_H
 #define SFS_STORE_PART_H
@@ -59,6 +60,7 @@ struct prt {
     char name[PRT_NAME_MAX];     /* file name within the parts directory */
     uint64_t first_sn, nrows;
     uint64_t bytes;              /* file size */
+    const void *map;             /* the whole file, mapped read-only */
     uint32_t ncols, ngran;
     struct ty *types;
     uint32_t *gran_rows;         /* ngran */
@@ -83,9 +85,9 @@ void prt_ref(struct prt *p);
 void prt_unref(struct prt *p); /* NULL is a no-op; the last one closes */
 
 /* Decode column c of granule g and append its rows to out (a column of the
- * part's type c). raw and zbuf are the caller's scratch buffers. */
-int prt_read_col(const struct prt *p, uint32_t g, uint32_t c, struct buf *zbuf, struct buf *raw,
-                 struct col *out);
+ * part's type c); the chunk's checksum is verified first. raw is the
+ * caller's scratch buffer (for decompression). */
+int prt_read_col(const struct prt *p, uint32_t g, uint32_t c, struct buf *raw, struct col *out);
 
 struct prt_writer;
 

@@ -18,9 +18,10 @@
  * safe, never exact. With no column used (count()), a granule is a row
  * count from the part's footer and nothing is read.
  *
- * Both cores: a helper thread decodes the granule after the one the query
- * is working on (a one-block read-ahead), so decompression overlaps with
- * the operators, and blocks still come out in sequence order.
+ * Both cores: a helper thread decodes granules ahead of the query (a ring
+ * of RING blocks, woken only when the ring turns empty or full), so
+ * decompression overlaps with the operators, and blocks still come out
+ * in sequence order.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -30,6 +31,8 @@
 #include "exec/expr.h"
 #include "exec/source.h"
 #include "util/err.h"
+
+#define RING 8
 
 struct src_tab {
     struct src base;
@@ -44,21 +47,20 @@ struct src_tab {
     uint32_t part, gran;         /* the next granule to look at */
     uint64_t gran_sn;            /* its first row's sequence number */
     struct src *tail;            /* the log from snap->covered_sn */
-    struct buf z, raw;           /* decode scratch */
+    struct buf raw;              /* decode scratch */
     uint64_t pruned;             /* granules skipped */
 
-    /* read-ahead: the helper decodes one granule while next() returns */
+    /* read-ahead: the helper decodes granules in order into a ring while
+     * the query works on earlier ones; it alone moves part/gran then */
     pthread_t helper;
     int helper_on;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu;          /* guards the fields below */
     pthread_cond_t cv;
-    int want;                    /* a request is posted */
-    int stop;
-    struct blk *ready;           /* the decoded granule, or NULL */
-    int ready_rc;
-    uint32_t req_part, req_gran;
-    uint64_t req_sn;
-    struct buf hz, hraw;         /* the helper's scratch */
+    struct blk *ring[RING];
+    uint64_t rhead, rtail;       /* the consumer takes ring[rhead], the helper fills ring[rtail] */
+    int done, stop, err;
+    int waiting_c, waiting_p;    /* consumer / producer asleep on cv */
+    struct buf hraw;             /* the helper's scratch */
 };
 
 static int may_match(const struct src_tab *t, const struct prt *p, const struct enc_stat *st,
@@ -74,7 +76,7 @@ static int may_match(const struct src_tab *t, const struct prt *p, const struct 
 
 /* Decode granule g of part p into a new block. */
 static int decode(struct src_tab *t, const struct prt *p, uint32_t g, uint64_t sn,
-                  struct buf *z, struct buf *raw, struct blk **out)
+                  struct buf *raw, struct blk **out)
 {
     uint32_t n = t->ncols + (t->with_sn ? 1 : 0), rows = p->gran_rows[g];
     struct blk *b;
@@ -82,7 +84,7 @@ static int decode(struct src_tab *t, const struct prt *p, uint32_t g, uint64_t s
     if (rc)
         return rc;
     for (uint32_t i = 0; i < t->ncols; i++)
-        if ((rc = prt_read_col(p, g, t->cols[i], z, raw, &b->cols[i])))
+        if ((rc = prt_read_col(p, g, t->cols[i], raw, &b->cols[i])))
             goto fail;
     if (t->with_sn) {
         struct col *c = &b->cols[t->ncols];
@@ -107,30 +109,6 @@ static int decode(struct src_tab *t, const struct prt *p, uint32_t g, uint64_t s
 fail:
     blk_unref(b);
     return rc;
-}
-
-static void *helper_main(void *arg)
-{
-    struct src_tab *t = arg;
-    pthread_mutex_lock(&t->mu);
-    for (;;) {
-        while (!t->want && !t->stop)
-            pthread_cond_wait(&t->cv, &t->mu);
-        if (t->stop)
-            break;
-        uint32_t part = t->req_part, g = t->req_gran;
-        uint64_t sn = t->req_sn;
-        pthread_mutex_unlock(&t->mu);
-        struct blk *b = NULL;
-        int rc = decode(t, t->snap->parts[part], g, sn, &t->hz, &t->hraw, &b);
-        pthread_mutex_lock(&t->mu);
-        t->ready = b;
-        t->ready_rc = rc;
-        t->want = 0;
-        pthread_cond_broadcast(&t->cv);
-    }
-    pthread_mutex_unlock(&t->mu);
-    return NULL;
 }
 
 /* The next granule at or after (part, gran) that pruning keeps; 0 when
@@ -167,20 +145,60 @@ static int next_granule(struct src_tab *t, uint32_t *part, uint32_t *g, uint64_t
     return 0;
 }
 
-/* Post the granule after the current one to the helper. */
-static void post_next(struct src_tab *t)
+static void *helper_main(void *arg)
 {
-    uint32_t part, g;
-    uint64_t sn;
-    if (!t->helper_on || !next_granule(t, &part, &g, &sn))
-        return;
+    struct src_tab *t = arg;
+    for (;;) {
+        pthread_mutex_lock(&t->mu);
+        while (t->rtail - t->rhead == RING && !t->stop) {
+            t->waiting_p = 1;
+            pthread_cond_wait(&t->cv, &t->mu);
+            t->waiting_p = 0;
+        }
+        int stop = t->stop;
+        pthread_mutex_unlock(&t->mu);
+        if (stop)
+            break;
+        uint32_t part, g;
+        uint64_t sn;
+        struct blk *b = NULL;
+        int more = next_granule(t, &part, &g, &sn);
+        int rc = more ? decode(t, t->snap->parts[part], g, sn, &t->hraw, &b) : 0;
+        pthread_mutex_lock(&t->mu);
+        if (rc || !more) {
+            t->err = rc;
+            t->done = 1;
+        } else
+            t->ring[t->rtail++ % RING] = b;
+        if (t->waiting_c)
+            pthread_cond_broadcast(&t->cv);
+        pthread_mutex_unlock(&t->mu);
+        if (rc || !more)
+            break;
+    }
+    return NULL;
+}
+
+/* The next decoded granule from the helper, or NULL when parts are done. */
+static int take_ready(struct src_tab *t, struct blk **out)
+{
     pthread_mutex_lock(&t->mu);
-    t->req_part = part;
-    t->req_gran = g;
-    t->req_sn = sn;
-    t->want = 1;
-    pthread_cond_broadcast(&t->cv);
+    while (t->rhead == t->rtail && !t->done) {
+        t->waiting_c = 1;
+        pthread_cond_wait(&t->cv, &t->mu);
+        t->waiting_c = 0;
+    }
+    int rc = 0;
+    *out = NULL;
+    if (t->rhead < t->rtail) {
+        *out = t->ring[t->rhead % RING];
+        t->ring[t->rhead++ % RING] = NULL;
+        if (t->waiting_p)
+            pthread_cond_broadcast(&t->cv);
+    } else
+        rc = t->err;
     pthread_mutex_unlock(&t->mu);
+    return rc;
 }
 
 static int tab_next(struct src *base, struct blk **out)
@@ -189,29 +207,17 @@ static int tab_next(struct src *base, struct blk **out)
     int rc;
     *out = NULL;
     if (t->helper_on) {
-        pthread_mutex_lock(&t->mu);
-        while (t->want)
-            pthread_cond_wait(&t->cv, &t->mu);
-        struct blk *b = t->ready;
-        rc = t->ready_rc;
-        t->ready = NULL;
-        t->ready_rc = 0;
-        pthread_mutex_unlock(&t->mu);
-        if (rc) {
-            blk_unref(b);
+        if ((rc = take_ready(t, out)))
             return rc;
-        }
-        if (b) {
-            post_next(t);
-            base->rows += b->nrows;
-            *out = b;
+        if (*out) {
+            base->rows += (*out)->nrows;
             return 0;
         }
     } else {
         uint32_t part, g;
         uint64_t sn;
         if (next_granule(t, &part, &g, &sn)) {
-            if ((rc = decode(t, t->snap->parts[part], g, sn, &t->z, &t->raw, out)))
+            if ((rc = decode(t, t->snap->parts[part], g, sn, &t->raw, out)))
                 return rc;
             base->rows += (*out)->nrows;
             return 0;
@@ -233,7 +239,8 @@ static void tab_destroy(struct src *base)
         pthread_mutex_unlock(&t->mu);
         pthread_join(t->helper, NULL);
     }
-    blk_unref(t->ready);
+    for (uint64_t i = t->rhead; i < t->rtail; i++)
+        blk_unref(t->ring[i % RING]);
     pthread_mutex_destroy(&t->mu);
     pthread_cond_destroy(&t->cv);
     src_destroy(t->tail);
@@ -242,9 +249,7 @@ static void tab_destroy(struct src *base)
     for (uint32_t i = 0; i < t->npreds; i++)
         free((char *)t->preds[i].s);
     free(t->preds);
-    buf_free(&t->z);
     buf_free(&t->raw);
-    buf_free(&t->hz);
     buf_free(&t->hraw);
     eng_stream_put(t->s);
     free(t->cols);
@@ -313,10 +318,8 @@ int src_table_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols,
     t->base.total_rows = part_rows + t->tail->total_rows;
     eng_compactor_start(s->engine);
     if (ncols + (with_sn ? 1 : 0) && grans >= HELPER_MIN_GRANULES &&
-        pthread_create(&t->helper, NULL, helper_main, t) == 0) {
+        pthread_create(&t->helper, NULL, helper_main, t) == 0)
         t->helper_on = 1;
-        post_next(t);
-    }
     *out = &t->base;
     return 0;
 fail:

@@ -390,7 +390,7 @@ static int rewrite(struct cst *c, struct prt **in, uint32_t k, struct prt **out)
 {
     struct prt_writer *w = NULL;
     struct blk *b = NULL;
-    struct buf z = BUF_INIT, raw = BUF_INIT;
+    struct buf raw = BUF_INIT;
     int rc;
     if ((rc = prt_writer_create(c->dir, c->types, c->ncols, c->opts.codec, in[0]->first_sn, &w)) ||
         (rc = blk_create(c->types, c->ncols, &b)))
@@ -399,7 +399,7 @@ static int rewrite(struct cst *c, struct prt **in, uint32_t k, struct prt **out)
         for (uint32_t g = 0; g < in[i]->ngran; g++) {
             blk_clear(b);
             for (uint32_t col = 0; col < c->ncols; col++)
-                if ((rc = prt_read_col(in[i], g, col, &z, &raw, &b->cols[col])))
+                if ((rc = prt_read_col(in[i], g, col, &raw, &b->cols[col])))
                     goto out;
             if ((rc = blk_seal(b)) || (rc = prt_writer_add(w, b, 0, b->nrows)))
                 goto out;
@@ -409,7 +409,6 @@ static int rewrite(struct cst *c, struct prt **in, uint32_t k, struct prt **out)
 out:
     prt_writer_abort(w);
     blk_unref(b);
-    buf_free(&z);
     buf_free(&raw);
     return rc;
 }

@@ -69,6 +69,7 @@ void prt_unref(struct prt *p)
 {
     if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
         return;
+    os_munmap(p->map, p->bytes);
     if (p->fd >= 0)
         os_close(p->fd);
     free(p->types);
@@ -183,7 +184,8 @@ int prt_open(const char *dir, const char *name, const struct ty *types, uint32_t
     rc = ERR_CORRUPT;
     if (crc32c(foot, flen) != get32(t + 12))
         goto fail;
-    if ((rc = parse_footer(p, foot, flen, foff, types, ncols)))
+    if ((rc = parse_footer(p, foot, flen, foff, types, ncols)) ||
+        (rc = os_mmap_ro(p->fd, p->bytes, &p->map)))
         goto fail;
     free(foot);
     *out = p;
@@ -194,29 +196,22 @@ fail:
     return rc;
 }
 
-int prt_read_col(const struct prt *p, uint32_t g, uint32_t c, struct buf *zbuf, struct buf *raw,
-                 struct col *out)
+int prt_read_col(const struct prt *p, uint32_t g, uint32_t c, struct buf *raw, struct col *out)
 {
     if (g >= p->ngran || c >= p->ncols)
         return -EINVAL;
     const struct prt_chunk *k = &p->chunks[(size_t)g * p->ncols + c];
+    const char *stored = (const char *)p->map + k->off;
     int rc;
-    buf_reset(zbuf);
-    if ((rc = buf_reserve(zbuf, k->stored ? k->stored : 1)) ||
-        (rc = read_exact(p->fd, zbuf->data, k->stored, k->off)))
+    if (crc32c(stored, k->stored) != k->crc)
+        return ERR_CORRUPT;
+    if (k->codec == CODEC_NONE) /* decoded straight from the mapping */
+        return k->stored == k->raw ? enc_decode(k->enc, stored, k->stored, p->gran_rows[g], out)
+                                   : ERR_CORRUPT;
+    buf_reset(raw);
+    if ((rc = codec_decompress((enum codec_id)k->codec, stored, k->stored, k->raw, raw)))
         return rc;
-    zbuf->len = k->stored;
-    if (crc32c(zbuf->data, k->stored) != k->crc)
-        return ERR_CORRUPT;
-    const struct buf *src = zbuf;
-    if (k->codec != CODEC_NONE) {
-        buf_reset(raw);
-        if ((rc = codec_decompress((enum codec_id)k->codec, zbuf->data, zbuf->len, k->raw, raw)))
-            return rc;
-        src = raw;
-    } else if (k->stored != k->raw)
-        return ERR_CORRUPT;
-    return enc_decode(k->enc, src->data, src->len, p->gran_rows[g], out);
+    return enc_decode(k->enc, raw->data, raw->len, p->gran_rows[g], out);
 }
 
 /* ---- writing ---- */
