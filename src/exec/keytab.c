@@ -35,6 +35,7 @@ void keytab_free(struct keytab *t)
     free(t->off);
     buf_free(&t->bytes);
     buf_free(&t->scratch);
+    free(t->dmap);
     const struct ty *types = t->types;
     uint32_t nkeys = t->nkeys;
     keytab_init(t, types, nkeys);
@@ -236,6 +237,27 @@ int keytab_rows(struct keytab *t, const struct col *const *cols, uint32_t nrows,
         size_t w = ty_width(t->types[0]);
         for (uint32_t r = 0; r < nrows && !rc; r++)
             rc = find_fast(t, fixed_bits(cols[0], r, w), &ids[r], &added);
+        return rc;
+    }
+    const uint16_t *codes = t->nkeys == 1 ? col_dcodes(cols[0]) : NULL;
+    if (codes && cols[0]->n == nrows) { /* one lookup per distinct value of the block */
+        uint32_t nd = cols[0]->ndict;
+        if (nd > t->dmap_cap) {
+            uint32_t *m = realloc(t->dmap, nd * sizeof(*m));
+            if (!m)
+                return -ENOMEM;
+            t->dmap = m;
+            t->dmap_cap = nd;
+        }
+        memset(t->dmap, 0xff, nd * sizeof(*t->dmap));
+        for (uint32_t r = 0; r < nrows && !rc; r++) {
+            uint32_t k = codes[r];
+            if (k >= nd)
+                return ERR_CORRUPT;
+            if (t->dmap[k] == UINT32_MAX)
+                rc = keytab_row(t, cols, r, &t->dmap[k], &added);
+            ids[r] = t->dmap[k];
+        }
         return rc;
     }
     for (uint32_t r = 0; r < nrows && !rc; r++)

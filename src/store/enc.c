@@ -402,6 +402,11 @@ static int decode_dict(const uint8_t *p, size_t len, uint32_t n, struct col *out
     }
     if ((rc = col_reserve_chars(out, total)))
         goto out;
+    /* a fresh non-nullable column keeps the codes (col_dcodes: GROUP BY
+     * maps codes to groups instead of hashing every value) */
+    uint16_t *keep = NULL;
+    if (out->n == 0 && !out->nulls && !out->dcodes && n)
+        keep = malloc(n * sizeof(*keep));
     uint32_t *off = (uint32_t *)out->data;
     char *dst = out->chars + out->chars_len;
     for (uint32_t i = 0; i < n; i++) {
@@ -411,6 +416,13 @@ static int decode_dict(const uint8_t *p, size_t len, uint32_t n, struct col *out
         dst += l;
         out->chars_len += l;
         off[out->n + i + 1] = (uint32_t)out->chars_len;
+        if (keep)
+            keep[i] = (uint16_t)code;
+    }
+    if (keep) {
+        out->dcodes = keep;
+        out->dcodes_n = n; /* enc_decode adds n to out->n after this */
+        out->ndict = nd;
     }
 out:
     free(start);

@@ -389,3 +389,42 @@ Test(enc, pruning_never_rules_out_a_match)
         }
     }
 }
+
+Test(enc, dictionary_codes_kept_for_group_keys)
+{
+    struct col *c = new_col((struct ty){TY_STRING, 0, 0});
+    for (int i = 0; i < 1000; i++) {
+        char s[16];
+        int n = snprintf(s, sizeof(s), "g%d", (i * 7) % 13);
+        cr_assert_eq(col_push_str(c, s, (size_t)n), 0);
+    }
+    struct buf b = BUF_INIT;
+    uint8_t kind;
+    cr_assert_eq(enc_encode(c, 0, c->n, &b, &kind), 0);
+    cr_assert_eq(kind, ENC_DICT);
+    struct col *d = new_col(c->ty);
+    cr_assert_eq(enc_decode(kind, b.data, b.len, c->n, d), 0);
+    const uint16_t *codes = col_dcodes(d);
+    cr_assert_not_null(codes, "a fresh column keeps its codes");
+    cr_assert_eq(d->ndict, 13);
+    for (uint32_t i = 0; i < d->n; i++)
+        for (uint32_t j = i + 1; j < d->n && j < i + 40; j++) {
+            size_t li, lj;
+            const char *pi = col_str(d, i, &li), *pj = col_str(d, j, &lj);
+            int same = li == lj && !memcmp(pi, pj, li);
+            cr_assert_eq(codes[i] == codes[j], same, "rows %u and %u", i, j);
+        }
+    cr_assert_eq(col_push_str(d, "x", 1), 0);
+    cr_assert_null(col_dcodes(d), "a push makes them stale");
+    col_truncate(d, 10);
+    cr_assert_null(col_dcodes(d), "so does a truncation");
+    /* appended to a column that has rows: no codes */
+    struct col *e = new_col(c->ty);
+    cr_assert_eq(col_push_str(e, "y", 1), 0);
+    cr_assert_eq(enc_decode(kind, b.data, b.len, c->n, e), 0);
+    cr_assert_null(col_dcodes(e));
+    col_delete(e);
+    col_delete(d);
+    col_delete(c);
+    buf_free(&b);
+}
