@@ -25,6 +25,16 @@
  *                       rows/s (median of 5); baseline: the same hash
  *                       aggregation hand-written in C over the same values
  *                       in memory (this machine's ceiling for it).
+ *   window_throughput   a tumble(5s) count/avg/max query by 2,400 devices:
+ *                       rows/s of the query alone over the stored rows
+ *                       (seek_to='earliest'), and while it follows the rows
+ *                       being ingested through the mount (until it has read
+ *                       them all); baseline: the same ingest with no query.
+ *   live_latency        write() of one row to ingest returning -> the row
+ *                       readable in a filter query's result (median, p99).
+ *   many_queries        100 such window queries on one stream: the ingest
+ *                       rate while they run (baseline: with none), the time
+ *                       for all to catch up, and the daemon's memory.
  *   history_*           the columnar store: 10 M rows (device string with
  *                       2,400 values, temp float64, ts datetime64(3) 10 ms
  *                       apart) loaded by INSERT ... SELECT and compacted into
@@ -622,6 +632,264 @@ static int bench_scan_aggregate(void)
     return 0;
 }
 
+/* --- streaming ----------------------------------------------------------- */
+
+/* Start a query through queries/new; its directory in dir. */
+static int start_query(const char *mnt, const char *sql, char *dir, size_t dirlen)
+{
+    char path[600], id[128];
+    FMT(path, "%s/queries/new", mnt);
+    int fd = open(path, O_RDWR);
+    if (fd < 0)
+        return -errno;
+    if (write(fd, sql, strlen(sql)) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    ssize_t n = pread(fd, id, sizeof(id) - 1, 0);
+    close(fd);
+    if (n <= 0)
+        return -EIO;
+    id[n] = 0;
+    id[strcspn(id, "\n")] = 0;
+    if (snprintf(dir, dirlen, "%s/queries/%s", mnt, id) >= (int)dirlen)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+/* A number from a query's status ("key: N"); -1 when absent. */
+static long long status_num(const char *qdir, const char *key)
+{
+    char path[700], line[256];
+    FMT(path, "%s/status", qdir);
+    FILE *f = fopen(path, "r");
+    long long v = -1;
+    size_t kl = strlen(key);
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, key, kl) && line[kl] == ':')
+            v = strtoll(line + kl + 1, NULL, 10);
+    fclose(f);
+    return v;
+}
+
+/* Wait until every query in dirs has read want rows; seconds waited. */
+static int wait_rows(char (*dirs)[600], int n, long long want, double *secs)
+{
+    double t0 = now_s();
+    for (int i = 0; i < n; i++)
+        while (status_num(dirs[i], "rows_read") < want) {
+            if (status_num(dirs[i], "rows_read") < 0 || now_s() - t0 > 600)
+                return -ETIMEDOUT;
+            usleep(1000);
+        }
+    *secs = now_s() - t0;
+    return 0;
+}
+
+#define WINDOW_SQL                                                                       \
+    "SELECT window_start, device, count(), avg(temp), max(temp) FROM tumble(w, ts, 5s) " \
+    "GROUP BY window_start, device"
+
+/*
+ * window_throughput: the rows through the mount (cat f > ingest) with a
+ * tumble(5s) query over 2,400 devices following the stream; the figure is
+ * rows / (time from the first write until the query has read them all);
+ * the baseline is the ingest alone in the same run (the query must not be
+ * the bottleneck: the two should be about equal).
+ */
+static int bench_window_throughput(const struct buf *rows)
+{
+    char data[512], mnt[512], ingest[600];
+    static char dirs[1][600];
+    FMT(data, "%s/window_throughput/data", tmpdir);
+    FMT(mnt, "%s/window_throughput/mnt", tmpdir);
+    pid_t pid = mount_daemon(data, mnt);
+    if (pid <= 0) {
+        fprintf(stderr, "window_throughput: cannot mount\n");
+        return 1;
+    }
+    usleep(200 * 1000);
+    long idle = rss_kb(pid, "VmRSS:");
+    int rc = ctl(mnt, "CREATE STREAM base " SCHEMA);
+    if (!rc)
+        rc = ctl(mnt, "CREATE STREAM w " SCHEMA);
+    double base_t = 0, ing_t = 0, wait_t = 0;
+    FMT(ingest, "%s/base/ingest", mnt);
+    if (!rc)
+        rc = write_file(ingest, rows, 0, &base_t);
+    if (!rc)
+        rc = start_query(mnt, WINDOW_SQL, dirs[0], sizeof(dirs[0]));
+    FMT(ingest, "%s/w/ingest", mnt);
+    if (!rc)
+        rc = write_file(ingest, rows, 0, &ing_t);
+    if (!rc)
+        rc = wait_rows(dirs, 1, nrows, &wait_t);
+    long long out = rc ? 0 : status_num(dirs[0], "rows_out");
+    /* the query alone: the same query over the stored rows from the start */
+    double alone_t0 = now_s(), alone_t = 0;
+    if (!rc)
+        rc = start_query(mnt, WINDOW_SQL " SETTINGS seek_to='earliest'", dirs[0], sizeof(dirs[0]));
+    if (!rc)
+        rc = wait_rows(dirs, 1, nrows, &alone_t);
+    alone_t = now_s() - alone_t0;
+    long peak = rss_kb(pid, "VmHWM:");
+    unmount_daemon(mnt);
+    if (rc) {
+        fprintf(stderr, "window_throughput: %s\n", strerror(-rc));
+        return 1;
+    }
+    double total = ing_t + wait_t;
+    printf("window_throughput: %.2f M rows/s by the query alone (tumble(5s) count/avg/max by "
+           "2,400 devices over the stored rows, %lld window rows); following the ingest "
+           "%.2f M rows/s (ingest %.2f s, caught up %.3f s after it) | baseline ingest alone "
+           "%.2f M rows/s (query alone %.2fx of it) | rss idle %.1f MB, peak %.1f MB\n",
+           (double)nrows / alone_t / 1e6, out, (double)nrows / total / 1e6, ing_t, wait_t,
+           (double)nrows / base_t / 1e6, base_t / alone_t, (double)idle / 1024.0,
+           (double)peak / 1024.0);
+    return 0;
+}
+
+#define LL_SAMPLES 500
+
+/*
+ * live_latency: one row written to ingest (an open descriptor, one
+ * write() per row) until its line is readable in a filter query's result
+ * (pread at the end, spinning); median and p99 of LL_SAMPLES. Baseline:
+ * the same write() and a read-back through a plain file's page cache.
+ */
+static int bench_live_latency(void)
+{
+    char data[512], mnt[512], ingest[600], result[700], plain[600];
+    static char dirs[1][600];
+    FMT(data, "%s/live_latency/data", tmpdir);
+    FMT(mnt, "%s/live_latency/mnt", tmpdir);
+    FMT(plain, "%s/live_latency/plain", tmpdir);
+    pid_t pid = mount_daemon(data, mnt);
+    if (pid <= 0) {
+        fprintf(stderr, "live_latency: cannot mount\n");
+        return 1;
+    }
+    usleep(200 * 1000);
+    long idle = rss_kb(pid, "VmRSS:");
+    int rc = ctl(mnt, "CREATE STREAM ll " SCHEMA);
+    if (!rc)
+        rc = start_query(mnt, "SELECT n, temp FROM ll WHERE ok", dirs[0], sizeof(dirs[0]));
+    FMT(ingest, "%s/ll/ingest", mnt);
+    FMT(result, "%s/result", dirs[0]);
+    static double lat[LL_SAMPLES], base[LL_SAMPLES];
+    int in = rc ? -1 : open(ingest, O_WRONLY | O_APPEND);
+    int res = rc ? -1 : open(result, O_RDONLY);
+    int pf = open(plain, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (!rc && (in < 0 || res < 0 || pf < 0))
+        rc = -errno;
+    off_t at = 0, pat = 0;
+    char line[256], got[4096];
+    for (int i = 0; i < LL_SAMPLES && !rc; i++) {
+        int len = snprintf(line, sizeof(line),
+                           "{\"device\":\"dev_1\",\"temp\":1.5,\"n\":%d,"
+                           "\"ts\":\"2024-07-10 11:00:00.000\",\"ok\":true}\n", i);
+        if (write(in, line, (size_t)len) != len) {
+            rc = -EIO;
+            break;
+        }
+        double t0 = now_s();
+        ssize_t r;
+        while ((r = pread(res, got, sizeof(got), at)) == 0)
+            if (now_s() - t0 > 10) {
+                rc = -ETIMEDOUT;
+                break;
+            }
+        if (r < 0)
+            rc = -errno;
+        if (rc)
+            break;
+        lat[i] = now_s() - t0;
+        at += r;
+        t0 = now_s();
+        if (write(pf, line, (size_t)len) != len || pread(pf, got, sizeof(got), pat) <= 0)
+            rc = -EIO;
+        pat += len;
+        base[i] = now_s() - t0;
+    }
+    if (in >= 0)
+        close(in);
+    if (res >= 0)
+        close(res);
+    if (pf >= 0)
+        close(pf);
+    long peak = rss_kb(pid, "VmHWM:");
+    unmount_daemon(mnt);
+    if (rc) {
+        fprintf(stderr, "live_latency: %s\n", strerror(-rc));
+        return 1;
+    }
+    qsort(lat, LL_SAMPLES, sizeof(double), cmp_double);
+    double b = median(base, LL_SAMPLES);
+    printf("live_latency: median %.0f us, p99 %.0f us (write() returned -> row readable in a "
+           "filter query's result) | baseline write+read of a plain file %.0f us; Proton "
+           "reports 4 ms end to end | rss idle %.1f MB, peak %.1f MB\n",
+           lat[LL_SAMPLES / 2] * 1e6, lat[LL_SAMPLES * 99 / 100] * 1e6, b * 1e6,
+           (double)idle / 1024.0, (double)peak / 1024.0);
+    return 0;
+}
+
+#define MQ_QUERIES 100
+
+/*
+ * many_queries: MQ_QUERIES tumble(5s) queries on one stream while the rows
+ * are ingested: the ingest rate with them running, against the rate with
+ * none in the same run; the time until all of them have read every row;
+ * the daemon's memory.
+ */
+static int bench_many_queries(const struct buf *rows)
+{
+    char data[512], mnt[512], ingest[600];
+    static char dirs[MQ_QUERIES][600];
+    FMT(data, "%s/many_queries/data", tmpdir);
+    FMT(mnt, "%s/many_queries/mnt", tmpdir);
+    pid_t pid = mount_daemon(data, mnt);
+    if (pid <= 0) {
+        fprintf(stderr, "many_queries: cannot mount\n");
+        return 1;
+    }
+    usleep(200 * 1000);
+    long idle = rss_kb(pid, "VmRSS:");
+    int rc = ctl(mnt, "CREATE STREAM base " SCHEMA);
+    if (!rc)
+        rc = ctl(mnt, "CREATE STREAM w " SCHEMA);
+    double base_t = 0, ing_t = 0, wait_t = 0;
+    FMT(ingest, "%s/base/ingest", mnt);
+    if (!rc)
+        rc = write_file(ingest, rows, 0, &base_t);
+    for (int i = 0; i < MQ_QUERIES && !rc; i++)
+        rc = start_query(mnt, WINDOW_SQL, dirs[i], sizeof(dirs[i]));
+    usleep(200 * 1000);
+    long with_q = rss_kb(pid, "VmRSS:");
+    FMT(ingest, "%s/w/ingest", mnt);
+    if (!rc)
+        rc = write_file(ingest, rows, 0, &ing_t);
+    if (!rc)
+        rc = wait_rows(dirs, MQ_QUERIES, nrows, &wait_t);
+    long peak = rss_kb(pid, "VmHWM:");
+    unmount_daemon(mnt);
+    if (rc) {
+        fprintf(stderr, "many_queries: %s\n", strerror(-rc));
+        return 1;
+    }
+    printf("many_queries: ingest %.2f M rows/s with %d tumble(5s) queries running (all "
+           "caught up %.2f s after the last write; %.2f M query-rows/s) | baseline ingest "
+           "with no query %.2f M rows/s (%.2fx of it) | rss idle %.1f MB, with the queries "
+           "%.1f MB, peak %.1f MB\n",
+           (double)nrows / ing_t / 1e6, MQ_QUERIES, wait_t,
+           (double)nrows * MQ_QUERIES / (ing_t + wait_t) / 1e6, (double)nrows / base_t / 1e6,
+           base_t / ing_t, (double)idle / 1024.0, (double)with_q / 1024.0,
+           (double)peak / 1024.0);
+    return 0;
+}
+
 #define H_ROWS 10000000L
 
 struct h_query {
@@ -806,6 +1074,12 @@ int main(int argc, char **argv)
             failed |= bench_query_roundtrip();
         if (all || !strcmp(w, "scan_aggregate"))
             failed |= bench_scan_aggregate();
+        if (all || !strcmp(w, "window_throughput"))
+            failed |= bench_window_throughput(&rows);
+        if (all || !strcmp(w, "live_latency"))
+            failed |= bench_live_latency();
+        if (all || !strcmp(w, "many_queries"))
+            failed |= bench_many_queries(&rows);
         if (all || !strcmp(w, "history"))
             failed |= bench_history();
         if (all)

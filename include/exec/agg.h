@@ -85,6 +85,11 @@ struct agg_fn {
     int (*bind)(struct agg_bind *b);
 };
 
+/* Turn a bound aggregate into its DISTINCT form (sum(DISTINCT x)): the
+ * states collect the distinct argument tuples (NULLs skipped) and finalize
+ * runs the aggregate over them once. b's cfg moves into the new one. */
+int agg_make_distinct(struct agg_bind *b);
+
 /* The aggregate called name (case-insensitive), or NULL. */
 const struct agg_fn *agg_find(const char *name, size_t len);
 /* All aggregate names (for hints). */

@@ -48,6 +48,9 @@ struct keytab {
 
 int keytab_init(struct keytab *t, const struct ty *types, uint32_t nkeys);
 void keytab_free(struct keytab *t);
+/* Room for about n keys before the first one comes (a hint: a window's
+ * table sized like the previous window's); a no-op once keys are held. */
+int keytab_reserve(struct keytab *t, uint32_t n);
 
 /* The id of row r's tuple cols[0..nkeys); a new tuple gets id n
  * (*added = 1). */

@@ -41,14 +41,14 @@ struct op_ctx {
     _Atomic uint64_t mem_used;
     atomic_int cancelled;        /* set by another thread; checked between blocks */
     uint64_t rows_read;          /* counted by the driver */
+    /* Windowed queries (op_window, exec/window.h) keep these for status;
+     * has_watermark is 0 until the first event. Read by other threads. */
+    _Atomic int has_watermark;
+    _Atomic int64_t watermark_ns;    /* the most advanced partition's watermark */
+    _Atomic uint64_t late_events;    /* events dropped: all their windows had closed */
+    _Atomic uint64_t windows_open;   /* windows holding state */
     char err[OP_ERR_MAX];        /* why the query failed */
-    /* Window figures for `status` (SPEC rule 6), set by windowed operators
-     * on the query's thread and read by status at any time; shown once
-     * `windowed` is nonzero. */
-    atomic_int windowed;
-    _Atomic int64_t watermark_ms; /* event time, ms since the epoch */
-    _Atomic uint64_t late_events;
-    _Atomic uint64_t windows_open;
+    atomic_int windowed;         /* a window operator is in the chain: status shows the above */
 };
 
 /* Account bytes held (negative to release); -ENOMEM with ctx->err set
@@ -106,6 +106,7 @@ int op_project_create(struct op_ctx *ctx, struct xpr **exprs, uint32_t n, struct
 struct op_agg_call {
     struct agg_bind bind;        /* bound (agg_fn.bind done by the binder) */
     const struct agg_fn *fn;
+    int distinct;                /* f(DISTINCT ...): bind made by agg_make_distinct */
     uint32_t nargs;
     struct xpr **args;           /* owned */
 };

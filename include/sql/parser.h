@@ -86,6 +86,40 @@ enum sql_from_kind {
     SF_SUBQUERY,     /* FROM (SELECT ...) */
 };
 
+/* FROM tumble(s, [time_col,] size), hop(s, [time_col,] slide, size),
+ * session(s, [time_col,] timeout [, max_length]); s may be table(s).
+ * Intervals are checked and converted here (fixed units only). */
+enum sql_win_kind { SQL_WIN_TUMBLE = 1, SQL_WIN_HOP, SQL_WIN_SESSION };
+
+struct sql_window {
+    enum sql_win_kind kind;
+    struct sql_pos pos;        /* the function's name */
+    const char *time_col;      /* NULL: _tp_time */
+    struct sql_pos time_pos;
+    int64_t size_ns;           /* tumble, hop: the size; session: the timeout */
+    int64_t slide_ns;          /* hop */
+    int64_t max_len_ns;        /* session; 0: not given (5 x timeout) */
+};
+
+/* EMIT [STREAM] policy [AND|WITH DELAY d] [AND TIMEOUT t] (Proton). */
+enum sql_emit_kind {
+    SQL_EMIT_NONE = 0,         /* no EMIT clause, or only DELAY / TIMEOUT */
+    SQL_EMIT_WATERMARK,        /* AFTER WATERMARK, AFTER WINDOW CLOSE */
+    SQL_EMIT_PERIODIC,
+    SQL_EMIT_ON_UPDATE,
+    SQL_EMIT_CHANGELOG,
+};
+
+struct sql_emit {
+    int given;                 /* an EMIT clause was written */
+    enum sql_emit_kind kind;
+    struct sql_pos pos;        /* the EMIT keyword */
+    int stream;                /* EMIT STREAM */
+    int64_t delay_ns;          /* WITH DELAY / AND DELAY; 0: none */
+    int64_t periodic_ns;       /* PERIODIC */
+    int64_t timeout_ns;        /* TIMEOUT; 0: none */
+};
+
 struct sql_from {
     enum sql_from_kind kind;
     struct sql_pos pos;
@@ -95,6 +129,8 @@ struct sql_from {
     struct sql_expr **args;
     struct sql_select *sub;    /* SF_SUBQUERY */
     const char *alias;
+    struct sql_window *win;    /* a window over stream name (kind SF_STREAM or
+                                * SF_TABLE), or NULL */
 };
 
 struct sql_order_item {
@@ -123,6 +159,10 @@ struct sql_select {
     uint32_t ngroup;
     struct sql_expr **group;
     struct sql_expr *having;
+    uint32_t npartition;       /* PARTITION BY (after WHERE or GROUP BY) */
+    struct sql_expr **partition;
+    struct sql_pos partition_pos;
+    struct sql_emit emit;
     uint32_t norder;
     struct sql_order_item *order;
     int has_limit, has_offset;

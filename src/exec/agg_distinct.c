@@ -13,6 +13,12 @@
  * A state is a pointer to a key table (exec/keytab.h) made on the first
  * row, so a group that never sees a value costs 8 bytes. Values compare
  * bit for bit, as GROUP BY keys do.
+ *
+ * The same state makes DISTINCT for any aggregate (sum(DISTINCT x),
+ * avg(DISTINCT x), group_array(DISTINCT x)): agg_make_distinct wraps a
+ * bound aggregate so that its states collect the distinct tuples, and
+ * finalize runs the aggregate once over them. Merging and checkpoints are
+ * those of the key table.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -146,6 +152,90 @@ static int dist_bind(struct agg_bind *b)
     b->flags |= AGG_OWN_NULLS;
     b->ops = (struct agg_ops){sizeof(struct keytab *), dist_init, dist_add, dist_merge,
                               dist_finalize, dist_destroy, dist_save, dist_load};
+    return 0;
+}
+
+/* ---- f(DISTINCT x): any aggregate over the distinct values ----------- */
+
+/* A distinct count's cfg (the key table's types), then the wrapped
+ * aggregate's binding, kept whole. */
+struct dwrap_cfg {
+    struct distinct_cfg base;
+    struct agg_bind inner;
+};
+
+static void dwrap_cfg_free(void *p)
+{
+    struct dwrap_cfg *c = p;
+    if (c && c->inner.cfg_free)
+        c->inner.cfg_free(c->inner.cfg);
+    free(c);
+}
+
+/* The inner aggregate run once over the distinct tuples. */
+static int dwrap_finalize(const struct agg_bind *b, const void *state, struct col *out)
+{
+    const struct dwrap_cfg *c = b->cfg;
+    const struct agg_bind *in = &c->inner;
+    const struct keytab *t = *(struct keytab *const *)state;
+    uint32_t n = t ? t->n : 0;
+    struct blk *vals = NULL;
+    void **states = NULL;
+    char *st = calloc(1, in->ops.state_size ? in->ops.state_size : 1);
+    int rc = st ? blk_create(c->base.types, b->nargs, &vals) : -ENOMEM;
+    if (rc)
+        goto out;
+    in->ops.init(in, st);
+    if (n) {
+        struct col *cols[FN_MAX_ARGS];
+        for (uint32_t i = 0; i < b->nargs; i++)
+            cols[i] = &vals->cols[i];
+        if ((rc = keytab_emit(t, 0, n, cols)) || (rc = blk_seal(vals)))
+            goto done;
+        if (!(states = malloc((size_t)n * sizeof(*states)))) {
+            rc = -ENOMEM;
+            goto done;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            states[i] = st;
+        const struct col *args[FN_MAX_ARGS];
+        for (uint32_t i = 0; i < b->nargs; i++)
+            args[i] = &vals->cols[i];
+        if ((rc = in->ops.add(in, states, args, NULL, n)))
+            goto done;
+    }
+    rc = in->ops.finalize(in, st, out);
+done:
+    if (in->ops.destroy)
+        in->ops.destroy(in, st);
+out:
+    free(states);
+    free(st);
+    blk_unref(vals);
+    return rc;
+}
+
+int agg_make_distinct(struct agg_bind *b)
+{
+    struct dwrap_cfg *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < b->nargs; i++) {
+        c->base.types[i] = b->arg_ty[i];
+        c->base.types[i].nullable = 0;
+        if (agg_cls(c->base.types[i]) == AGG_NONE && c->base.types[i].kind != TY_ARRAY) {
+            char tn[TY_MAX_NAME];
+            free(c);
+            ty_name(b->arg_ty[i], tn);
+            return agg_bind_fail(b, (int)i, "DISTINCT cannot compare values of type %s", tn);
+        }
+    }
+    c->inner = *b;
+    b->cfg = c;
+    b->cfg_free = dwrap_cfg_free;
+    b->flags = AGG_HELD | AGG_OWN_NULLS; /* NULL tuples are not values */
+    b->ops = (struct agg_ops){sizeof(struct keytab *), dist_init, dist_add, dist_merge,
+                              dwrap_finalize, dist_destroy, dist_save, dist_load};
     return 0;
 }
 

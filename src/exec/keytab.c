@@ -103,6 +103,25 @@ static int grow_ids(struct keytab *t)
     return 0;
 }
 
+int keytab_reserve(struct keytab *t, uint32_t n)
+{
+    if (t->slots || n < 8 || n > (1u << 28))
+        return 0;
+    uint32_t nslots = 16;
+    while (nslots < 2 * (n + 1))
+        nslots *= 2;
+    if (!(t->slots = calloc(nslots, sizeof(*t->slots))))
+        return -ENOMEM;
+    t->mask = nslots - 1;
+    while (t->cap < n) { /* ids: the same doubling, done at once */
+        int rc = grow_ids(t);
+        if (rc)
+            return rc;
+    }
+    account(t);
+    return 0;
+}
+
 /* Keep the slots below half full, counting the key about to be looked up. */
 static int room(struct keytab *t)
 {

@@ -352,10 +352,9 @@ static int render_status(struct qry *q, struct buf *out)
     if (!rc && progress >= 0)
         rc = buf_printf(out, "progress: %.3f\n", progress);
     if (!rc && atomic_load(&q->ctx.windowed)) {
-        int64_t wm = atomic_load(&q->ctx.watermark_ms);
-        char text[DT_MAX_TEXT] = "";
-        if (wm != INT64_MIN)
-            dt_format(wm, 3, text);
+        char text[DT_MAX_TEXT] = ""; /* empty until the first event */
+        if (atomic_load(&q->ctx.has_watermark))
+            dt_format(atomic_load(&q->ctx.watermark_ns) / 1000000, 3, text);
         rc = buf_printf(out, "watermark: %s\nlate_events: %llu\nwindows_open: %llu\n", text,
                         (unsigned long long)atomic_load(&q->ctx.late_events),
                         (unsigned long long)atomic_load(&q->ctx.windows_open));

@@ -193,6 +193,152 @@ static size_t special(const char *text, char out[32])
     return n;
 }
 
+/*
+ * The common case of measurements and averages: v has at most 9 decimals
+ * in fixed notation (20.35, 0.125). If the integer m nearest to |v| * 10^k
+ * is, for the smallest such k, exactly what m / 10^k reads back as (both
+ * are exact doubles, so the division rounds as strtod would), m's digits
+ * are the shortest: fewer decimals did not read back. The fma residual
+ * makes sure m is the nearest integer, not a neighbour the product's
+ * rounding picked; near a tie the general path decides. 0 when it does
+ * not apply.
+ */
+static size_t fixed_fast(double v, char out[32])
+{
+    static const double p10[10] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    double a = fabs(v);
+    if (!(a >= 1e-5 && a < 1e6))
+        return 0;
+    for (int k = 1; k <= 9; k++) {
+        double x = a * p10[k];
+        double m = nearbyint(x);
+        if (fabs(fma(a, p10[k], -m)) >= 0.49)
+            continue;
+        if (m / p10[k] != a)
+            continue;
+        uint64_t mi = (uint64_t)m, ip = mi / (uint64_t)p10[k], fp = mi % (uint64_t)p10[k];
+        char *p = out;
+        if (v < 0)
+            *p++ = '-';
+        p = put_u64(p, ip);
+        *p++ = '.';
+        char frac[10];
+        for (int i = k - 1; i >= 0; i--, fp /= 10)
+            frac[i] = (char)('0' + fp % 10);
+        int n = k;
+        while (n > 1 && frac[n - 1] == '0')
+            n--;
+        memcpy(p, frac, (size_t)n);
+        p += n;
+        *p = '\0';
+        return (size_t)(p - out);
+    }
+    return 0;
+}
+
+typedef unsigned __int128 u128;
+
+/* x / 2^sh split into its integer part and whether a fraction remains. */
+static void shr(u128 x, int sh, u128 *q, int *frac)
+{
+    *q = x >> sh;
+    *frac = (x & (((u128)1 << sh) - 1)) != 0;
+}
+
+/*
+ * Shortest digits by exact integer arithmetic, for 1e-3 <= |v| < 1e9 with
+ * a normal mantissa (every average and measurement in practice). With
+ * v = m * 2^e and k decimals (17 significant digits), v * 10^k is
+ * m * 5^k / 2^s exactly (s = -(k + e) > 0), and the values that read back
+ * as v are those strictly inside (or, for even m, on) the half-ulp bounds
+ * (4m - 2) * 5^k / 2^(s+2) and (4m + 2) * 5^k / 2^(s+2) (4m - 1 below a
+ * power of two, whose lower gap is half). The shortest decimal is the
+ * multiple of the largest power of ten inside those bounds, the one
+ * nearest v when two are. 0 when v is outside the range.
+ */
+static size_t exact_shortest(double v, char out[32])
+{
+    static const uint64_t p10[20] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL,
+        1000000ULL, 10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+        100000000000ULL, 1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+        1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+        1000000000000000000ULL, 10000000000000000000ULL};
+    double a = fabs(v);
+    if (!(a >= 1e-3 && a < 1e9))
+        return 0;
+    int e2;
+    double fr = frexp(a, &e2);                  /* a = fr * 2^e2, fr in [0.5, 1) */
+    uint64_t m = (uint64_t)ldexp(fr, 53);       /* a = m * 2^(e2 - 53) exactly */
+    int e = e2 - 53;
+    int idig = a >= 1 ? (int)floor(log10(a)) + 1 : 0; /* digits before the point */
+    int lead = 0;                                /* zeros after the point (a < 1) */
+    if (a < 1)
+        lead = a < 1e-2 ? 2 : a < 1e-1 ? 1 : 0;
+    int k = a >= 1 ? 17 - idig : 17 + lead;
+    if (k < 0 || k > 19 || -(k + e) <= 0)
+        return 0;
+    int s = -(k + e);
+    if (s + 2 > 120)
+        return 0;
+    u128 f5 = 1;
+    for (int i = 0; i < k; i++)
+        f5 *= 5;
+    int pow2 = m == (1ULL << 52);
+    u128 x = (u128)m * f5 * 4, hi = ((u128)m * 4 + 2) * f5,
+         lo = ((u128)m * 4 - (pow2 ? 1 : 2)) * f5;
+    int inclusive = (m & 1) == 0;
+    u128 xq, hq, lq;
+    int xf, hf, lf;
+    shr(x, s + 2, &xq, &xf);
+    shr(hi, s + 2, &hq, &hf);
+    shr(lo, s + 2, &lq, &lf);
+    /* C (an integer, units of 10^-k) reads back iff lo < C < hi, or on a
+     * bound when m is even */
+    uint64_t best = 0;
+    int found = 0;
+    for (int t = 19; t >= 0 && !found; t--) {
+        u128 u = p10[t];
+        u128 c0 = (xq / u) * u; /* the multiples of 10^t around v */
+        u128 cand[2] = {c0, c0 + u};
+        int ok[2];
+        for (int i = 0; i < 2; i++) {
+            u128 c = cand[i];
+            int above_lo = c > lq || (c == lq && !lf && inclusive);
+            int below_hi = c < hq || (c == hq && (hf || inclusive));
+            ok[i] = above_lo && below_hi && c > 0;
+        }
+        if (ok[0] && ok[1]) { /* both: the nearer (x sits between them) */
+            u128 d0 = x - (c0 << (s + 2)) / 1, d1 = ((c0 + u) << (s + 2)) - x;
+            best = (uint64_t)(d1 < d0 ? c0 + u : c0);
+            found = 1;
+        } else if (ok[0] || ok[1]) {
+            best = (uint64_t)(ok[0] ? c0 : c0 + u);
+            found = 1;
+        }
+    }
+    if (!found)
+        return 0;
+    (void)xf;
+    uint64_t ip = best / p10[k], fp = best % p10[k];
+    char *p = out;
+    if (v < 0)
+        *p++ = '-';
+    p = put_u64(p, ip);
+    if (fp) {
+        char frac[20];
+        for (int i = k - 1; i >= 0; i--, fp /= 10)
+            frac[i] = (char)('0' + fp % 10);
+        int n = k;
+        while (n > 1 && frac[n - 1] == '0')
+            n--;
+        *p++ = '.';
+        memcpy(p, frac, (size_t)n);
+        p += n;
+    }
+    *p = '\0';
+    return (size_t)(p - out);
+}
+
 size_t fmt_double(double v, char out[32])
 {
     if (isnan(v))
@@ -207,7 +353,10 @@ size_t fmt_double(double v, char out[32])
         *p = '\0';
         return (size_t)(p - out);
     }
-    return shortest(v, 0, out);
+    size_t n = fixed_fast(v, out);
+    if (!n)
+        n = exact_shortest(v, out);
+    return n ? n : shortest(v, 0, out);
 }
 
 size_t fmt_float(float v, char out[32])

@@ -8,7 +8,11 @@
  * the source's block, whose columns are the used stream columns only (the
  * scan reads nothing else). Post-aggregation expressions (HAVING, the
  * select list and ORDER BY of an aggregating query) refer to the
- * aggregate operator's output: keys, then aggregates.
+ * aggregate operator's output: keys, then aggregates. A window query
+ * (FROM tumble / hop / session) aggregates in the window operator
+ * (exec/window.h), whose output is window_start, window_end, the keys,
+ * then the aggregates: key_base is 2 there, 0 otherwise. Its time and
+ * PARTITION BY expressions are in the input space.
  *
  * Ownership: a bsel owns its expressions, aggregate calls, names, its
  * stream reference and its subquery; bsel_destroy frees all of it.
@@ -21,6 +25,7 @@
 #include "exec/engine.h"
 #include "exec/op.h"
 #include "exec/source.h"
+#include "exec/window.h"
 #include "format/out.h"
 #include "sql/error.h"
 #include "sql/parser.h"
@@ -40,6 +45,12 @@ struct bsel {
 
     struct xpr *where;
     int aggregating;
+    int windowed;                    /* FROM tumble / hop / session */
+    uint32_t key_base;               /* first key column of the aggregation's output */
+    struct op_window_spec win;
+    struct xpr *win_time;            /* the event time */
+    struct xpr **parts;              /* PARTITION BY */
+    uint32_t nparts;
     struct xpr **keys;
     uint32_t nkeys;
     struct op_agg_call *aggs;

@@ -11,6 +11,13 @@
  * subexpressions (now() - 1h) are folded once per statement. Errors point
  * at the culprit with a hint where one is close ("unknown column 'tmep'
  * in stream m, did you mean 'temp'?").
+ *
+ * Windows (Proton): FROM tumble / hop / session(s | table(s), [time_col,]
+ * ...) makes the query aggregate per window: window_start and window_end
+ * name the window in the select list, GROUP BY (where they are implicit
+ * keys and dropped), HAVING and ORDER BY, never in WHERE (a row may
+ * belong to several windows); the time column is _tp_time unless named;
+ * PARTITION BY and EMIT go with windows only.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -59,6 +66,7 @@ struct binder {
     const struct sql_expr **group; /* GROUP BY keys with aliases and positions resolved */
     int in_agg;                  /* binding an aggregate's arguments */
     const char *clause;          /* "WHERE", "GROUP BY", ... */
+    int time_idx;                /* windows: the time column's input index */
     int depth;                   /* alias and WITH expansion depth */
 };
 
@@ -249,6 +257,7 @@ static int unknown_column(struct binder *bd, const struct sql_expr *x)
 }
 
 static int bind_expr(struct binder *bd, const struct sql_expr *x, int post, struct xpr **out);
+static int window_col(const struct binder *bd, const struct sql_expr *x);
 
 /* The select item whose alias x names (not while expanding it), or -1. */
 static int alias_item(struct binder *bd, const struct sql_expr *x)
@@ -427,11 +436,6 @@ static int bind_call(struct binder *bd, const struct sql_expr *x, int post, stru
 
     if (x->distinct && strcasecmp(x->str, "count") == 0)
         agg = agg_find("count_distinct", 14);
-    if (agg && x->distinct && !distinct_is_noop(agg->name))
-        return failx(bd, x, -EINVAL,
-                     "DISTINCT is not supported in '%s' (only in count, min, max, any and the "
-                     "uniq functions)",
-                     x->str);
     if (agg) {
         if (bd->in_agg)
             return failx(bd, x, -EINVAL,
@@ -443,7 +447,7 @@ static int bind_call(struct binder *bd, const struct sql_expr *x, int post, stru
         uint32_t slot;
         if ((rc = agg_slot(bd, x, agg, &slot)))
             return rc;
-        return xpr_col(bd->b->nkeys + slot, bd->b->aggs[slot].bind.ret, out) ? failx(bd, x, -ENOMEM, "out of memory") : 0;
+        return xpr_col(bd->b->key_base + bd->b->nkeys + slot, bd->b->aggs[slot].bind.ret, out) ? failx(bd, x, -ENOMEM, "out of memory") : 0;
     }
     if (x->distinct)
         return failx(bd, x, -EINVAL, "DISTINCT is only allowed in aggregate functions, not in '%s'",
@@ -563,9 +567,23 @@ static int agg_slot(struct binder *bd, const struct sql_expr *x, const struct ag
             }
         }
     }
+    call.distinct = x->distinct && !distinct_is_noop(fn->name);
+    if (call.distinct) {
+        for (uint32_t i = 0; i < nargs; i++) /* the values as add() will see them */
+            call.bind.arg_ty[i] = call.args[i]->ty;
+        if ((rc = agg_make_distinct(&call.bind))) {
+            const struct sql_expr *culprit = x;
+            if (call.bind.err_arg >= 0 && (uint32_t)call.bind.err_arg < nargs)
+                culprit = argv[call.bind.err_arg];
+            rc = failx(bd, culprit, rc == -ENOMEM ? -ENOMEM : -EINVAL, "%s",
+                       call.bind.err[0] ? call.bind.err : "out of memory");
+            goto fail;
+        }
+    }
     /* identical aggregate calls share one slot */
     for (uint32_t i = 0; i < b->naggs; i++) {
-        if (b->aggs[i].fn != fn || b->aggs[i].nargs != call.nargs ||
+        if (b->aggs[i].fn != fn || b->aggs[i].distinct != call.distinct ||
+            b->aggs[i].nargs != call.nargs ||
             b->aggs[i].bind.nparams != call.bind.nparams)
             continue;
         int same = 1;
@@ -615,7 +633,7 @@ static int bind_expr(struct binder *bd, const struct sql_expr *x, int post, stru
         const struct sql_expr *r = resolve_alias(bd, x);
         for (uint32_t k = 0; k < bd->b->nkeys; k++)
             if (ast_eq(r, bd->group[k]))
-                return xpr_col(k, bd->b->keys[k]->ty, out) ? failx(bd, x, -ENOMEM, "out of memory") : 0;
+                return xpr_col(bd->b->key_base + k, bd->b->keys[k]->ty, out) ? failx(bd, x, -ENOMEM, "out of memory") : 0;
     }
     switch (x->kind) {
     case SX_LIT: {
@@ -653,6 +671,16 @@ static int bind_expr(struct binder *bd, const struct sql_expr *x, int post, stru
     }
     if ((rc = input_col(bd, x, &idx)))
         return rc;
+    int wcol = window_col(bd, x);
+    if (idx < 0 && wcol >= 0) {
+        if (!post || bd->in_agg)
+            return failx(bd, x, -EINVAL,
+                         "%s is only known after windowing: use it in the select list, GROUP BY, "
+                         "HAVING or ORDER BY, not in %s", x->str, bd->in_agg ? "an aggregate" : bd->clause);
+        struct ty t = bd->b->win_time->ty;
+        t.nullable = 0;
+        return xpr_col((uint32_t)wcol, t, out) ? failx(bd, x, -ENOMEM, "out of memory") : 0;
+    }
     if (idx < 0)
         return unknown_column(bd, x);
     if (post && !bd->in_agg)
@@ -660,6 +688,19 @@ static int bind_expr(struct binder *bd, const struct sql_expr *x, int post, stru
                      "column '%s' is neither in GROUP BY nor inside an aggregate function", x->str);
     bd->used[idx] = 1;
     return xpr_col((uint32_t)idx, bd->in_types[idx], out) ? failx(bd, x, -ENOMEM, "out of memory") : 0;
+}
+
+/* 0 for window_start, 1 for window_end in a window query, else -1. */
+static int window_col(const struct binder *bd, const struct sql_expr *x)
+{
+    if (!bd->b || !bd->b->windowed || bd->b->win.kind == OP_WIN_GLOBAL || x->kind != SX_COL ||
+        x->qualifier)
+        return -1;
+    if (strcmp(x->str, "window_start") == 0)
+        return 0;
+    if (strcmp(x->str, "window_end") == 0)
+        return 1;
+    return -1;
 }
 
 /* A condition (WHERE, HAVING) must be boolean; numbers are tested against 0. */
@@ -784,6 +825,131 @@ static int bind_select_in(struct engine *e, const struct sql_select *s,
                           const struct cte_scope *scope, struct fn_ctx *fctx, struct bsel **out,
                           struct sql_error *err);
 
+/* The window of FROM tumble / hop / session over the stream just bound:
+ * the time column and the operator's spec (EMIT and PARTITION BY are
+ * bound with the rest of the select). */
+static int bind_window(struct binder *bd, const struct sql_from *f)
+{
+    const struct sql_window *w = f->win;
+    struct bsel *b = bd->b;
+    const char *tname = w->time_col ? w->time_col : "_tp_time";
+    struct sql_pos tp = w->time_col ? w->time_pos : w->pos;
+    int idx = -1;
+    for (uint32_t i = 0; i < bd->nin; i++)
+        if (strcmp(bd->in_names[i], tname) == 0)
+            idx = (int)i;
+    if (idx < 0) {
+        const char *hint = sql_closest(tname, bd->in_names, (int)bd->nin);
+        if (hint)
+            return sql_fail(bd->err, -EINVAL, tp.line, tp.col,
+                            "unknown time column '%s' in %s, did you mean '%s'?", tname,
+                            bd->in_desc, hint);
+        return sql_fail(bd->err, -EINVAL, tp.line, tp.col, "unknown time column '%s' in %s", tname,
+                        bd->in_desc);
+    }
+    struct ty t = bd->in_types[idx];
+    if (t.kind != TY_DATETIME && t.kind != TY_DATETIME64) {
+        char tn[TY_MAX_NAME];
+        ty_name(t, tn);
+        return sql_fail(bd->err, -EINVAL, tp.line, tp.col,
+                        "the time column '%s' must be datetime or datetime64, got %s", tname, tn);
+    }
+    bd->used[idx] = 1;
+    if (xpr_col((uint32_t)idx, t, &b->win_time))
+        return sql_fail(bd->err, -ENOMEM, tp.line, tp.col, "out of memory");
+    b->windowed = 1;
+    b->key_base = 2;
+    memset(&b->win, 0, sizeof(b->win));
+    b->win.kind = w->kind == SQL_WIN_TUMBLE ? OP_WIN_TUMBLE
+                : w->kind == SQL_WIN_HOP    ? OP_WIN_HOP
+                                            : OP_WIN_SESSION;
+    b->win.size_ns = w->size_ns;
+    b->win.slide_ns = w->slide_ns;
+    b->win.max_len_ns = w->max_len_ns;
+    return 0;
+}
+
+/*
+ * A streaming aggregation without a window that asks for an EMIT policy
+ * or PARTITION BY (Proton's global aggregation: `SELECT count() FROM s
+ * EMIT CHANGELOG`): the window operator's global kind, one window that
+ * never closes, timed by _tp_time; window_start / window_end stay unknown
+ * names. Plain ones keep the aggregate operator (EMIT PERIODIC 2s).
+ */
+static int bind_global(struct binder *bd)
+{
+    const struct sql_select *s = bd->sel;
+    struct bsel *b = bd->b;
+    int idx = -1;
+    for (uint32_t i = 0; i < bd->nin; i++)
+        if (strcmp(bd->in_names[i], "_tp_time") == 0)
+            idx = (int)i;
+    if (idx < 0) /* every stream has it; a subquery may not */
+        return sql_fail(bd->err, -EINVAL, s->emit.given ? s->emit.pos.line : s->partition_pos.line,
+                        s->emit.given ? s->emit.pos.col : s->partition_pos.col,
+                        "EMIT and PARTITION BY without a window need a stream (FROM s)");
+    bd->used[idx] = 1;
+    if (xpr_col((uint32_t)idx, bd->in_types[idx], &b->win_time))
+        return failx(bd, NULL, -ENOMEM, "out of memory");
+    b->windowed = 1;
+    b->key_base = 2;
+    memset(&b->win, 0, sizeof(b->win));
+    b->win.kind = OP_WIN_GLOBAL;
+    return 0;
+}
+
+/* EMIT and PARTITION BY: windows and streaming aggregations. */
+static int bind_emit(struct binder *bd)
+{
+    const struct sql_select *s = bd->sel;
+    struct bsel *b = bd->b;
+    int rc;
+    if (!b->windowed) {
+        if (s->emit.given)
+            return sql_fail(bd->err, -EINVAL, s->emit.pos.line, s->emit.pos.col,
+                            "EMIT needs a window (FROM tumble(...), hop(...) or session(...)) "
+                            "or an aggregation over a stream");
+        if (s->npartition)
+            return sql_fail(bd->err, -EINVAL, s->partition_pos.line, s->partition_pos.col,
+                            "PARTITION BY needs a window (FROM tumble(...), hop(...) or "
+                            "session(...)) or an aggregation over a stream");
+        return 0;
+    }
+    if (b->win.kind == OP_WIN_GLOBAL &&
+        (s->emit.kind == SQL_EMIT_WATERMARK || s->emit.timeout_ns || s->emit.delay_ns))
+        return sql_fail(bd->err, -EINVAL, s->emit.pos.line, s->emit.pos.col,
+                        "this EMIT needs a window: a global aggregation emits PERIODIC, ON UPDATE "
+                        "or CHANGELOG");
+    switch (s->emit.kind) {
+    case SQL_EMIT_NONE:
+    case SQL_EMIT_WATERMARK: b->win.emit = OP_EMIT_WATERMARK; break;
+    case SQL_EMIT_PERIODIC: b->win.emit = OP_EMIT_PERIODIC; break;
+    case SQL_EMIT_ON_UPDATE: b->win.emit = OP_EMIT_ON_UPDATE; break;
+    case SQL_EMIT_CHANGELOG: b->win.emit = OP_EMIT_CHANGELOG; break;
+    }
+    b->win.delay_ns = s->emit.delay_ns;
+    b->win.periodic_ns = s->emit.periodic_ns;
+    b->win.idle_ns = s->emit.timeout_ns;
+    if (b->win.kind == OP_WIN_GLOBAL && b->win.emit == OP_EMIT_WATERMARK) {
+        b->win.emit = OP_EMIT_PERIODIC; /* PARTITION BY alone: the streaming default */
+        b->win.periodic_ns = OP_DEFAULT_PERIODIC_NS;
+    }
+    if (!s->npartition)
+        return 0;
+    bd->clause = "PARTITION BY";
+    if (!(b->parts = calloc(s->npartition, sizeof(*b->parts))))
+        return failx(bd, NULL, -ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < s->npartition; i++) {
+        const struct sql_expr *x = resolve_alias(bd, s->partition[i]);
+        if (contains_agg(x))
+            return failx(bd, find_agg(x), -EINVAL, "aggregate functions are not allowed in PARTITION BY");
+        if ((rc = bind_expr(bd, x, 0, &b->parts[i])))
+            return rc;
+        b->nparts++;
+    }
+    return 0;
+}
+
 static const char *const tp_sn_name = "_tp_sn";
 static const struct ty tp_sn_ty = {TY_UINT64, 0, 0};
 
@@ -804,6 +970,9 @@ static int bind_source(struct binder *bd, const struct sql_select *s)
     struct cte_scope body = {s, s->nwith, bd->scope}; /* a FROM subquery sees s's WITH */
     const struct sql_with *cte = f->kind == SF_STREAM ? find_cte(s, bd->scope, f->name, &body)
                                                       : NULL;
+    if (cte && f->win)
+        return sql_fail(bd->err, -EINVAL, f->name_pos.line, f->name_pos.col,
+                        "a window over '%s' (a WITH subquery) is not supported; use a stream", f->name);
     if (f->kind == SF_SUBQUERY || cte) {
         b->src_kind = BS_SUBQUERY;
         if ((rc = bind_select_in(bd->e, cte ? cte->sub : f->sub, &body, bd->fctx, &b->sub,
@@ -1259,12 +1428,38 @@ static int bind_group(struct binder *bd)
         g = resolve_alias(bd, g);
         if (contains_agg(g))
             return failx(bd, find_agg(g), -EINVAL, "aggregate functions are not allowed in GROUP BY");
-        bd->group[k] = g;
-        if ((rc = bind_expr(bd, g, 0, &b->keys[k])))
+        int in_idx = -1;
+        if (g->kind == SX_COL && (rc = input_col(bd, g, &in_idx)))
+            return rc;
+        if (in_idx < 0 && window_col(bd, g) >= 0)
+            continue; /* the window is a key of every window query */
+        bd->group[b->nkeys] = g;
+        if ((rc = bind_expr(bd, g, 0, &b->keys[b->nkeys])))
             return rc;
         b->nkeys++;
     }
     return 0;
+}
+
+/* EMIT CHANGELOG: the window operator's _tp_delta (+1 / -1) as the last
+ * visible output column, before any hidden ORDER BY column. */
+static int add_delta(struct binder *bd)
+{
+    struct bsel *b = bd->b;
+    struct xpr *x;
+    const struct ty i8 = {TY_INT8, 0, 0};
+    if (xpr_col(b->key_base + b->nkeys + b->naggs, i8, &x))
+        return failx(bd, NULL, -ENOMEM, "out of memory");
+    if (add_proj(b, x)) {
+        xpr_destroy(x);
+        return failx(bd, NULL, -ENOMEM, "out of memory");
+    }
+    memmove(b->proj + b->nout + 1, b->proj + b->nout, (b->nproj - 1 - b->nout) * sizeof(*b->proj));
+    b->proj[b->nout] = x;
+    for (uint32_t i = 0; i < b->norder; i++)
+        if (b->order[i].col >= b->nout)
+            b->order[i].col++;
+    return add_name(bd, "_tp_delta", i8) ? failx(bd, NULL, -ENOMEM, "out of memory") : 0;
 }
 
 static int bind_select(struct binder *bd)
@@ -1287,6 +1482,8 @@ static int bind_select(struct binder *bd)
                 return sql_fail(bd->err, -EINVAL, s->items[i].alias_pos.line,
                                 s->items[i].alias_pos.col,
                                 "alias '%s' names two different expressions", s->items[i].alias);
+    if (s->from && s->from->win && b->stream && (rc = bind_window(bd, s->from)))
+        return rc;
     b->distinct = s->distinct;
     b->has_limit = s->has_limit;
     b->limit = s->limit;
@@ -1299,12 +1496,15 @@ static int bind_select(struct binder *bd)
         if ((rc = bind_cond(bd, s->where, 0, &b->where)))
             return rc;
     }
-    b->aggregating = s->ngroup > 0 || s->having != NULL;
+    b->aggregating = s->ngroup > 0 || s->having != NULL || b->windowed;
     for (uint32_t i = 0; i < s->nitems && !b->aggregating; i++)
         b->aggregating = contains_agg(s->items[i].e);
     for (uint32_t i = 0; i < s->norder && !b->aggregating; i++)
         b->aggregating = contains_agg(s->order[i].e);
-    if ((rc = bind_group(bd)))
+    if (!b->windowed && b->aggregating && b->src_kind == BS_STREAM &&
+        (s->emit.given || s->npartition) && (rc = bind_global(bd)))
+        return rc;
+    if ((rc = bind_group(bd)) || (rc = bind_streaming(bd)))
         return rc;
     int post = b->aggregating;
     if ((rc = bind_items(bd, post)))
@@ -1314,7 +1514,9 @@ static int bind_select(struct binder *bd)
         if ((rc = bind_cond(bd, s->having, 1, &b->having)))
             return rc;
     }
-    if ((rc = bind_order(bd, post)) || (rc = bind_streaming(bd)))
+    if ((rc = bind_order(bd, post)) || (rc = bind_emit(bd)))
+        return rc;
+    if (b->windowed && b->win.emit == OP_EMIT_CHANGELOG && (rc = add_delta(bd)))
         return rc;
 
     /* the scan reads only the used stream columns: renumber input references */
@@ -1337,6 +1539,9 @@ static int bind_select(struct binder *bd)
         b->with_sn = bd->used[sn];
         map[sn] = (int32_t)k;
         remap(b->where, map);
+        remap(b->win_time, map);
+        for (uint32_t i = 0; i < b->nparts; i++)
+            remap(b->parts[i], map);
         for (uint32_t i = 0; i < b->nkeys; i++)
             remap(b->keys[i], map);
         for (uint32_t i = 0; i < b->naggs; i++)
@@ -1413,6 +1618,10 @@ void sql_bsel_destroy(struct bsel *b)
     free(b->scan_cols);
     sql_bsel_destroy(b->sub);
     xpr_destroy(b->where);
+    xpr_destroy(b->win_time);
+    for (uint32_t i = 0; i < b->nparts; i++)
+        xpr_destroy(b->parts[i]);
+    free(b->parts);
     for (uint32_t i = 0; i < b->nkeys; i++)
         xpr_destroy(b->keys[i]);
     free(b->keys);

@@ -1,15 +1,22 @@
 /*
  * parse_select.c — SELECT and INSERT statements (sql/parser.h).
  *
- * SELECT follows ClickHouse's clause order: [WITH ...] SELECT [DISTINCT]
- * items [FROM source] [WHERE] [GROUP BY] [HAVING] [ORDER BY] [LIMIT
- * [OFFSET]] [SETTINGS] [FORMAT]. A source is a stream (streaming), table(s)
- * (historical), a table function such as numbers(N), or a subquery, with
- * an optional alias. Meaning (names, types) is the binder's job; this file
- * only builds the tree.
+ * SELECT follows ClickHouse's clause order, with Proton's streaming
+ * clauses: [WITH ...] SELECT [DISTINCT] items [FROM source] [WHERE]
+ * [PARTITION BY] [GROUP BY] [PARTITION BY] [HAVING] [EMIT] [ORDER BY]
+ * [LIMIT [OFFSET]] [EMIT] [SETTINGS] [FORMAT] (PARTITION BY and EMIT once
+ * each, at either place). A source is a stream (streaming), table(s)
+ * (historical), a window over either (tumble, hop, session), a table
+ * function such as numbers(N), or a subquery, with an optional alias.
+ * Meaning (names, types) is the binder's job; this file only builds the
+ * tree, except that window and EMIT intervals are checked and converted
+ * to nanoseconds here (their errors point at the interval).
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "parse_int.h"
 #include "util/err.h"
@@ -78,6 +85,330 @@ static int parse_items(struct parser *p, struct sql_select *s)
     }
 }
 
+/* ---- windows and EMIT ---- */
+
+static const struct {
+    const char *fn;
+    int64_t ns;
+} interval_units[] = {
+    {"to_interval_nanosecond", 1},          {"to_interval_microsecond", 1000},
+    {"to_interval_millisecond", 1000000},   {"to_interval_second", 1000000000LL},
+    {"to_interval_minute", 60000000000LL},  {"to_interval_hour", 3600000000000LL},
+    {"to_interval_day", 86400000000000LL},  {"to_interval_week", 604800000000000LL},
+};
+
+static int is_interval(const struct sql_expr *x)
+{
+    return x->kind == SX_CALL && strncasecmp(x->str, "to_interval_", 12) == 0;
+}
+
+/* x as a positive fixed interval in nanoseconds (5s, INTERVAL 2 MINUTE). */
+static int interval_ns(struct parser *p, const struct sql_expr *x, const char *what, int64_t *ns)
+{
+    if (!is_interval(x))
+        return sql_fail(p->err, -EINVAL, x->pos.line, x->pos.col,
+                        "%s must be an interval such as 5s, 1m or INTERVAL 5 SECOND", what);
+    const struct sql_expr *n = x->nargs == 1 ? x->args[0] : NULL;
+    for (size_t i = 0; i < sizeof interval_units / sizeof interval_units[0]; i++) {
+        if (strcasecmp(x->str, interval_units[i].fn) != 0)
+            continue;
+        double v = !n || n->kind != SX_LIT ? -1
+                   : n->vkind == SQL_V_INT ? (double)n->i
+                   : n->vkind == SQL_V_FLOAT ? n->f : -1;
+        if (!(v > 0))
+            return sql_fail(p->err, -EINVAL, x->pos.line, x->pos.col,
+                            "%s must be a positive interval", what);
+        if (v * (double)interval_units[i].ns > 9.2e18)
+            return sql_fail(p->err, -EINVAL, x->pos.line, x->pos.col, "%s is too long", what);
+        *ns = (int64_t)(v * (double)interval_units[i].ns);
+        if (*ns <= 0)
+            return sql_fail(p->err, -EINVAL, x->pos.line, x->pos.col,
+                            "%s must be a positive interval", what);
+        return 0;
+    }
+    return sql_fail(p->err, -EINVAL, x->pos.line, x->pos.col,
+                    "%s must be a fixed interval (ms, s, m, h, d, w), not months or years", what);
+}
+
+/* An interval as text for messages: 10s, 1500ms, 2m. */
+static void interval_text(int64_t ns, char out[32])
+{
+    if (ns % 1000000000LL == 0)
+        snprintf(out, 32, "%" PRId64 "s", (int64_t)(ns / 1000000000));
+    else if (ns % 1000000 == 0)
+        snprintf(out, 32, "%" PRId64 "ms", (int64_t)(ns / 1000000));
+    else
+        snprintf(out, 32, "%" PRId64 "ns", (int64_t)ns);
+}
+
+/* tumble / hop / session '(' is read; f->name is the window's name. */
+static int parse_window(struct parser *p, struct sql_from *f, const struct sql_tok *name_tok)
+{
+    const struct sql_tok *la;
+    struct sql_tok t;
+    struct sql_window *w = sql_p_arena_alloc(p->arena, sizeof(*w));
+    struct sql_expr *args[4];
+    uint32_t nargs = 0;
+    int rc, found;
+    if (!w)
+        return sql_p_no_memory(p);
+    w->pos = f->name_pos;
+    w->kind = strcasecmp(f->name, "tumble") == 0 ? SQL_WIN_TUMBLE
+            : strcasecmp(f->name, "hop") == 0    ? SQL_WIN_HOP
+                                                 : SQL_WIN_SESSION;
+    const char *fn = f->name;
+    /* the stream: s or table(s) */
+    if ((rc = sql_p_peek(p, &la)))
+        return rc;
+    if (la->kind != TK_IDENT && la->kind != TK_QIDENT)
+        return sql_p_unexpected(p, la, "a stream name or table(stream) as the first argument");
+    t = *la;
+    if ((rc = sql_p_take_name(p, "a stream name", &f->name, &f->name_pos)) ||
+        (rc = sql_p_accept(p, TK_LPAREN, &found)))
+        return rc;
+    f->kind = SF_STREAM;
+    if (found) {
+        if (!(t.kind == TK_IDENT && sql_p_is_kw(&t, "table")))
+            return sql_p_fail_at(p, &t, -EINVAL, "the first argument of %s must be a stream or table(stream)", fn);
+        f->kind = SF_TABLE;
+        if ((rc = sql_p_take_name(p, "a stream name in table(...)", &f->name, &f->name_pos)) ||
+            (rc = sql_p_expect(p, TK_RPAREN, "')' after table(stream")))
+            return rc;
+    }
+    for (;;) {
+        if ((rc = sql_p_accept(p, TK_RPAREN, &found)))
+            return rc;
+        if (found)
+            break;
+        if ((rc = sql_p_expect(p, TK_COMMA, "',' or ')' in the window's arguments")))
+            return rc;
+        if ((rc = sql_p_peek(p, &la)))
+            return rc;
+        if (nargs == 4)
+            return sql_p_fail_at(p, la, -EINVAL, "too many arguments for %s", fn);
+        if ((rc = sql_p_expr(p, &args[nargs++])))
+            return rc;
+    }
+    uint32_t at = 0;
+    if (nargs && args[0]->kind == SX_COL) {
+        w->time_col = args[0]->str;
+        w->time_pos = args[0]->pos;
+        at = 1;
+    } else if (nargs && !is_interval(args[0]) && nargs > (w->kind == SQL_WIN_HOP ? 2u : 1u)) {
+        return sql_fail(p->err, -EINVAL, args[0]->pos.line, args[0]->pos.col,
+                        "the time column of %s must be a column name", fn);
+    }
+    uint32_t left = nargs - at;
+    switch (w->kind) {
+    case SQL_WIN_TUMBLE:
+        if (left != 1)
+            return sql_fail(p->err, -EINVAL, w->pos.line, w->pos.col,
+                            "tumble takes (stream, [time_column,] size)");
+        return (rc = interval_ns(p, args[at], "the window size", &w->size_ns)) ? rc : (f->win = w, 0);
+    case SQL_WIN_HOP:
+        if (left != 2)
+            return sql_fail(p->err, -EINVAL, w->pos.line, w->pos.col,
+                            "hop takes (stream, [time_column,] slide, size)");
+        if ((rc = interval_ns(p, args[at], "the hop slide", &w->slide_ns)) ||
+            (rc = interval_ns(p, args[at + 1], "the window size", &w->size_ns)))
+            return rc;
+        if (w->slide_ns > w->size_ns) {
+            char a[32], b[32];
+            interval_text(w->slide_ns, a);
+            interval_text(w->size_ns, b);
+            return sql_fail(p->err, -EINVAL, args[at]->pos.line, args[at]->pos.col,
+                            "hop slide %s is larger than size %s", a, b);
+        }
+        break;
+    case SQL_WIN_SESSION:
+        if (left < 1 || left > 2)
+            return sql_fail(p->err, -EINVAL, w->pos.line, w->pos.col,
+                            "session takes (stream, [time_column,] timeout [, max_length])");
+        if ((rc = interval_ns(p, args[at], "the session timeout", &w->size_ns)) ||
+            (left == 2 && (rc = interval_ns(p, args[at + 1], "the session max_length", &w->max_len_ns))))
+            return rc;
+        if (left == 2 && w->max_len_ns < w->size_ns) {
+            char a[32], b[32];
+            interval_text(w->max_len_ns, a);
+            interval_text(w->size_ns, b);
+            return sql_fail(p->err, -EINVAL, args[at + 1]->pos.line, args[at + 1]->pos.col,
+                            "session max_length %s is shorter than the timeout %s", a, b);
+        }
+        break;
+    }
+    f->win = w;
+    return 0;
+}
+
+/* Unit words of intervals in EMIT: suffixes (5s) and INTERVAL words. */
+static const struct {
+    const char *word;
+    int64_t ns;
+} emit_units[] = {
+    {"ms", 1000000},          {"s", 1000000000LL},       {"m", 60000000000LL},
+    {"h", 3600000000000LL},   {"d", 86400000000000LL},   {"w", 604800000000000LL},
+    {"millisecond", 1000000}, {"milliseconds", 1000000}, {"second", 1000000000LL},
+    {"seconds", 1000000000LL}, {"minute", 60000000000LL}, {"minutes", 60000000000LL},
+    {"hour", 3600000000000LL}, {"hours", 3600000000000LL}, {"day", 86400000000000LL},
+    {"days", 86400000000000LL}, {"week", 604800000000000LL}, {"weeks", 604800000000000LL},
+};
+
+/* An interval after DELAY / PERIODIC / TIMEOUT: 5s, 1.5s or INTERVAL 5
+ * SECOND. (Not a whole expression: AND continues the EMIT clause.) */
+static int emit_interval(struct parser *p, const char *what, int64_t *ns)
+{
+    const struct sql_tok *la;
+    struct sql_tok num, unit;
+    const char *word;
+    double v;
+    int rc, spelled;
+    if ((rc = sql_p_peek(p, &la)))
+        return rc;
+    spelled = la->kind == TK_IDENT && sql_p_is_kw(la, "INTERVAL");
+    if (spelled && ((rc = sql_p_next(p, NULL)) || (rc = sql_p_peek(p, &la))))
+        return rc;
+    if (la->kind != TK_NUMBER)
+        return sql_p_unexpected(p, la, spelled ? "a number after INTERVAL" : what);
+    if ((rc = sql_p_next(p, &num)))
+        return rc;
+    if (sql_p_is_float_text(&num)) {
+        if ((rc = sql_p_float_value(p, &num, 0, &v)))
+            return rc;
+    } else {
+        int64_t i;
+        if ((rc = sql_p_int_value(p, &num, 0, &i)))
+            return rc;
+        v = (double)i;
+    }
+    if ((rc = sql_p_peek(p, &la)))
+        return rc;
+    if (la->kind != TK_IDENT || (!spelled && la->offset != num.offset + num.len))
+        return sql_p_unexpected(p, la, "an interval unit (5s, 100ms, 1m, INTERVAL 5 SECOND)");
+    if ((rc = sql_p_next(p, &unit)) || (rc = sql_p_tok_text(p, &unit, &word)))
+        return rc;
+    for (size_t i = 0; i < sizeof emit_units / sizeof emit_units[0]; i++)
+        if (strcasecmp(word, emit_units[i].word) == 0 && (spelled || strlen(word) <= 2)) {
+            double x = v * (double)emit_units[i].ns;
+            if (!(x >= 1) || x > 9.2e18)
+                return sql_p_fail_at(p, &num, -EINVAL, "%s must be a positive interval", what);
+            *ns = (int64_t)x;
+            return 0;
+        }
+    return sql_p_fail_at(p, &unit, -EINVAL, "%s: unknown interval unit '%s'", what, word);
+}
+
+static int emit_policy(struct parser *p, struct sql_emit *e, const struct sql_tok *at,
+                       enum sql_emit_kind k)
+{
+    if (e->kind && e->kind != k)
+        return sql_p_fail_at(p, at, -EINVAL, "EMIT takes one policy (AFTER WATERMARK, PERIODIC, "
+                                             "ON UPDATE or CHANGELOG)");
+    e->kind = k;
+    return 0;
+}
+
+/* EMIT is read. */
+static int parse_emit(struct parser *p, struct sql_emit *e, const struct sql_tok *emit_tok)
+{
+    const struct sql_tok *la;
+    struct sql_tok t;
+    int rc, yes, items = 0;
+    e->given = 1;
+    e->pos = sql_p_pos_of(emit_tok);
+    if ((rc = accept_kw(p, "STREAM", &e->stream)))
+        return rc;
+    for (;;) {
+        if ((rc = sql_p_peek(p, &la)))
+            return rc;
+        t = *la;
+        if (sql_p_is_kw(&t, "AFTER")) {
+            if ((rc = sql_p_next(p, NULL)) || (rc = sql_p_peek(p, &la)))
+                return rc;
+            if (sql_p_is_kw(la, "WATERMARK")) {
+                if ((rc = sql_p_next(p, NULL)))
+                    return rc;
+            } else if (sql_p_is_kw(la, "WINDOW")) {
+                if ((rc = sql_p_next(p, NULL)) || (rc = sql_p_expect_kw(p, "CLOSE", "CLOSE after AFTER WINDOW")))
+                    return rc;
+            } else {
+                return sql_p_unexpected(p, la, "WATERMARK or WINDOW CLOSE after EMIT AFTER");
+            }
+            if ((rc = emit_policy(p, e, &t, SQL_EMIT_WATERMARK)) || (rc = accept_kw(p, "WITH", &yes)))
+                return rc;
+            if (yes && ((rc = sql_p_expect_kw(p, "DELAY", "DELAY after WITH")) ||
+                        (rc = emit_interval(p, "the delay", &e->delay_ns))))
+                return rc;
+        } else if (sql_p_is_kw(&t, "PERIODIC")) {
+            if ((rc = sql_p_next(p, NULL)) || (rc = emit_policy(p, e, &t, SQL_EMIT_PERIODIC)) ||
+                (rc = emit_interval(p, "the EMIT PERIODIC interval", &e->periodic_ns)))
+                return rc;
+        } else if (sql_p_is_kw(&t, "ON")) {
+            if ((rc = sql_p_next(p, NULL)) || (rc = sql_p_expect_kw(p, "UPDATE", "UPDATE after EMIT ON")) ||
+                (rc = emit_policy(p, e, &t, SQL_EMIT_ON_UPDATE)))
+                return rc;
+        } else if (sql_p_is_kw(&t, "CHANGELOG")) {
+            if ((rc = sql_p_next(p, NULL)) || (rc = emit_policy(p, e, &t, SQL_EMIT_CHANGELOG)))
+                return rc;
+        } else if (sql_p_is_kw(&t, "DELAY")) {
+            if (e->delay_ns)
+                return sql_p_fail_at(p, &t, -EINVAL, "EMIT gives DELAY twice");
+            if ((rc = sql_p_next(p, NULL)) || (rc = emit_interval(p, "the delay", &e->delay_ns)))
+                return rc;
+        } else if (sql_p_is_kw(&t, "TIMEOUT")) {
+            if (e->timeout_ns)
+                return sql_p_fail_at(p, &t, -EINVAL, "EMIT gives TIMEOUT twice");
+            if ((rc = sql_p_next(p, NULL)) || (rc = emit_interval(p, "the EMIT TIMEOUT", &e->timeout_ns)))
+                return rc;
+        } else {
+            return sql_p_unexpected(p, &t, items ? "DELAY, TIMEOUT or another EMIT item after AND"
+                                                 : "AFTER WATERMARK, AFTER WINDOW CLOSE, PERIODIC, "
+                                                   "ON UPDATE, CHANGELOG, DELAY or TIMEOUT after EMIT");
+        }
+        items++;
+        if ((rc = accept_kw(p, "AND", &yes)) || !yes)
+            break;
+    }
+    if (rc)
+        return rc;
+    if (e->delay_ns && e->kind != SQL_EMIT_NONE && e->kind != SQL_EMIT_WATERMARK)
+        return sql_fail(p->err, -EINVAL, e->pos.line, e->pos.col,
+                        "EMIT DELAY goes with AFTER WATERMARK, not with %s",
+                        e->kind == SQL_EMIT_PERIODIC ? "PERIODIC"
+                        : e->kind == SQL_EMIT_ON_UPDATE ? "ON UPDATE" : "CHANGELOG");
+    return 0;
+}
+
+static int maybe_emit(struct parser *p, struct sql_select *s)
+{
+    const struct sql_tok *la;
+    struct sql_tok t;
+    int rc = sql_p_peek(p, &la);
+    if (rc || !sql_p_is_kw(la, "EMIT"))
+        return rc;
+    t = *la;
+    if (s->emit.given)
+        return sql_p_fail_at(p, &t, -EINVAL, "a query takes one EMIT clause");
+    if ((rc = sql_p_next(p, NULL)))
+        return rc;
+    return parse_emit(p, &s->emit, &t);
+}
+
+static int maybe_partition(struct parser *p, struct sql_select *s)
+{
+    const struct sql_tok *la;
+    struct sql_tok t;
+    int rc = sql_p_peek(p, &la);
+    if (rc || !sql_p_is_kw(la, "PARTITION"))
+        return rc;
+    t = *la;
+    if (s->npartition)
+        return sql_p_fail_at(p, &t, -EINVAL, "a query takes one PARTITION BY");
+    s->partition_pos = sql_p_pos_of(&t);
+    if ((rc = sql_p_next(p, NULL)) || (rc = sql_p_expect_kw(p, "BY", "BY after PARTITION")))
+        return rc;
+    return expr_list(p, &s->partition, &s->npartition);
+}
+
 static int parse_from(struct parser *p, struct sql_from **out)
 {
     const struct sql_tok *la;
@@ -110,6 +441,10 @@ static int parse_from(struct parser *p, struct sql_from **out)
             return rc;
         if (!found) {
             f->kind = SF_STREAM;
+        } else if (t.kind == TK_IDENT &&
+                   (sql_p_is_kw(&t, "tumble") || sql_p_is_kw(&t, "hop") || sql_p_is_kw(&t, "session"))) {
+            if ((rc = parse_window(p, f, &t)))
+                return rc;
         } else if (t.kind == TK_IDENT && sql_p_is_kw(&t, "table")) {
             f->kind = SF_TABLE;
             if ((rc = sql_p_take_name(p, "a stream name in table(...)", &f->name, &f->name_pos)) ||
@@ -250,12 +585,16 @@ int sql_p_select(struct parser *p, struct sql_select **out)
         return rc;
     if ((rc = accept_kw(p, "WHERE", &yes)) || (yes && (rc = sql_p_expr(p, &s->where))))
         return rc;
-    if ((rc = accept_kw(p, "GROUP", &yes)))
+    if ((rc = maybe_partition(p, s)) || (rc = accept_kw(p, "GROUP", &yes)))
         return rc;
     if (yes && ((rc = sql_p_expect_kw(p, "BY", "BY after GROUP")) ||
                 (rc = expr_list(p, &s->group, &s->ngroup))))
         return rc;
+    if ((rc = maybe_partition(p, s)))
+        return rc;
     if ((rc = accept_kw(p, "HAVING", &yes)) || (yes && (rc = sql_p_expr(p, &s->having))))
+        return rc;
+    if ((rc = maybe_emit(p, s)))
         return rc;
     if ((rc = accept_kw(p, "ORDER", &yes)))
         return rc;
@@ -285,6 +624,8 @@ int sql_p_select(struct parser *p, struct sql_select **out)
         if ((rc = accept_kw(p, "ROWS", &yes)))
             return rc;
     }
+    if ((rc = maybe_emit(p, s)))
+        return rc;
     if ((rc = accept_kw(p, "SETTINGS", &yes)) || (yes && (rc = sql_p_settings(p, &s->settings, &s->nsettings))))
         return rc;
     if ((rc = accept_kw(p, "FORMAT", &yes)))

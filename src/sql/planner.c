@@ -3,8 +3,9 @@
  * chain of operators ending in a sink (a query's result file, or a
  * stream's log for INSERT).
  *
- * A SELECT's chain, from the source: WHERE filter -> aggregate (GROUP BY)
- * -> HAVING filter -> project (select list and hidden ORDER BY columns)
+ * A SELECT's chain, from the source: WHERE filter -> aggregate (GROUP BY),
+ * or the window operator for FROM tumble / hop / session -> HAVING filter
+ * -> project (select list and hidden ORDER BY columns)
  * -> DISTINCT -> sort (top-N with LIMIT) or limit -> project dropping the
  * hidden columns -> the next stage. A subquery in FROM is planned with the
  * outer chain as its next stage, so one source feeds both. A streaming
@@ -94,6 +95,17 @@ static int plan_aggregate(struct bsel *b, struct op_ctx *ctx, int64_t periodic_n
                           struct op **out)
 {
     *out = cur;
+    if (b->windowed) { /* FROM tumble / hop / session: the window operator */
+        struct xpr **keys = b->keys, **parts = b->parts, *time = b->win_time;
+        struct op_agg_call *aggs = b->aggs;
+        uint32_t nkeys = b->nkeys, naggs = b->naggs, nparts = b->nparts;
+        b->keys = b->parts = NULL;
+        b->win_time = NULL;
+        b->nkeys = b->nparts = b->naggs = 0;
+        b->aggs = NULL;
+        return op_window_create(ctx, &b->win, time, parts, nparts, keys, nkeys, aggs, naggs, cur,
+                                out);
+    }
     if (!b->aggregating)
         return 0;
     struct xpr **keys = b->keys;
@@ -130,9 +142,9 @@ static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
  * windows emits its live result periodically (Proton: EMIT PERIODIC 2s
  * for global aggregations); LIMIT ends the query. The source is the tail
  * of the stream's log from b->start (new rows, seek_to, or the backfill
- * that WHERE _tp_time > ... asks for). Window operators (tumble, hop,
- * session), watermarks and EMIT policies belong in front of the output
- * stage here, in place of plan_aggregate.
+ * that WHERE _tp_time > ... asks for). Windows (tumble, hop, session)
+ * with their watermarks and EMIT policies take the aggregation's place
+ * (plan_aggregate).
  */
 static int plan_stream(struct bsel *b, struct op_ctx *ctx, struct op *next, struct src **src,
                        struct op **head)

@@ -15,6 +15,12 @@
  * off the list under `mu`. A segment is reference counted: the list holds
  * one reference and a reader holds one while it reads, so a segment taken
  * off the list is closed and freed by whoever lets go of it last.
+ *
+ * Recent records are kept decoded (`recent`, a few slots indexed by record
+ * number): many streaming queries following one stream each ask for the
+ * record just appended, and the first of them reads and decodes it for
+ * all. Only records near the end, of bounded size, are kept, so historical
+ * scans do not churn it and it holds at most RECENT_SLOTS small blocks.
  */
 #include "store/log.h"
 
@@ -37,6 +43,8 @@
 #include "util/msg.h"
 
 #define REC_HDR 40
+#define RECENT_SLOTS 16               /* decoded records kept (a power of 2) */
+#define RECENT_MAX_RAW (512u << 10)   /* larger records are not kept */
 
 struct rec {
     uint64_t off;       /* first fragment's offset in the segment */
@@ -82,6 +90,10 @@ struct log {
     int leader;           /* a leader is writing */
     int dirty;            /* appended since the last sync */
     struct buf frame;     /* the leader's framing buffer */
+    struct recent {       /* decoded recent records (under mu) */
+        uint64_t idx, first_sn;
+        struct blk *blk;  /* one reference; NULL: empty slot */
+    } recent[RECENT_SLOTS];
 };
 
 /* --- record header ------------------------------------------------------- */
@@ -503,6 +515,8 @@ void log_close(struct log *l)
         os_fdatasync(l->segs[l->nsegs - 1]->fd);
     for (size_t i = 0; i < l->nsegs; i++)
         seg_put(l->segs[i]);
+    for (size_t i = 0; i < RECENT_SLOTS; i++)
+        blk_unref(l->recent[i].blk);
     free(l->segs);
     buf_free(&l->frame);
     pthread_cond_destroy(&l->cv);
@@ -746,6 +760,15 @@ int log_read(struct log *l, uint64_t idx, struct blk **blk, uint64_t *first_sn)
         pthread_mutex_unlock(&l->mu);
         return rc;
     }
+    struct recent *slot = &l->recent[idx % RECENT_SLOTS];
+    if (slot->blk && slot->idx == idx) { /* decoded by an earlier reader */
+        blk_ref(slot->blk);
+        *blk = slot->blk;
+        *first_sn = slot->first_sn;
+        pthread_mutex_unlock(&l->mu);
+        return 0;
+    }
+    int keep = l->info.records - idx <= RECENT_SLOTS / 2;
     struct seg *s = seg_of_record(l, idx);
     int rc = ensure_indexed(s);
     struct rec r = rc ? (struct rec){0} : s->recs[idx - s->first_rec];
@@ -780,6 +803,15 @@ int log_read(struct log *l, uint64_t idx, struct blk **blk, uint64_t *first_sn)
     }
     if (!rc)
         *first_sn = h.first_sn;
+    if (!rc && keep && h.raw_len <= RECENT_MAX_RAW) {
+        pthread_mutex_lock(&l->mu);
+        if (idx >= l->info.first_record) { /* not dropped by retention meanwhile */
+            blk_unref(slot->blk);
+            blk_ref(*blk);
+            *slot = (struct recent){idx, h.first_sn, *blk};
+        }
+        pthread_mutex_unlock(&l->mu);
+    }
     buf_free(&raw);
     seg_scan_free(&sc);
     seg_put(s);

@@ -12,6 +12,7 @@
 #include "types/datetime.h"
 
 #include <errno.h>
+#include <string.h>
 
 static const int64_t pow10_tab[19] = {
     1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL,
@@ -214,9 +215,22 @@ static void split_ticks(int64_t ticks, int64_t scale, int64_t *secs, int64_t *fr
     }
 }
 
+/* The last text this thread formatted: results repeat a value row after
+ * row (a window's start, a minute bucket), and this is on every row. */
+static _Thread_local struct {
+    int64_t ticks;
+    int prec;
+    size_t n;
+    char text[DT_MAX_TEXT];
+} last = {0, -1, 0, ""};
+
 size_t dt_format(int64_t ticks, int prec, char out[DT_MAX_TEXT])
 {
     prec = prec < 0 ? 0 : prec > 9 ? 9 : prec;
+    if (ticks == last.ticks && prec == last.prec) {
+        memcpy(out, last.text, last.n + 1);
+        return last.n;
+    }
     int64_t secs, frac, y;
     int m, d;
     split_ticks(ticks, pow10_tab[prec], &secs, &frac);
@@ -242,5 +256,9 @@ size_t dt_format(int64_t ticks, int prec, char out[DT_MAX_TEXT])
         p += prec;
     }
     *p = '\0';
-    return (size_t)(p - out);
+    last.ticks = ticks;
+    last.prec = prec;
+    last.n = (size_t)(p - out);
+    memcpy(last.text, out, last.n + 1);
+    return last.n;
 }

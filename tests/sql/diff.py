@@ -7,9 +7,15 @@ where ClickHouse's semantics and SQLite's agree, is filled with random
 constants and run on both; the answers must be equal (floats to 1e-9
 relative). A seed makes a failure reproducible: diff.py --seed N.
 
+Windows too: rows arrive in event-time order, so over table(t) no event is
+late and every window is emitted at the end; tumble and hop windows must
+then equal SQLite's GROUP BY on the window start computed by arithmetic
+(hop: each row joined with the starts of the windows that hold it).
+
 Usage: diff.py --exec tests/sql/sql_exec [--seed N] [--rounds N]
 """
 import argparse
+import datetime
 import math
 import os
 import random
@@ -21,7 +27,13 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from slt import InProcess  # noqa: E402
 
-COLS = "g string, s string, a int64, b int32, x float64, n nullable(int64)"
+COLS = "g string, s string, a int64, b int32, x float64, n nullable(int64), ts datetime64(3)"
+T0_MS = 1704067200000  # 2024-01-01 00:00:00 UTC
+
+
+def ts_text(ms):
+    t = datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc)
+    return t.strftime("%Y-%m-%d %H:%M:%S.") + f"{ms % 1000:03d}"
 
 
 def make_rows(rng, count):
@@ -35,7 +47,9 @@ def make_rows(rng, count):
             rng.randint(-50, 50),
             round(rng.uniform(-100, 100), 3),
             None if rng.random() < 0.2 else rng.randint(-20, 20),
+            T0_MS + rng.randint(0, 60000),
         ))
+    rows.sort(key=lambda r: r[6])  # in event-time order: nothing is late
     return rows
 
 
@@ -106,6 +120,7 @@ TEMPLATES = [
     "SELECT DISTINCT b % 4, g FROM {t} ORDER BY 1, 2 LIMIT {k}",
     "SELECT count(*) FROM (SELECT DISTINCT g, b % 3 FROM {t} WHERE a < {i})",
     "SELECT count(DISTINCT s), count(DISTINCT g) FROM {t} WHERE a > {i}",
+    "SELECT g, sum(DISTINCT b), avg(DISTINCT a), sum(DISTINCT n) FROM {t} GROUP BY g HAVING count(n) > 0 ORDER BY g",
     # HAVING with several aggregates
     "SELECT g, count(*), sum(a), avg(x) FROM {t} GROUP BY g HAVING count(*) > {k0} AND sum(a) > {i} ORDER BY g",
     "SELECT s, min(b), max(b) FROM {t} GROUP BY s HAVING max(b) - min(b) > {k} OR count(*) = 1 ORDER BY s",
@@ -113,6 +128,21 @@ TEMPLATES = [
     # ORDER BY with several keys and directions, OFFSET
     "SELECT g, s, a FROM {t} ORDER BY g DESC, s ASC, a DESC, b, x LIMIT {k} OFFSET {k0}",
     "SELECT a FROM {t} WHERE x < {f} ORDER BY a DESC, b, g, s LIMIT {k}",
+    # windows: tumble aligned to its size, hop to its slide
+    ("SELECT to_unix_timestamp64_milli(window_start) AS w, g, count(*), sum(a), min(b), max(x) "
+     "FROM tumble({t}, ts, {w}s) GROUP BY window_start, g ORDER BY w, g",
+     "SELECT (ts / ({w} * 1000)) * ({w} * 1000) AS w, g, count(*), sum(a), min(b), max(x) "
+     "FROM {t} GROUP BY w, g ORDER BY w, g"),
+    ("SELECT to_unix_timestamp64_milli(window_end) - to_unix_timestamp64_milli(window_start), "
+     "count(*), sum(n) FROM tumble({t}, ts, {w}s) WHERE a > {i} GROUP BY window_start "
+     "HAVING count(*) > {k0} ORDER BY window_start",
+     "SELECT {w} * 1000, count(*), sum(n) FROM {t} WHERE a > {i} GROUP BY ts / ({w} * 1000) "
+     "HAVING count(*) > {k0} ORDER BY ts / ({w} * 1000)"),
+    ("SELECT to_unix_timestamp64_milli(window_start) AS w, count(*), max(a) "
+     "FROM hop({t}, ts, {sl}s, {sz}s) GROUP BY window_start ORDER BY w",
+     "SELECT w, count(*), max(a) FROM (SELECT (ts / ({sl} * 1000) - k) * ({sl} * 1000) AS w, a, ts "
+     "FROM {t}, (WITH RECURSIVE r(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM r WHERE k + 1 < "
+     "({sz} + {sl} - 1) / {sl}) SELECT k FROM r)) WHERE w + {sz} * 1000 > ts GROUP BY w ORDER BY w"),
 ]
 
 
@@ -126,7 +156,9 @@ def fill(tpl, rng, table):
 
 
 def fill1(tpl, rng, table):
+    slide = rng.choice([1, 2, 3, 5])
     return tpl.format(
+        w=rng.choice([1, 2, 5, 7, 10]), sl=slide, sz=slide * rng.randint(1, 4) + rng.choice([0, 0, 1]),
         t=table, i=rng.randint(-1000, 1000), i2=rng.randint(-1000, 1000) + 1000,
         j=rng.randint(-50, 50), j2=rng.randint(-20, 20), k=rng.randint(1, 30),
         k0=rng.randint(0, 5), f=round(rng.uniform(-100, 100), 2),
@@ -179,21 +211,24 @@ def main():
             err, _ = eng.statement(f"CREATE STREAM {t} ({COLS})")
             if err:
                 raise SystemExit(f"create failed: {err}")
-            db.execute(f"CREATE TABLE {t} (g TEXT, s TEXT, a INTEGER, b INTEGER, x REAL, n INTEGER)")
+            db.execute(f"CREATE TABLE {t} (g TEXT, s TEXT, a INTEGER, b INTEGER, x REAL, n INTEGER, "
+                       "ts INTEGER)")
             rows = make_rows(rng, rng.randint(0, 400))
             for i in range(0, len(rows), 100):
                 chunk = rows[i:i + 100]
                 if not chunk:
                     continue
-                values = ", ".join("(" + ", ".join(sql_value(v) for v in row) + ")" for row in chunk)
-                err, _ = eng.statement(f"INSERT INTO {t} (g, s, a, b, x, n) VALUES {values}")
+                values = ", ".join("(" + ", ".join(sql_value(v) for v in row[:6]) +
+                                   ", '" + ts_text(row[6]) + "')" for row in chunk)
+                err, _ = eng.statement(f"INSERT INTO {t} (g, s, a, b, x, n, ts) VALUES {values}")
                 if err:
                     raise SystemExit(f"insert failed: {err}")
-                db.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?, ?, ?)", chunk)
+                db.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?, ?, ?, ?)", chunk)
             for tpl in TEMPLATES:
                 q, lite = fill(tpl, rng, t)
                 want = sqlite_rows(db, lite)
-                err, body = eng.query(q.replace(f"FROM {t}", f"FROM table({t})") + " FORMAT TSV")
+                q = q.replace(f"FROM {t}", f"FROM table({t})").replace(f"({t}, ts", f"(table({t}), ts")
+                err, body = eng.query(q + " FORMAT TSV")
                 checked += 1
                 if err is not None:
                     failures.append(f"{q}\n  streamfs failed: {err}")

@@ -423,3 +423,76 @@ Test(json_out, reads_back_through_json_in)
     fixture_free(&f);
     fixture_free(&g);
 }
+
+/* The significant digits of a number's text, without leading or trailing
+ * zeros ("-0.01250" -> "125"). */
+static void digits_of(const char *s, char *out)
+{
+    int n = 0, seen = 0;
+    for (; *s && *s != 'e'; s++) {
+        if (*s < '0' || *s > '9' || (*s == '0' && !seen))
+            continue;
+        seen = 1;
+        out[n++] = *s;
+    }
+    while (n > 0 && out[n - 1] == '0')
+        n--;
+    out[n] = '\0';
+}
+
+/* Short decimals (the fast path for measurements and averages) give the
+ * nearest digits of their length, as the general search does: never a
+ * neighbour that also reads back. */
+Test(json_out, short_decimals_are_the_nearest_digits)
+{
+    static const double p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    for (int i = 0; i < 300000; i++) {
+        uint64_t bits = rng();
+        int k = (int)(bits % 10);
+        double v = (double)(int64_t)((bits >> 8) % 2000000000000ULL - 1000000000000LL) / p10[k];
+        if (i % 2) /* any double in the fast path's range, too */
+            v = ldexp((double)(bits >> 11), -53) * pow(10, (double)((bits >> 4) % 11) - 5);
+        if (v == 0 || !isfinite(v))
+            continue;
+        char out[32], want[40], a[40], b[40];
+        fmt_double(v, out);
+        cr_assert(strtod(out, NULL) == v, "%s != %.17g", out, v);
+        int sig = sig_digits(out);
+        snprintf(want, sizeof want, "%.*e", sig - 1, v);
+        if (strtod(want, NULL) != v)
+            continue; /* a power of two whose nearest does not read back */
+        digits_of(out, a);
+        digits_of(want, b);
+        cr_assert_str_eq(a, b, "%.17g: %s, nearest %s", v, out, want);
+    }
+}
+
+/* Doubles with all 53 bits between 1e-3 and 1e9 (averages: the exact
+ * integer search, not printf): read back, shortest, nearest of their
+ * length. */
+Test(json_out, full_mantissas_in_the_common_range)
+{
+    for (int i = 0; i < 400000; i++) {
+        uint64_t bits = rng();
+        double v = ldexp((double)((bits >> 11) | (1ULL << 52)), -52) *
+                   pow(10, (double)((bits >> 3) % 12) - 3);
+        if (i % 5 == 0) /* powers of two, whose lower gap is half */
+            v = ldexp(1.0, (int)(bits % 40) - 9);
+        if (bits & 1)
+            v = -v;
+        char out[32], shorter[40], near[40], a[40], b[40];
+        fmt_double(v, out);
+        cr_assert(strtod(out, NULL) == v, "%s != %.17g", out, v);
+        int k = sig_digits(out);
+        if (k > 1) {
+            snprintf(shorter, sizeof shorter, "%.*e", k - 2, v);
+            cr_assert(strtod(shorter, NULL) != v, "%s is shorter than %s", shorter, out);
+        }
+        snprintf(near, sizeof near, "%.*e", k - 1, v);
+        if (strtod(near, NULL) == v) {
+            digits_of(out, a);
+            digits_of(near, b);
+            cr_assert_str_eq(a, b, "%.17g: %s, nearest %s", v, out, near);
+        }
+    }
+}

@@ -534,3 +534,82 @@ Test(streaming, engine_close_stops_a_waiting_query)
     buf_free(&b);
     qry_put(q);
 }
+
+static void settle_tick(struct qry *q, int64_t advance_ns)
+{
+    clk_fake_advance(advance_ns);
+    qry_tick_all(eng);
+    qry_settle(q);
+}
+
+/* FROM tumble(s, ...): windows close as the watermark passes their end,
+ * late events are counted, status shows the window figures, and a quiet
+ * stream closes its last window by the (fake) wall clock. */
+Test(streaming, tumble_over_a_stream)
+{
+    run("CREATE STREAM e (k string, ts datetime64(3))");
+    struct qry *q = start("SELECT window_start, k, count() AS c FROM tumble(e, ts, 5s) "
+                          "GROUP BY window_start, k");
+    cr_expect(has_line(q, "watermark: \n"), "no watermark before the first event");
+    run("INSERT INTO e VALUES ('a', '2024-01-01 00:00:01'), ('b', '2024-01-01 00:00:02')");
+    run("INSERT INTO e VALUES ('a', '2024-01-01 00:00:04.999')");
+    qry_settle(q);
+    cr_expect_str_eq(result(q), "", "the window is open");
+    cr_expect(has_line(q, "windows_open: 1\n"));
+    run("INSERT INTO e VALUES ('a', '2024-01-01 00:00:05')");
+    qry_settle(q);
+    cr_expect_str_eq(result(q),
+                     "{\"window_start\":\"2024-01-01 00:00:00.000\",\"k\":\"a\",\"c\":2}\n"
+                     "{\"window_start\":\"2024-01-01 00:00:00.000\",\"k\":\"b\",\"c\":1}\n");
+    run("INSERT INTO e VALUES ('b', '2024-01-01 00:00:03')");
+    qry_settle(q);
+    cr_expect(has_line(q, "late_events: 1\n"));
+    cr_expect(has_line(q, "watermark: 2024-01-01 00:00:05.000\n"));
+    settle_tick(q, 4 * SEC);
+    cr_expect(has_line(q, "windows_open: 1\n"), "idle for less than the window's size");
+    settle_tick(q, 2 * SEC);
+    cr_expect_str_eq(result(q),
+                     "{\"window_start\":\"2024-01-01 00:00:00.000\",\"k\":\"a\",\"c\":2}\n"
+                     "{\"window_start\":\"2024-01-01 00:00:00.000\",\"k\":\"b\",\"c\":1}\n"
+                     "{\"window_start\":\"2024-01-01 00:00:05.000\",\"k\":\"a\",\"c\":1}\n",
+                     "the quiet stream's window closed");
+    cr_expect(has_line(q, "windows_open: 0\n"));
+    qry_put(q);
+}
+
+/* A global aggregation with EMIT CHANGELOG retracts each group's previous
+ * row; EMIT PERIODIC sets the period; PARTITION BY alone keeps the 2 s
+ * default; window_start is not a column there. */
+Test(streaming, global_aggregation_emit_policies)
+{
+    struct qry *c = start("SELECT v % 2 AS k, sum(v) AS t FROM s GROUP BY k EMIT CHANGELOG");
+    struct qry *p = start("SELECT count() AS n FROM s EMIT PERIODIC 5s");
+    struct qry *g = start("SELECT v % 2 AS k, count() AS n FROM s PARTITION BY k GROUP BY k");
+    insert_range(1, 3);
+    insert_range(3, 4);
+    qry_settle(c);
+    cr_expect_str_eq(result(c), "{\"k\":1,\"t\":1,\"_tp_delta\":1}\n"
+                                "{\"k\":0,\"t\":2,\"_tp_delta\":1}\n"
+                                "{\"k\":1,\"t\":1,\"_tp_delta\":-1}\n"
+                                "{\"k\":1,\"t\":4,\"_tp_delta\":1}\n");
+    settle_tick(p, 2 * SEC);
+    qry_settle(g);
+    cr_expect_str_eq(result(p), "", "the period is 5s");
+    cr_expect_str_eq(result(g), "{\"k\":1,\"n\":2}\n{\"k\":0,\"n\":1}\n");
+    settle_tick(p, 3 * SEC);
+    cr_expect_str_eq(result(p), "{\"n\":3}\n");
+    qry_put(c);
+    qry_put(p);
+    qry_put(g);
+    struct sql_error err;
+    char id[64];
+    const char *sql = "SELECT window_start, count() FROM s EMIT CHANGELOG";
+    cr_expect_eq(sql_query_start(eng, sql, strlen(sql), NULL, id, &err), -EINVAL);
+    cr_expect(strstr(err.msg, "unknown column 'window_start'"), "%s", err.msg);
+    sql = "SELECT count() FROM s EMIT AFTER WATERMARK";
+    cr_expect_eq(sql_query_start(eng, sql, strlen(sql), NULL, id, &err), -EINVAL);
+    cr_expect(strstr(err.msg, "this EMIT needs a window"), "%s", err.msg);
+    sql = "SELECT v FROM s EMIT PERIODIC 1s";
+    cr_expect_eq(sql_query_start(eng, sql, strlen(sql), NULL, id, &err), -EINVAL);
+    cr_expect(strstr(err.msg, "EMIT needs a window"), "%s", err.msg);
+}
