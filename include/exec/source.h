@@ -66,27 +66,33 @@ int src_log_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, i
 int src_log_range_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                          uint64_t from_sn, struct src **out);
 
+struct xpr;
+
 /*
  * The historical scan of stream s, `table(s)` (src_table.c): the stream's
  * column parts, then the log rows they do not hold yet, every row committed
  * before the call exactly once, in sequence order; blocks projected like
  * src_log_create's. preds (copied; may be NULL) are conjuncts of the
  * query's WHERE by stream column (store/enc.h): granules whose statistics
- * show that no row can satisfy one of them are not read. The caller still
- * filters every row. Holds a reference on s.
+ * show that no row can satisfy one of them are not read. where, when not
+ * NULL, is the whole WHERE (taken, also on failure; src_table_preds said
+ * it is exactly the AND of preds, which cannot fail to evaluate): the
+ * source then filters itself, skipping the evaluation for granules whose
+ * statistics show that every row passes, and the caller plans no filter.
+ * Holds a reference on s.
  */
 int src_table_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
-                     const struct enc_pred *preds, uint32_t npreds, struct src **out);
+                     const struct enc_pred *preds, uint32_t npreds, struct xpr *where,
+                     struct src **out);
 /*
  * The conjuncts `column OP constant` of a WHERE expression over a scan's
  * block (column i of the block is stream column cols[i]) that statistics
  * can decide, as stream-column predicates; *out (caller frees) borrows the
  * constants' strings from where. Conjuncts it cannot use are left out,
- * which is always safe.
+ * which is always safe; *exact says whether there were none.
  */
-struct xpr;
 int src_table_preds(const struct xpr *where, const uint32_t *cols, uint32_t ncols,
-                    struct enc_pred **out, uint32_t *n);
+                    struct enc_pred **out, uint32_t *n, int *exact);
 
 /* Where an unbounded log source starts (SETTINGS seek_to, backfill). */
 enum src_seek {

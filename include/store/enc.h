@@ -92,5 +92,7 @@ int enc_stat_put(const struct enc_stat *st, struct buf *out); /* ENC_STAT_BYTES 
 void enc_stat_get(const void *p, struct enc_stat *out);
 /* 0 when no row described by st can satisfy p (a column of type t). */
 int enc_stat_may_match(const struct enc_stat *st, struct ty t, const struct enc_pred *p);
+/* 1 when every row described by st satisfies p (no NULL, all values in range). */
+int enc_stat_all_match(const struct enc_stat *st, struct ty t, const struct enc_pred *p);
 
 #endif

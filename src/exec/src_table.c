@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "exec/expr.h"
+#include "exec/op_impl.h"
 #include "exec/source.h"
 #include "util/err.h"
 
@@ -44,6 +45,8 @@ struct src_tab {
     struct ty *types;            /* output types */
     struct enc_pred *preds;
     uint32_t npreds;
+    struct xpr *where;           /* the whole WHERE, when the scan filters (owned) */
+    struct fn_ctx fctx;          /* for evaluating it (comparisons only) */
     uint32_t part, gran;         /* the next granule to look at */
     uint64_t gran_sn;            /* its first row's sequence number */
     struct src *tail;            /* the log from snap->covered_sn */
@@ -74,7 +77,44 @@ static int may_match(const struct src_tab *t, const struct prt *p, const struct 
     return 1;
 }
 
-/* Decode granule g of part p into a new block. */
+/* Whether every row of granule g passes every predicate. */
+static int all_match(const struct src_tab *t, const struct prt *p, uint32_t g)
+{
+    for (uint32_t i = 0; i < t->npreds; i++) {
+        uint32_t c = t->preds[i].col;
+        if (!enc_stat_all_match(prt_stat(p, g, c), p->types[c], &t->preds[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* The rows of b that pass the WHERE (takes b): b itself, a copy of the
+ * passing rows, or NULL when none does. */
+static int filter(struct src_tab *t, struct blk *b, struct blk **out)
+{
+    struct col *c = NULL;
+    uint32_t *rows = NULL, n = 0;
+    int owned = 0, rc;
+    *out = NULL;
+    if ((rc = xpr_eval(t->where, &t->fctx, b, &c, &owned)))
+        goto out;
+    rc = xpr_select(c, b->nrows, &rows, &n);
+    if (owned)
+        col_delete(c);
+    if (rc)
+        goto out;
+    if (n == b->nrows) {
+        *out = b;
+        b = NULL;
+    } else if (n)
+        rc = op_gather(b, rows, 0, n, out);
+out:
+    free(rows);
+    blk_unref(b);
+    return rc;
+}
+
+/* Decode granule g of part p into a new block (NULL: no row passes). */
 static int decode(struct src_tab *t, const struct prt *p, uint32_t g, uint64_t sn,
                   struct buf *raw, struct blk **out)
 {
@@ -104,6 +144,8 @@ static int decode(struct src_tab *t, const struct prt *p, uint32_t g, uint64_t s
         }
     } else
         b->nrows = rows;
+    if (t->where && !all_match(t, p, g))
+        return filter(t, b, out);
     *out = b;
     return 0;
 fail:
@@ -164,6 +206,8 @@ static void *helper_main(void *arg)
         struct blk *b = NULL;
         int more = next_granule(t, &part, &g, &sn);
         int rc = more ? decode(t, t->snap->parts[part], g, sn, &t->hraw, &b) : 0;
+        if (more && !rc && !b)
+            continue; /* no row passed the WHERE */
         pthread_mutex_lock(&t->mu);
         if (rc || !more) {
             t->err = rc;
@@ -216,17 +260,27 @@ static int tab_next(struct src *base, struct blk **out)
     } else {
         uint32_t part, g;
         uint64_t sn;
-        if (next_granule(t, &part, &g, &sn)) {
+        while (next_granule(t, &part, &g, &sn)) {
             if ((rc = decode(t, t->snap->parts[part], g, sn, &t->raw, out)))
                 return rc;
-            base->rows += (*out)->nrows;
-            return 0;
+            if (*out) {
+                base->rows += (*out)->nrows;
+                return 0;
+            }
         }
     }
-    rc = src_next(t->tail, out);
-    if (!rc && *out)
-        base->rows += (*out)->nrows;
-    return rc;
+    for (;;) { /* the log's rows (read after the helper is done: one evaluator at a time) */
+        struct blk *b = NULL;
+        if ((rc = src_next(t->tail, &b)) || !b)
+            return rc;
+        base->rows += b->nrows;
+        if (!t->where) {
+            *out = b;
+            return 0;
+        }
+        if ((rc = filter(t, b, out)) || *out)
+            return rc;
+    }
 }
 
 static void tab_destroy(struct src *base)
@@ -246,6 +300,7 @@ static void tab_destroy(struct src *base)
     src_destroy(t->tail);
     if (t->snap)
         cst_snap_release(t->s->cs, t->snap);
+    xpr_destroy(t->where);
     for (uint32_t i = 0; i < t->npreds; i++)
         free((char *)t->preds[i].s);
     free(t->preds);
@@ -259,16 +314,21 @@ static void tab_destroy(struct src *base)
 
 static const struct src_vt tab_vt = {tab_next, tab_destroy};
 
-/* Granules worth a helper thread: below this the thread costs more. */
-#define HELPER_MIN_GRANULES 4
+/* Granules worth a helper thread: below this (a narrow time range) the
+ * thread and its hand-offs cost more than they save. */
+#define HELPER_MIN_GRANULES 32
 
 int src_table_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
-                     const struct enc_pred *preds, uint32_t npreds, struct src **out)
+                     const struct enc_pred *preds, uint32_t npreds, struct xpr *where,
+                     struct src **out)
 {
     struct src_tab *t = calloc(1, sizeof(*t));
     int rc = -ENOMEM;
-    if (!t)
+    if (!t) {
+        xpr_destroy(where);
         return rc;
+    }
+    t->where = where;
     t->base.vt = &tab_vt;
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
@@ -310,10 +370,14 @@ int src_table_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols,
     if ((rc = cst_snapshot(s->cs, &t->snap)) ||
         (rc = src_log_range_create(s, cols, ncols, with_sn, t->snap->covered_sn, &t->tail)))
         goto fail;
-    uint64_t part_rows = 0, grans = 0;
+    uint64_t part_rows = 0, grans = 0; /* granules pruning keeps */
     for (uint32_t i = 0; i < t->snap->nparts; i++) {
-        part_rows += t->snap->parts[i]->nrows;
-        grans += t->snap->parts[i]->ngran;
+        const struct prt *p = t->snap->parts[i];
+        part_rows += p->nrows;
+        if (t->npreds && !may_match(t, p, p->part_stats, 1))
+            continue;
+        for (uint32_t g = 0; g < p->ngran; g++)
+            grans += !t->npreds || may_match(t, p, &p->stats[(size_t)g * p->ncols], 1);
     }
     t->base.total_rows = part_rows + t->tail->total_rows;
     eng_compactor_start(s->engine);
@@ -366,20 +430,24 @@ static int same_domain(struct ty c, struct ty k)
 }
 
 static int add_pred(const struct xpr *x, const uint32_t *cols, uint32_t ncols,
-                    struct enc_pred **out, uint32_t *n)
+                    struct enc_pred **out, uint32_t *n, int *exact)
 {
     static const char *const names[] = {"equals", "less", "less_or_equals", "greater",
                                         "greater_or_equals"};
     static const enum enc_op ops[] = {ENC_EQ, ENC_LT, ENC_LE, ENC_GT, ENC_GE};
     static const enum enc_op flipped[] = {ENC_EQ, ENC_GT, ENC_GE, ENC_LT, ENC_LE};
+    *exact = 0; /* until this conjunct is taken whole */
     if (x->kind != XPR_CALL || !x->fn)
         return 0;
     if (!strcmp(x->fn->name, "and")) {
+        int all = 1;
         for (uint32_t i = 0; i < x->nargs; i++) {
-            int rc = add_pred(x->args[i], cols, ncols, out, n);
+            int rc = add_pred(x->args[i], cols, ncols, out, n, exact);
+            all &= *exact;
             if (rc)
                 return rc;
         }
+        *exact = all;
         return 0;
     }
     if (x->nargs != 2)
@@ -419,17 +487,23 @@ static int add_pred(const struct xpr *x, const uint32_t *cols, uint32_t ncols,
         return -ENOMEM;
     *out = grown;
     (*out)[(*n)++] = p;
+    /* the comparison itself cannot fail and gives NULL only for a NULL
+     * value, which the statistics count: the predicate is the conjunct */
+    *exact = x->ty.kind == TY_UINT8 || x->ty.kind == TY_BOOL;
     return 0;
 }
 
 int src_table_preds(const struct xpr *where, const uint32_t *cols, uint32_t ncols,
-                    struct enc_pred **out, uint32_t *n)
+                    struct enc_pred **out, uint32_t *n, int *exact)
 {
     *out = NULL;
     *n = 0;
+    *exact = 0;
     if (!where)
         return 0;
-    int rc = add_pred(where, cols, ncols, out, n);
+    int rc = add_pred(where, cols, ncols, out, n, exact);
+    if (rc || !*n)
+        *exact = 0;
     if (rc) {
         free(*out);
         *out = NULL;

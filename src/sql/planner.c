@@ -174,27 +174,34 @@ static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
     struct op *cur = next;
     struct enc_pred *preds = NULL; /* WHERE conjuncts for pruning table(s) granules */
     uint32_t npreds = 0;
-    int rc = 0;
+    struct xpr *scan_where = NULL; /* a WHERE the table(s) scan applies itself */
+    int rc = 0, exact = 0;
 
     if (b->src_kind == BS_STREAM)
         return plan_stream(b, ctx, next, src, head);
     if (b->src_kind == BS_TABLE &&
-        (rc = src_table_preds(b->where, b->scan_cols, b->nscan, &preds, &npreds)))
+        (rc = src_table_preds(b->where, b->scan_cols, b->nscan, &preds, &npreds, &exact)))
         return rc;
+    if (exact) { /* only comparisons the statistics decide: no filter operator */
+        scan_where = b->where;
+        b->where = NULL;
+    }
     /* over a streaming subquery an aggregation emits periodically too */
     int64_t periodic = sql_bsel_streaming(b) ? OP_DEFAULT_PERIODIC_NS : 0;
     if ((rc = plan_output(b, ctx, cur, &cur)) ||
         (rc = plan_aggregate(b, ctx, periodic, cur, &cur)) ||
         (rc = plan_where(b, ctx, cur, &cur))) {
         free(preds);
+        xpr_destroy(scan_where);
         return rc;
     }
     switch (b->src_kind) {
     case BS_ONE: rc = src_numbers_create(0, 1, src); break;
     case BS_NUMBERS: rc = src_numbers_create(b->num_offset, b->num_count, src); break;
     case BS_TABLE:
-        rc = src_table_create(b->stream, b->scan_cols, b->nscan, b->with_sn, preds, npreds, src);
-        free(preds); /* the source copied them; they borrowed from the filter's WHERE */
+        rc = src_table_create(b->stream, b->scan_cols, b->nscan, b->with_sn, preds, npreds,
+                              scan_where, src);
+        free(preds); /* the source copied them; they borrowed from the WHERE */
         break;
     case BS_SUBQUERY: return plan_select(b->sub, ctx, cur, src, head);
     case BS_STREAM: rc = -EINVAL; break; /* plan_stream */

@@ -639,22 +639,22 @@ void enc_stat_get(const void *src, struct enc_stat *st)
     memcpy(st->smax, p + 19 + ENC_STAT_STR, st->smax_len);
 }
 
-int enc_stat_may_match(const struct enc_stat *st, struct ty t, const struct enc_pred *p)
+/* Where p's value lies against st's min and max; 0 when it cannot say. */
+struct bounds {
+    int below_min, eq_min, above_max, eq_max; /* v < min, v == min, v > max, v == max */
+};
+
+static int place(const struct enc_stat *st, struct ty t, const struct enc_pred *p, struct bounds *o)
 {
-    if (!(st->flags & ENC_ST_VALUES))
-        return 0; /* only NULLs: no comparison is true */
-    if (!(st->flags & ENC_ST_MINMAX))
-        return 1;
     enum enc_dom dom = enc_domain(t);
-    int below_min, above_max; /* v < min, v > max */
-    int eq_min, eq_max;       /* v == min, v == max */
+    int below_min, above_max, eq_min, eq_max;
     if (dom == ENC_DOM_S) {
         int a = str_cmp(p->s, p->slen, st->smin, st->smin_len);
         int b = str_cmp(p->s, p->slen, st->smax, st->smax_len);
         below_min = a < 0, eq_min = a == 0, above_max = b > 0, eq_max = b == 0;
     } else if (dom == ENC_DOM_F) {
         if (isnan(p->num.f))
-            return 1;
+            return 0;
         below_min = p->num.f < st->min.f, eq_min = p->num.f == st->min.f;
         above_max = p->num.f > st->max.f, eq_max = p->num.f == st->max.f;
     } else if (dom == ENC_DOM_I) {
@@ -664,7 +664,19 @@ int enc_stat_may_match(const struct enc_stat *st, struct ty t, const struct enc_
         below_min = p->num.u < st->min.u, eq_min = p->num.u == st->min.u;
         above_max = p->num.u > st->max.u, eq_max = p->num.u == st->max.u;
     } else
+        return 0;
+    *o = (struct bounds){below_min, eq_min, above_max, eq_max};
+    return 1;
+}
+
+int enc_stat_may_match(const struct enc_stat *st, struct ty t, const struct enc_pred *p)
+{
+    struct bounds b;
+    if (!(st->flags & ENC_ST_VALUES))
+        return 0; /* only NULLs: no comparison is true */
+    if (!(st->flags & ENC_ST_MINMAX) || !place(st, t, p, &b))
         return 1;
+    int below_min = b.below_min, eq_min = b.eq_min, above_max = b.above_max, eq_max = b.eq_max;
     switch (p->op) {
     case ENC_EQ: return !below_min && !above_max;
     case ENC_LT: return !below_min && !eq_min;  /* some x < v: min < v */
@@ -673,4 +685,20 @@ int enc_stat_may_match(const struct enc_stat *st, struct ty t, const struct enc_
     case ENC_GE: return !above_max;             /* max >= v */
     }
     return 1;
+}
+
+int enc_stat_all_match(const struct enc_stat *st, struct ty t, const struct enc_pred *p)
+{
+    struct bounds b;
+    if ((st->flags & ENC_ST_NULLS) || !(st->flags & ENC_ST_VALUES) ||
+        !(st->flags & ENC_ST_MINMAX) || !place(st, t, p, &b))
+        return 0;
+    switch (p->op) {
+    case ENC_EQ: return b.eq_min && b.eq_max;    /* min == v == max */
+    case ENC_LT: return b.above_max;             /* max < v */
+    case ENC_LE: return b.above_max || b.eq_max; /* max <= v */
+    case ENC_GT: return b.below_min;             /* min > v */
+    case ENC_GE: return b.below_min || b.eq_min; /* min >= v */
+    }
+    return 0;
 }

@@ -497,7 +497,7 @@ Test(cst, table_scan_sees_each_row_once_while_the_store_changes)
     }
     uint32_t cols[1] = {0};
     struct src *src = NULL;
-    cr_assert_eq(src_table_create(s, cols, 1, 1, NULL, 0, &src), 0);
+    cr_assert_eq(src_table_create(s, cols, 1, 1, NULL, 0, NULL, &src), 0);
     cr_assert_eq(src->total_rows, (uint64_t)next);
     cr_assert_eq(scan_all(src, e, s, 1), (uint64_t)next);
     src_destroy(src);
@@ -515,7 +515,7 @@ Test(cst, pruning_by_time_reads_only_matching_granules)
     struct enc_pred p = {.col = 3, .op = ENC_GE, .num.i = T0_MS + 500000};
     uint32_t cols[2] = {0, 3};
     struct src *src = NULL;
-    cr_assert_eq(src_table_create(s, cols, 2, 0, &p, 1, &src), 0);
+    cr_assert_eq(src_table_create(s, cols, 2, 0, &p, 1, NULL, &src), 0);
     uint64_t read = 0, matching = 0;
     for (;;) {
         struct blk *b = NULL;

@@ -4,9 +4,10 @@
  * (delta with constant and varying steps and every delta width, wrapping
  * integers, dictionary and plain strings, floats, decimals, dates,
  * nullable columns, arrays with nullable elements), chunks cut from the
- * middle of a column, damaged chunks refused, statistics exact, and
- * min/max pruning that never rules out a chunk holding a match (random
- * columns against random predicates, checked row by row).
+ * middle of a column, damaged chunks refused, statistics exact, min/max
+ * pruning that never rules out a chunk holding a match and never calls a
+ * chunk all-matching when a row fails (random columns against random
+ * predicates, checked row by row), dictionary codes kept for GROUP BY.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -339,6 +340,7 @@ static int row_matches(const struct col *c, uint32_t r, const struct enc_pred *p
 
 Test(enc, pruning_never_rules_out_a_match)
 {
+    int all_seen = 0; /* chunks found to match entirely: the shortcut is exercised */
     const struct ty kinds[] = {{TY_INT16, 1, 0}, {TY_UINT64, 0, 0}, {TY_FLOAT64, 1, 0},
                                {TY_STRING, 1, 0}, {TY_DATETIME64, 0, 3}, {TY_DATE, 0, 0}};
     char strs[40][8];
@@ -378,16 +380,25 @@ Test(enc, pruning_never_rules_out_a_match)
                     p.num.u = (uint64_t)(v < 0 ? 0 : v);
                 else
                     p.num.i = v;
-                int any = 0;
-                for (uint32_t r = 0; r < n && !any; r++)
-                    any = row_matches(c, r, &p);
+                int any = 0, every = 1;
+                for (uint32_t r = 0; r < n; r++) {
+                    int m = row_matches(c, r, &p);
+                    any |= m;
+                    every &= m;
+                }
                 if (any)
                     cr_assert(enc_stat_may_match(&st, kinds[k], &p),
                               "kind %d op %d: a chunk with a match was pruned", kinds[k].kind, p.op);
+                if (!every)
+                    cr_assert_not(enc_stat_all_match(&st, kinds[k], &p),
+                                  "kind %d op %d: a row fails, yet all match", kinds[k].kind, p.op);
+                if (enc_stat_all_match(&st, kinds[k], &p))
+                    all_seen++;
             }
             col_delete(c);
         }
     }
+    cr_assert_gt(all_seen, 100);
 }
 
 Test(enc, dictionary_codes_kept_for_group_keys)
