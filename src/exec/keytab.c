@@ -252,10 +252,22 @@ int keytab_row(struct keytab *t, const struct col *const *cols, uint32_t r, uint
 int keytab_rows(struct keytab *t, const struct col *const *cols, uint32_t nrows, uint32_t *ids)
 {
     int added, rc = 0;
-    if (t->fast) {
+    if (t->fast) { /* a run of equal keys (sorted or bucketed times) costs one lookup */
         size_t w = ty_width(t->types[0]);
-        for (uint32_t r = 0; r < nrows && !rc; r++)
-            rc = find_fast(t, fixed_bits(cols[0], r, w), &ids[r], &added);
+        uint64_t last = 0;
+        uint32_t last_id = UINT32_MAX;
+        for (uint32_t r = 0; r < nrows && !rc; r++) {
+            uint64_t k = w == 8   ? COL_AT(cols[0], uint64_t, r)
+                         : w == 4 ? COL_AT(cols[0], uint32_t, r)
+                                  : fixed_bits(cols[0], r, w);
+            if (k == last && last_id != UINT32_MAX) {
+                ids[r] = last_id;
+                continue;
+            }
+            rc = find_fast(t, k, &ids[r], &added);
+            last = k;
+            last_id = ids[r];
+        }
         return rc;
     }
     const uint16_t *codes = t->nkeys == 1 ? col_dcodes(cols[0]) : NULL;
