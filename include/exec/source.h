@@ -123,4 +123,16 @@ struct src_start {
 int src_log_tail_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                         const struct src_start *start, struct src **out);
 
+/*
+ * The unbounded scan of stream s for FROM s: src_log_tail_create, except
+ * when start (earliest, or a sequence number) lies below the rows the log
+ * still retains: then the column parts give those rows first (from the
+ * start on, in sequence order), and the log's tail follows from where the
+ * parts end, so a backfill sees every row once although retention
+ * trimmed the log (src_table.c). The parts are held only until they are
+ * read. A seek by time reads the log only. Holds a reference on s.
+ */
+int src_stream_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                      const struct src_start *start, struct src **out);
+
 #endif

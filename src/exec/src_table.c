@@ -50,6 +50,9 @@ struct src_tab {
     uint32_t part, gran;         /* the next granule to look at */
     uint64_t gran_sn;            /* its first row's sequence number */
     struct src *tail;            /* the log from snap->covered_sn */
+    int streaming;               /* unbounded: tail is the log's tail, snap goes after the parts */
+    int parts_done;
+    uint64_t skip_below_sn;      /* streaming: rows before this are not read */
     struct buf raw;              /* decode scratch */
     uint64_t pruned;             /* granules skipped */
 
@@ -175,6 +178,8 @@ static int next_granule(struct src_tab *t, uint32_t *part, uint32_t *g, uint64_t
         uint32_t cur = t->gran++;
         uint64_t cur_sn = t->gran_sn;
         t->gran_sn += p->gran_rows[cur];
+        if (t->gran_sn <= t->skip_below_sn)
+            continue; /* a streaming scan's start lies past it */
         if (t->npreds && !may_match(t, p, &p->stats[(size_t)cur * p->ncols], 1)) {
             t->pruned++;
             continue;
@@ -250,6 +255,8 @@ static int tab_next(struct src *base, struct blk **out)
     struct src_tab *t = (struct src_tab *)base;
     int rc;
     *out = NULL;
+    if (t->parts_done)
+        goto tail;
     if (t->helper_on) {
         if ((rc = take_ready(t, out)))
             return rc;
@@ -263,15 +270,32 @@ static int tab_next(struct src *base, struct blk **out)
         while (next_granule(t, &part, &g, &sn)) {
             if ((rc = decode(t, t->snap->parts[part], g, sn, &t->raw, out)))
                 return rc;
+            if (*out && sn < t->skip_below_sn) { /* the granule holding the start */
+                struct blk *b = *out, *cut = NULL;
+                uint32_t from = (uint32_t)(t->skip_below_sn - sn);
+                rc = op_gather(b, NULL, from, b->nrows - from, &cut);
+                blk_unref(b);
+                *out = cut;
+                if (rc)
+                    return rc;
+            }
             if (*out) {
                 base->rows += (*out)->nrows;
                 return 0;
             }
         }
     }
+    t->parts_done = 1;
+    if (t->streaming) { /* the log's rows from here on: no pin on them any more */
+        cst_snap_release(t->s->cs, t->snap);
+        t->snap = NULL;
+    }
+tail:
     for (;;) { /* the log's rows (read after the helper is done: one evaluator at a time) */
         struct blk *b = NULL;
-        if ((rc = src_next(t->tail, &b)) || !b)
+        rc = src_next(t->tail, &b);
+        base->next_sn = t->tail->next_sn;
+        if (rc || !b)
             return rc;
         base->rows += b->nrows;
         if (!t->where) {
@@ -318,9 +342,10 @@ static const struct src_vt tab_vt = {tab_next, tab_destroy};
  * thread and its hand-offs cost more than they save. */
 #define HELPER_MIN_GRANULES 32
 
-int src_table_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+/* The parts of a scan both kinds share (takes where, also on failure). */
+static int tab_alloc(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                      const struct enc_pred *preds, uint32_t npreds, struct xpr *where,
-                     struct src **out)
+                     struct src_tab **out)
 {
     struct src_tab *t = calloc(1, sizeof(*t));
     int rc = -ENOMEM;
@@ -366,6 +391,21 @@ int src_table_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols,
         }
         t->npreds = i + 1;
     }
+    *out = t;
+    return 0;
+fail:
+    tab_destroy(&t->base);
+    return rc;
+}
+
+int src_table_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                     const struct enc_pred *preds, uint32_t npreds, struct xpr *where,
+                     struct src **out)
+{
+    struct src_tab *t;
+    int rc = tab_alloc(s, cols, ncols, with_sn, preds, npreds, where, &t);
+    if (rc)
+        return rc;
     /* the snapshot first: the log scan then starts where the parts end */
     if ((rc = cst_snapshot(s->cs, &t->snap)) ||
         (rc = src_log_range_create(s, cols, ncols, with_sn, t->snap->covered_sn, &t->tail)))
@@ -389,6 +429,43 @@ int src_table_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols,
 fail:
     tab_destroy(&t->base);
     return rc;
+}
+
+int src_stream_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                      const struct src_start *start, struct src **out)
+{
+    struct log_info li;
+    struct cst_snap *snap = NULL;
+    struct src_tab *t = NULL;
+    uint64_t from = start->seek == SRC_SEEK_EARLIEST ? 0 : start->sn;
+    int rc;
+    log_get_info(s->log, &li);
+    if ((start->seek != SRC_SEEK_EARLIEST && start->seek != SRC_SEEK_SN) || from >= li.first_sn)
+        return src_log_tail_create(s, cols, ncols, with_sn, start, out);
+    /* the start lies below what the log retains: the parts hold those rows */
+    if ((rc = cst_snapshot(s->cs, &snap)))
+        return rc;
+    if (!snap->nparts || snap->covered_sn <= from) {
+        cst_snap_release(s->cs, snap);
+        return src_log_tail_create(s, cols, ncols, with_sn, start, out);
+    }
+    struct src_start rest = {SRC_SEEK_SN, snap->covered_sn, 0};
+    if ((rc = tab_alloc(s, cols, ncols, with_sn, NULL, 0, NULL, &t))) {
+        cst_snap_release(s->cs, snap);
+        return rc;
+    }
+    t->snap = snap;
+    t->streaming = 1;
+    t->skip_below_sn = from;
+    if ((rc = src_log_tail_create(s, cols, ncols, with_sn, &rest, &t->tail))) {
+        tab_destroy(&t->base);
+        return rc;
+    }
+    t->base.unbounded = 1;
+    t->base.stream = s;
+    t->base.next_sn = from > snap->parts[0]->first_sn ? from : snap->parts[0]->first_sn;
+    *out = &t->base;
+    return 0;
 }
 
 /* ---- WHERE conjuncts the statistics can answer ---- */

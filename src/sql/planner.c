@@ -10,7 +10,10 @@
  * hidden columns -> the next stage. A subquery in FROM is planned with the
  * outer chain as its next stage, so one source feeds both. A streaming
  * SELECT (FROM s) is planned by plan_stream: the tail of the stream's log
- * and a chain whose aggregation emits periodically.
+ * (after the column parts when a backfill starts below what the log
+ * retains: src_stream_create) and a chain whose aggregation emits
+ * periodically. table(s) reads parts then the log (src_table_create), and
+ * a WHERE made only of column-to-constant comparisons is handed to it.
  *
  * Entry points: sql_query_start (queries/new: SELECT, INSERT ... SELECT,
  * run on the query pool) and sql_exec_insert (ctl: INSERT ... VALUES and
@@ -155,7 +158,7 @@ static int plan_stream(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
         (rc = plan_aggregate(b, ctx, OP_DEFAULT_PERIODIC_NS, cur, &cur)) ||
         (rc = plan_where(b, ctx, cur, &cur)))
         return rc;
-    if ((rc = src_log_tail_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &b->start, src))) {
+    if ((rc = src_stream_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &b->start, src))) {
         op_destroy(cur);
         return rc;
     }
