@@ -130,13 +130,16 @@ int eng_stream_retain(struct eng_stream *s);
  * append or historical scan, never before; joined by eng_close) that
  * every ENG_COMPACT_TICK_MS compacts each stream's log into parts once
  * ENG_COMPACT_ROWS rows wait or the stream has been idle for
- * ENG_COMPACT_IDLE_MS, then runs its merges, ttl and retention.
+ * ENG_COMPACT_IDLE_MS, then runs its merges, ttl and retention, and lets
+ * the pages of parts no scan read for ENG_UNMAP_IDLE_MS go.
  * eng_compact_all does one full round now, compacting every waiting row
  * (tests, benchmarks); 0 or the first error.
  */
 #define ENG_COMPACT_TICK_MS 200
 #define ENG_COMPACT_ROWS (1u << 16)
 #define ENG_COMPACT_IDLE_MS 1000
+/* Parts no scan has read for this long give back their resident pages. */
+#define ENG_UNMAP_IDLE_MS 10000
 void eng_compactor_start(struct engine *e);
 int eng_compact_all(struct engine *e);
 /* Note accepted rows for stats, and wake the stream's subscribers: every

@@ -30,6 +30,10 @@ int os_fsize(int fd, off_t *size);
  * as column parts: reads become memory accesses); os_munmap undoes it. */
 int os_mmap_ro(int fd, size_t n, const void **out);
 void os_munmap(const void *p, size_t n);
+/* Let go of the mapping's resident pages (the file's page cache keeps
+ * them; the next access maps them again): a mapping no reader uses stops
+ * counting in the daemon's RSS. */
+void os_mmap_drop(const void *p, size_t n);
 int os_rename(const char *from, const char *to);
 int os_unlink(const char *path);
 /* mkdir; an existing directory is success. */

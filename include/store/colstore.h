@@ -75,6 +75,11 @@ void cst_snap_release(struct cst *c, struct cst_snap *s); /* NULL is a no-op */
 /* Rows below this may leave the log: covered, and no snapshot needs them. */
 uint64_t cst_safe_sn(struct cst *c);
 void cst_get_info(struct cst *c, struct cst_info *out);
+/* When no scan has run for idle_ns (clk_mono_ns), let go of the parts'
+ * resident pages (they stay in the page cache; the next scan maps them
+ * again), so an idle daemon's RSS stays small while repeated queries keep
+ * theirs. The compactor calls it each round. */
+void cst_drop_idle(struct cst *c, int64_t idle_ns);
 
 /*
  * Turn log rows from covered on into one part: whole records, up to

@@ -83,6 +83,8 @@ int prt_open(const char *dir, const char *name, const struct ty *types, uint32_t
              struct prt **out);
 void prt_ref(struct prt *p);
 void prt_unref(struct prt *p); /* NULL is a no-op; the last one closes */
+/* Drop the mapping's resident pages (after a scan; reading maps them again). */
+void prt_drop_pages(struct prt *p);
 
 /* Decode column c of granule g and append its rows to out (a column of the
  * part's type c); the chunk's checksum is verified first. raw is the

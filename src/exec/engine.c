@@ -648,6 +648,7 @@ static int compact_stream(struct engine *e, struct eng_stream *s, int force)
         msg_info("stream %s: ttl dropped %u parts", s->schema->name, dropped);
     if (!rc)
         rc = trc;
+    cst_drop_idle(s->cs, ENG_UNMAP_IDLE_MS * 1000000LL);
     int rrc = eng_stream_retain(s);
     if (rc)
         msg_warn("stream %s: columnar store: %s", s->schema->name, err_str(rc));

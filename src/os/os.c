@@ -242,6 +242,12 @@ int os_mmap_ro(int fd, size_t n, const void **out)
     return 0;
 }
 
+void os_mmap_drop(const void *p, size_t n)
+{
+    if (p)
+        madvise((void *)p, n ? n : 1, MADV_DONTNEED);
+}
+
 void os_munmap(const void *p, size_t n)
 {
     if (p)

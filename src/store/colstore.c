@@ -24,6 +24,7 @@
 
 #include "os/os.h"
 #include "store/manifest.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/msg.h"
 
@@ -39,6 +40,8 @@ struct cst {
     uint64_t covered_sn;
     struct cst_snap pins;        /* list head of live snapshots */
     uint64_t compactions, merges, expired;
+    int mapped;                  /* a scan read parts since the last cst_drop_idle */
+    int64_t released_ns;         /* when the last snapshot went (clk_mono_ns) */
 };
 
 static void free_parts(struct prt **parts, uint32_t n)
@@ -176,6 +179,8 @@ void cst_snap_release(struct cst *c, struct cst_snap *s)
     pthread_mutex_lock(&c->mu);
     s->prev->next = s->next;
     s->next->prev = s->prev;
+    c->mapped = 1; /* pages of its parts are resident until cst_drop_idle */
+    c->released_ns = clk_mono_ns();
     pthread_mutex_unlock(&c->mu);
     free_parts(s->parts, s->nparts);
     free(s);
@@ -190,6 +195,17 @@ uint64_t cst_safe_sn(struct cst *c)
             sn = s->covered_sn;
     pthread_mutex_unlock(&c->mu);
     return sn;
+}
+
+void cst_drop_idle(struct cst *c, int64_t idle_ns)
+{
+    pthread_mutex_lock(&c->mu);
+    if (c->pins.next == &c->pins && c->mapped && clk_mono_ns() - c->released_ns >= idle_ns) {
+        for (uint32_t i = 0; i < c->nparts; i++)
+            prt_drop_pages(c->parts[i]);
+        c->mapped = 0;
+    }
+    pthread_mutex_unlock(&c->mu);
 }
 
 void cst_get_info(struct cst *c, struct cst_info *out)

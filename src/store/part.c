@@ -80,6 +80,11 @@ void prt_unref(struct prt *p)
     free(p);
 }
 
+void prt_drop_pages(struct prt *p)
+{
+    os_mmap_drop(p->map, p->bytes);
+}
+
 static int read_exact(int fd, void *dst, size_t n, uint64_t off)
 {
     size_t got;
