@@ -265,6 +265,7 @@ Test(out, decimals_with_scale_digits)
                                "{\"a\":1.50,\"b\":-0.000000000000000001,\"c\":999}\n"
                                "{\"a\":-0.05,\"b\":null,\"c\":0}\n");
     buf_free(&out);
+    blk_unref(b);
 }
 
 /* Arrays as ClickHouse's text formats write them: [1,2] and ['a','b\'c']
