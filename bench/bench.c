@@ -170,12 +170,17 @@ static pid_t mount_daemon(const char *data, const char *mnt)
     if (run(cmd))
         return -1;
     FMT(lock, "%s/LOCK", data);
-    FILE *f = fopen(lock, "r");
     long pid = -1;
-    if (f) {
-        if (fscanf(f, "%ld", &pid) != 1)
-            pid = -1;
-        fclose(f);
+    /* the daemon rewrites LOCK with its own pid once it has detached */
+    for (int i = 0; i < 100 && pid <= 0; i++) {
+        FILE *f = fopen(lock, "r");
+        if (f) {
+            if (fscanf(f, "%ld", &pid) != 1)
+                pid = -1;
+            fclose(f);
+        }
+        if (pid <= 0)
+            usleep(10 * 1000);
     }
     return (pid_t)pid;
 }
