@@ -349,13 +349,10 @@ int cst_compact(struct cst *c, struct log *l, uint64_t min_rows, uint64_t *rows)
     if (rc)
         goto out;
     list[n++] = np;
-    if ((rc = commit(c, list, n, sn))) {
-        /* not listed: remove the file now (or at the next open) */
-        char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%s/%s", c->dir, np->name);
-        os_unlink(path);
-        goto out;
-    }
+    if ((rc = commit(c, list, n, sn)))
+        goto out; /* the part stays: a failed commit may still have replaced the
+                   * manifest (only its last sync failed); the next open removes
+                   * the file if no manifest lists it */
     list = NULL;
     *rows = sn - first;
     pthread_mutex_lock(&c->mu);
@@ -445,9 +442,7 @@ int cst_merge(struct cst *c, uint32_t *merged)
     list[lo] = np;
     memmove(list + lo + 1, list + lo + k, (n - lo - k) * sizeof(*list));
     if ((rc = commit(c, list, n - k + 1, covered))) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%s/%s", c->dir, np->name);
-        os_unlink(path);
+        /* the files stay, old and new: see cst_compact */
         memmove(list + lo + k, list + lo + 1, (n - lo - k) * sizeof(*list));
         memcpy(list + lo, gone, k * sizeof(*gone));
         prt_unref(np);
