@@ -340,6 +340,16 @@ Test(cst, recovery_removes_what_did_not_commit)
     log_close(l);
 }
 
+/* Rows 0..3999 appended and compacted as four parts of 1,000. */
+static void four_parts(struct log *l, struct cst *c)
+{
+    uint64_t n;
+    for (int i = 0; i < 4; i++) {
+        append_rows(l, i * 1000, 1000);
+        cr_assert_eq(cst_compact(c, l, 0, &n), 0);
+    }
+}
+
 Test(cst, tiered_merges_keep_rows_and_snapshots)
 {
     struct log *l = open_log();
@@ -348,10 +358,7 @@ Test(cst, tiered_merges_keep_rows_and_snapshots)
     uint32_t merged;
     /* four small parts: one merge; a snapshot taken before it still reads
      * the old parts after their files are gone */
-    for (int i = 0; i < 4; i++) {
-        append_rows(l, i * 1000, 1000);
-        cr_assert_eq(cst_compact(c, l, 0, &n), 0);
-    }
+    four_parts(l, c);
     struct cst_snap *old = NULL;
     cr_assert_eq(cst_snapshot(c, &old), 0);
     cr_assert_eq(old->nparts, 4);
@@ -632,10 +639,7 @@ Test(cst, failures_at_every_step_change_nothing)
     struct cst *c = open_cst(0);
     uint64_t n;
     uint32_t merged;
-    for (int i = 0; i < 4; i++) {
-        append_rows(l, i * 1000, 1000);
-        cr_assert_eq(cst_compact(c, l, 0, &n), 0);
-    }
+    four_parts(l, c);
     const enum os_fault_op ops[] = {OS_FAULT_FSYNC, OS_FAULT_WRITE, OS_FAULT_SHORT, OS_FAULT_OPEN};
     for (int k = 0; k < 4; k++) {
         int failed = 0;
@@ -673,10 +677,7 @@ Test(cst, failures_at_every_step_change_nothing)
         snprintf(logdir, sizeof(logdir), "%s/log", tmpdir);
         cr_assert_eq(os_rmtree(logdir), 0);
         l = open_log();
-        for (int i = 0; i < 4; i++) {
-            append_rows(l, i * 1000, 1000);
-            cr_assert_eq(cst_compact(c, l, 0, &n), 0);
-        }
+        four_parts(l, c);
     }
     /* compaction: a failed one leaves the rows to the log */
     append_rows(l, 4000, 500);
