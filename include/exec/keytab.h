@@ -43,6 +43,7 @@ struct keytab {
     struct buf scratch;  /* one row's encoding */
     uint32_t *dmap;      /* a block's dictionary code -> id (col_dcodes keys) */
     uint32_t dmap_cap;
+    struct buf dmap_dict; /* the dictionary dmap is for: kept while blocks repeat it */
     size_t mem;          /* bytes allocated, for memory accounting */
 };
 

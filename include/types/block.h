@@ -46,10 +46,14 @@ struct col {
      * by a reader that decoded a dictionary-encoded chunk (store/enc.h).
      * Equal codes mean equal values; code k < ndict. Valid only while
      * dcodes_n == n (a push or truncation makes them stale), so consumers
-     * check col_dcodes(). Owned like data (not when borrowed). */
+     * check col_dcodes(). Owned like data (not when borrowed). dict says which
+ * dictionary the codes index: two columns with equal dict bytes map codes
+ * to the same values. */
     uint16_t *dcodes;
     uint32_t dcodes_n;
     uint32_t ndict;
+    char *dict;        /* the dictionary's bytes, comparable between columns: */
+    size_t dict_len;   /* equal bytes, equal code-to-value mapping */
 };
 
 struct blk {

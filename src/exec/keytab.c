@@ -36,6 +36,7 @@ void keytab_free(struct keytab *t)
     buf_free(&t->bytes);
     buf_free(&t->scratch);
     free(t->dmap);
+    buf_free(&t->dmap_dict);
     const struct ty *types = t->types;
     uint32_t nkeys = t->nkeys;
     keytab_init(t, types, nkeys);
@@ -280,7 +281,14 @@ int keytab_rows(struct keytab *t, const struct col *const *cols, uint32_t nrows,
             t->dmap = m;
             t->dmap_cap = nd;
         }
-        memset(t->dmap, 0xff, nd * sizeof(*t->dmap));
+        const struct col *kc = cols[0];
+        if (kc->dict_len != t->dmap_dict.len || memcmp(kc->dict, t->dmap_dict.data, kc->dict_len)) {
+            /* another dictionary: codes mean other values */
+            memset(t->dmap, 0xff, nd * sizeof(*t->dmap));
+            buf_reset(&t->dmap_dict);
+            if ((rc = buf_append(&t->dmap_dict, kc->dict, kc->dict_len)))
+                return rc;
+        }
         for (uint32_t r = 0; r < nrows && !rc; r++) {
             uint32_t k = codes[r];
             if (k >= nd)

@@ -141,6 +141,47 @@ static uint64_t str_hash(const char *p, size_t n)
     return h ^ (h >> 29);
 }
 
+struct dict_ent {
+    const char *p;
+    size_t len;
+    uint32_t row, code;
+};
+
+static int ent_cmp(const void *a, const void *b)
+{
+    const struct dict_ent *x = a, *y = b;
+    int r = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+    return r ? r : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Renumber the dictionary (first_row by code) in byte order of its values. */
+static int sort_dict(const struct col *c, uint32_t *first_row, uint16_t *codes, uint32_t nd,
+                     uint32_t n)
+{
+    struct dict_ent *e = malloc((nd ? nd : 1) * sizeof(*e));
+    uint16_t *rank = malloc((nd ? nd : 1) * sizeof(*rank));
+    if (!e || !rank) {
+        free(e);
+        free(rank);
+        return -ENOMEM;
+    }
+    for (uint32_t d = 0; d < nd; d++) {
+        e[d].p = col_str(c, first_row[d], &e[d].len);
+        e[d].row = first_row[d];
+        e[d].code = d;
+    }
+    qsort(e, nd, sizeof(*e), ent_cmp);
+    for (uint32_t d = 0; d < nd; d++) {
+        rank[e[d].code] = (uint16_t)d;
+        first_row[d] = e[d].row;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        codes[i] = rank[codes[i]];
+    free(e);
+    free(rank);
+    return 0;
+}
+
 /* Dictionary of rows [from, to); *done = 0 when there are too many values. */
 static int encode_dict(const struct col *c, uint32_t from, uint32_t to, struct buf *out,
                        int *done)
@@ -182,6 +223,10 @@ static int encode_dict(const struct col *c, uint32_t from, uint32_t to, struct b
             h = (h + 1) & (cap - 1);
         }
     }
+    /* the values in byte order: granules holding the same values get the
+     * same dictionary, which lets GROUP BY keep its code map (col.dict) */
+    if ((rc = sort_dict(c, first_row, codes, ndict, n)))
+        goto out;
     size_t bytes = 0;
     for (uint32_t d = 0; d < ndict; d++) {
         size_t len;
@@ -419,11 +464,14 @@ static int decode_dict(const uint8_t *p, size_t len, uint32_t n, struct col *out
         if (keep)
             keep[i] = (uint16_t)code;
     }
-    if (keep) {
+    if (keep && (out->dict = malloc(at + bytes ? at + bytes : 1))) {
+        memcpy(out->dict, p, at + bytes); /* ndict, lengths, values: its identity */
+        out->dict_len = at + bytes;
         out->dcodes = keep;
         out->dcodes_n = n; /* enc_decode adds n to out->n after this */
         out->ndict = nd;
-    }
+    } else
+        free(keep);
 out:
     free(start);
     return rc;

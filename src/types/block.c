@@ -59,6 +59,7 @@ void col_release(struct col *c)
         free(c->nulls);
         free(c->chars);
         free(c->dcodes);
+        free(c->dict);
         col_delete(c->child);
     }
     struct ty ty = c->ty;
