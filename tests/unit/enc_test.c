@@ -418,12 +418,16 @@ Test(enc, dictionary_codes_kept_for_group_keys)
     const uint16_t *codes = col_dcodes(d);
     cr_assert_not_null(codes, "a fresh column keeps its codes");
     cr_assert_eq(d->ndict, 13);
+    cr_assert_not_null(d->dict, "the dictionary's bytes, to compare blocks by");
     for (uint32_t i = 0; i < d->n; i++)
         for (uint32_t j = i + 1; j < d->n && j < i + 40; j++) {
             size_t li, lj;
             const char *pi = col_str(d, i, &li), *pj = col_str(d, j, &lj);
             int same = li == lj && !memcmp(pi, pj, li);
             cr_assert_eq(codes[i] == codes[j], same, "rows %u and %u", i, j);
+            int m = memcmp(pi, pj, li < lj ? li : lj);
+            int less = m ? m < 0 : li < lj;
+            cr_assert_eq(codes[i] < codes[j], less, "codes in byte order: rows %u and %u", i, j);
         }
     cr_assert_eq(col_push_str(d, "x", 1), 0);
     cr_assert_null(col_dcodes(d), "a push makes them stale");
