@@ -58,7 +58,8 @@ check_prefix "$out"
 expect_eq "$(echo "$out" | jq .n)" "$N" "every row"
 
 stat_of() { awk -v k="$1:" '$1 == k { print $2 }' "$MNT/m/stats"; }
-wait_for test "$(stat_of compacted_sequence)" = "$N"
+stat_is() { [ "$(stat_of "$1")" = "$2" ]; }  # evaluated on each try of wait_for
+wait_for stat_is compacted_sequence "$N"
 [ "$(stat_of parts)" -ge 1 ] || fail "no parts: $(cat "$MNT/m/stats")"
 [ "$(stat_of merges)" -ge 1 ] || fail "no merge ran: $(cat "$MNT/m/stats")"
 [ "$(stat_of parts)" -lt "$ROUNDS" ] || fail "merges did not keep parts few: $(cat "$MNT/m/stats")"

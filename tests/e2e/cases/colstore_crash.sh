@@ -49,6 +49,7 @@ echo "kills while a part was being written: $kills_compacting of $CYCLES"
 
 # the store goes on: everything compacts, merges keep the parts few
 stat_of() { awk -v k="$1:" '$1 == k { print $2 }' "$MNT/c/stats"; }
-wait_for test "$(stat_of compacted_sequence)" = "$n"
+stat_is() { [ "$(stat_of "$1")" = "$2" ]; }  # evaluated on each try of wait_for
+wait_for stat_is compacted_sequence "$n"
 [ "$(stat_of parts)" -lt 8 ] || fail "parts not merged: $(cat "$MNT/c/stats")"
 check "$n" "the last compaction"
