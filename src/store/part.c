@@ -213,6 +213,18 @@ int prt_read_col(const struct prt *p, uint32_t g, uint32_t c, struct buf *raw, s
     if (k->codec == CODEC_NONE) /* decoded straight from the mapping */
         return k->stored == k->raw ? enc_decode(k->enc, stored, k->stored, p->gran_rows[g], out)
                                    : ERR_CORRUPT;
+    size_t w = ty_width(out->ty);
+    uint32_t rows = p->gran_rows[g];
+    if (k->enc == ENC_PLAIN && w && !out->ty.nullable) { /* straight into the column */
+        if (k->raw != (uint64_t)rows * w)
+            return ERR_CORRUPT;
+        if ((rc = col_reserve(out, out->n + rows)) ||
+            (rc = codec_decompress_to((enum codec_id)k->codec, stored, k->stored,
+                                      (char *)out->data + (size_t)out->n * w, k->raw)))
+            return rc;
+        out->n += rows;
+        return 0;
+    }
     buf_reset(raw);
     if ((rc = codec_decompress((enum codec_id)k->codec, stored, k->stored, k->raw, raw)))
         return rc;
