@@ -695,3 +695,40 @@ Test(cst, failures_at_every_step_change_nothing)
     cst_close(c);
     log_close(l);
 }
+
+/* Plain chunks (random floats) compressed or not, decompressed straight
+ * into the column, and a part of one column beside _tp_time. */
+Test(part, plain_floats_straight_into_columns)
+{
+    const struct ty ft[2] = {{TY_FLOAT64, 0, 0}, {TY_DATETIME64, 0, 3}};
+    const enum codec_id codecs[] = {CODEC_LZ4, CODEC_ZSTD, CODEC_NONE};
+    for (int k = 0; k < 3; k++) {
+        struct blk *b = NULL;
+        cr_assert_eq(blk_create(ft, 2, &b), 0);
+        uint64_t x = 88172645463325252ull;
+        for (int i = 0; i < 20000; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            double f = i % 3 ? (double)(x % 1000) / 8 : (double)(int64_t)x / 3.0; /* some compress */
+            int64_t t = T0_MS + i;
+            cr_assert_eq(col_push_fixed(&b->cols[0], &f), 0);
+            cr_assert_eq(col_push_fixed(&b->cols[1], &t), 0);
+        }
+        cr_assert_eq(blk_seal(b), 0);
+        struct prt_writer *w = NULL;
+        struct prt *p = NULL;
+        cr_assert_eq(prt_writer_create(dir, ft, 2, codecs[k], (uint64_t)k * 100000, &w), 0);
+        cr_assert_eq(prt_writer_add(w, b, 0, b->nrows), 0);
+        cr_assert_eq(prt_writer_finish(w, &p), 0);
+        struct buf raw = BUF_INIT;
+        struct col *c = NULL;
+        cr_assert_eq(col_new(ft[0], &c), 0);
+        for (uint32_t g = 0; g < p->ngran; g++)
+            cr_assert_eq(prt_read_col(p, g, 0, &raw, c), 0);
+        cr_assert_eq(c->n, b->nrows);
+        cr_assert(memcmp(c->data, b->cols[0].data, (size_t)c->n * 8) == 0, "codec %d", k);
+        col_delete(c);
+        buf_free(&raw);
+        prt_unref(p);
+        blk_unref(b);
+    }
+}
