@@ -19,9 +19,12 @@
  * a scan still needs are never dropped under it. Parts replaced by a
  * merge stay readable through the snapshot's references.
  *
- * Threads: compaction, merges and expiry are serialized among themselves
- * (one work lock) and never hold the state lock across I/O, so ingest and
- * queries never wait for them; snapshots take the state lock briefly.
+ * Threads: merges and expiry are serialized among themselves (merge lock);
+ * compactions and the commits of merges and expiry among each other (work
+ * lock, which a merge takes only to commit, not while it rewrites parts);
+ * none holds the state lock across I/O. So ingest (whose retention may
+ * compact) waits for a merge's commit at most, never for its rewrite, and
+ * queries never wait; snapshots take the state lock briefly.
  * Ownership: the store owns its parts; a snapshot owns references on its
  * parts until cst_snap_release.
  */

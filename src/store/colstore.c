@@ -33,7 +33,8 @@ struct cst {
     struct ty *types;
     uint32_t ncols;
     struct cst_opts opts;
-    pthread_mutex_t work;        /* one compaction/merge/expiry at a time */
+    pthread_mutex_t merge_mu;    /* one merge or expiry at a time (taken before work) */
+    pthread_mutex_t work;        /* changes of the list: a compaction, a commit */
     pthread_mutex_t mu;          /* guards the fields below */
     struct prt **parts;          /* live, in sequence order */
     uint32_t nparts;
@@ -57,6 +58,7 @@ void cst_close(struct cst *c)
         return;
     free_parts(c->parts, c->nparts);
     free(c->types);
+    pthread_mutex_destroy(&c->merge_mu);
     pthread_mutex_destroy(&c->work);
     pthread_mutex_destroy(&c->mu);
     free(c);
@@ -104,6 +106,7 @@ int cst_open(const char *dir, const struct ty *types, uint32_t ncols, const stru
     if (!c)
         return -ENOMEM;
     memset(&m, 0, sizeof(m));
+    pthread_mutex_init(&c->merge_mu, NULL);
     pthread_mutex_init(&c->work, NULL);
     pthread_mutex_init(&c->mu, NULL);
     c->pins.next = c->pins.prev = &c->pins;
@@ -428,27 +431,42 @@ out:
 
 int cst_merge(struct cst *c, uint32_t *merged)
 {
-    struct prt **list = NULL, *np = NULL, *gone[CST_FANIN];
-    uint32_t n = 0, lo, k;
+    struct prt **list = NULL, **cur = NULL, *np = NULL, *gone[CST_FANIN];
+    uint32_t n = 0, m = 0, lo, k;
     uint64_t covered;
     int rc;
     *merged = 0;
-    pthread_mutex_lock(&c->work);
+    pthread_mutex_lock(&c->merge_mu); /* merges and expiry: one at a time */
     if ((rc = copy_list(c, 0, &list, &n, &covered)) || !pick_run(list, n, &lo, &k))
         goto out;
+    /* the rewrite takes no lock compactions, ingest or scans wait for */
     if ((rc = rewrite(c, list + lo, k, &np)))
         goto out;
-    memcpy(gone, list + lo, k * sizeof(*gone));
-    list[lo] = np;
-    memmove(list + lo + 1, list + lo + k, (n - lo - k) * sizeof(*list));
-    if ((rc = commit(c, list, n - k + 1, covered))) {
-        /* the files stay, old and new: see cst_compact */
-        memmove(list + lo + k, list + lo + 1, (n - lo - k) * sizeof(*list));
-        memcpy(list + lo, gone, k * sizeof(*gone));
+    pthread_mutex_lock(&c->work);
+    /* since the copy, only compactions ran: they appended after the run */
+    if ((rc = copy_list(c, 0, &cur, &m, &covered))) {
+        pthread_mutex_unlock(&c->work);
         prt_unref(np);
         goto out;
     }
-    list = NULL;
+    if (m < lo + k || memcmp(cur + lo, list + lo, k * sizeof(*cur))) {
+        rc = -EAGAIN; /* cannot happen while merge_mu is held; never guess */
+    } else {
+        memcpy(gone, cur + lo, k * sizeof(*gone));
+        cur[lo] = np;
+        memmove(cur + lo + 1, cur + lo + k, (m - lo - k) * sizeof(*cur));
+        if ((rc = commit(c, cur, m - k + 1, covered))) {
+            /* the files stay, old and new: see cst_compact */
+            memmove(cur + lo + k, cur + lo + 1, (m - lo - k) * sizeof(*cur));
+            memcpy(cur + lo, gone, k * sizeof(*gone));
+        }
+    }
+    pthread_mutex_unlock(&c->work);
+    if (rc) {
+        prt_unref(np);
+        free_parts(cur, m);
+        goto out;
+    }
     unlink_parts(c, gone, k);
     for (uint32_t i = 0; i < k; i++)
         prt_unref(gone[i]);
@@ -459,7 +477,7 @@ int cst_merge(struct cst *c, uint32_t *merged)
 out:
     if (list)
         free_parts(list, n);
-    pthread_mutex_unlock(&c->work);
+    pthread_mutex_unlock(&c->merge_mu);
     return rc;
 }
 
@@ -474,6 +492,7 @@ int cst_expire(struct cst *c, int64_t now_ms, uint32_t *dropped)
     *dropped = 0;
     if (!c->opts.ttl_ms)
         return 0;
+    pthread_mutex_lock(&c->merge_mu);
     pthread_mutex_lock(&c->work);
     if ((rc = copy_list(c, 0, &list, &n, &covered)))
         goto out;
@@ -510,5 +529,6 @@ out:
         free_parts(list, n);
     free(gone);
     pthread_mutex_unlock(&c->work);
+    pthread_mutex_unlock(&c->merge_mu);
     return rc;
 }
