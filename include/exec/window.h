@@ -16,10 +16,16 @@
  * with the agg_ops of exec/agg.h.
  *
  * Watermark, per PARTITION BY key (one partition without it): the largest
- * event time seen minus the delay; it never moves back. It is advanced
- * after each block, and a window closes when watermark >= window_end: its
- * rows are emitted (default policy) and its state freed. An event is late,
- * dropped and counted, when every window it belongs to has closed. Quiet
+ * event time seen minus the delay; it never moves back. For tumble and hop
+ * it moves after each write (the rows of one ingest record, blk.wends: a
+ * scan's block may gather many), as Proton moves it after each block: the
+ * rows of a write are taken against the watermark from before it, so an
+ * event in the same write as a later one is never late because of it.
+ * Sessions (as in Proton) and blocks that do not say where their writes
+ * end move it after each row. A window closes when watermark >=
+ * window_end: its rows are emitted (default policy) and its state freed.
+ * An event is late, dropped and counted, when every window it belongs to
+ * has closed. Quiet
  * streams (rule 8): once a partition has seen no event for idle_ns of wall
  * clock (default: the size, or the session timeout), a tick at now_ns
  * moves its watermark to max_event + (now_ns - last_arrival) - delay. The
@@ -29,10 +35,13 @@
  * Emit policies: OP_EMIT_WATERMARK (the default; also AFTER WINDOW CLOSE);
  * OP_EMIT_PERIODIC: as the default, and every periodic_ns of ticks the
  * current results of every open window; OP_EMIT_ON_UPDATE: after each
- * block the groups that block changed, closing then only frees;
+ * write (blk.wends; else before windows close and after each block) the
+ * groups changed since, closing then only frees;
  * OP_EMIT_CHANGELOG: like ON UPDATE, with an int8 _tp_delta column: a
  * changed group that was emitted before gives its old row with -1, then
- * the new one with +1.
+ * the new one with +1; with periodic_ns (OP_WIN_GLOBAL only: Proton's
+ * EMIT CHANGELOG PERIODIC i) the changes gathered over each period come
+ * on the tick that ends it, and those not shown yet at finish.
  *
  * Output columns: window_start, window_end (the time expression's type,
  * not nullable), the keys, the aggregates, then _tp_delta for CHANGELOG.

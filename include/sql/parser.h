@@ -86,15 +86,17 @@ enum sql_from_kind {
     SF_SUBQUERY,     /* FROM (SELECT ...) */
 };
 
-/* FROM tumble(s, [time_col,] size), hop(s, [time_col,] slide, size),
- * session(s, [time_col,] timeout [, max_length]); s may be table(s).
+/* FROM tumble(s, [time,] size), hop(s, [time,] slide, size),
+ * session(s, [time,] timeout [, max_length]); s may be table(s); time is
+ * a column name or an expression (Proton).
  * Intervals are checked and converted here (fixed units only). */
 enum sql_win_kind { SQL_WIN_TUMBLE = 1, SQL_WIN_HOP, SQL_WIN_SESSION };
 
 struct sql_window {
     enum sql_win_kind kind;
     struct sql_pos pos;        /* the function's name */
-    const char *time_col;      /* NULL: _tp_time */
+    const char *time_col;      /* NULL: _tp_time (or time_expr) */
+    const struct sql_expr *time_expr; /* the time as an expression (Proton), or NULL */
     struct sql_pos time_pos;
     int64_t size_ns;           /* tumble, hop: the size; session: the timeout */
     int64_t slide_ns;          /* hop */

@@ -62,6 +62,12 @@ struct blk {
     uint32_t nrows;
     struct col *cols;
     struct blk *base; /* referenced while borrowed columns point into it */
+    /* Where the writes (ingest records) its rows came from end: ascending
+     * row indexes, the last one nrows; NULL when not known (operators'
+     * outputs). Window operators move watermarks per write with it
+     * (exec/window.h). */
+    uint32_t *wends;
+    uint32_t nwends, wcap;
 };
 
 /* A block with ncols empty columns of the given types (refs = 1). */
@@ -76,6 +82,12 @@ void blk_clear(struct blk *b);
 int blk_seal(struct blk *b);
 /* Drop rows from n on (n <= nrows), e.g. to roll back a half-added row. */
 void blk_truncate(struct blk *b, uint32_t n);
+/* The rows so far end one write (a no-op when no row came since the last
+ * end, so writes without rows leave no trace). */
+int blk_end_write(struct blk *b);
+/* dst holds the n rows of src at the ascending indexes rows (NULL: the
+ * first n): it gets the write ends of src that some kept row falls before. */
+int blk_keep_write_ends(struct blk *dst, const struct blk *src, const uint32_t *rows, uint32_t n);
 /* Append rows [from, to) of src (same types) to dst (and seal it). */
 int blk_append_rows(struct blk *dst, const struct blk *src, uint32_t from, uint32_t to);
 

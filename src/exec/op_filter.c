@@ -4,7 +4,8 @@
  *
  * A block whose rows all pass goes on untouched (no copy), one where none
  * passes goes nowhere, and anything between becomes a new block of the
- * passing rows. The filter holds nothing between blocks.
+ * passing rows (keeping where the writes they came from end). The filter
+ * holds nothing between blocks.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,7 +37,8 @@ static int filter_push(struct op *o, struct blk *b)
         return op_ctx_fail(o->ctx, rc, "WHERE condition is not a bool");
     if (n == b->nrows)
         rc = op_push(o->next, b);
-    else if (n && !(rc = op_gather(b, rows, 0, n, &out)))
+    else if (n && !(rc = op_gather(b, rows, 0, n, &out)) &&
+             !(rc = blk_keep_write_ends(out, b, rows, n)))
         rc = op_push(o->next, out);
     blk_unref(out);
     free(rows);

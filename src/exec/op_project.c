@@ -4,7 +4,8 @@
  * A column reference costs nothing: the output block borrows the input's
  * column (blk_borrow_col keeps the input block alive), so `SELECT a, b`
  * copies no value. Computed columns are adopted from the evaluator
- * without a copy either.
+ * without a copy either. The rows keep where their writes end (a window
+ * over a subquery moves its watermark per write too).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,6 +49,8 @@ static int project_push(struct op *o, struct blk *b)
     if ((rc = blk_seal(out)))
         goto done;
     out->nrows = b->nrows;
+    if ((rc = blk_keep_write_ends(out, b, NULL, b->nrows)))
+        goto done;
     rc = op_push(o->next, out);
 done:
     blk_unref(out);

@@ -12,13 +12,16 @@
  *
  * A block: the time, partition, key and argument expressions are
  * evaluated once; then rows are taken in order, each assigned to its
- * windows against its partition's watermark, which moves right after the
- * row, so the result does not depend on how rows were cut into blocks (a
- * table scan's blocks hold many writes). The rows up to the first one
- * that lets a window close form a segment: its (row, state) pairs are
- * collected and each aggregate's add() runs once over all of them, then
- * updates are emitted (ON UPDATE, CHANGELOG) and the windows whose end
- * the watermark reached close; the next segment starts after that row.
+ * windows against its partition's watermark, which moves at the end of
+ * the row's write (tumble, hop: blk.wends, Proton's per-block watermark)
+ * or right after the row (sessions, and blocks without wends), so the
+ * result does not depend on how writes were gathered into blocks (a
+ * table scan's blocks hold many). The rows up to the first write (or
+ * row) end that lets a window close form a segment: its (row, state)
+ * pairs are collected and each aggregate's add() runs once over all of
+ * them, then updates are emitted (ON UPDATE, CHANGELOG) and the windows
+ * whose end the watermark reached close; the next segment starts after
+ * that.
  *
  * Time is kept in nanoseconds; the time column's ticks are scaled on the
  * way in and window bounds scaled back (floored) on the way out.
@@ -71,6 +74,7 @@ struct win {
 struct part {
     int64_t wm, max_t, arrival;
     uint8_t has_wm, has_event;
+    uint8_t pending;       /* has rows in the current write (per-write watermarks) */
     struct win **wins;     /* open, by start */
     uint32_t nwins, wcap;
 };
@@ -104,6 +108,8 @@ struct window {
     int finished;
 
     /* per block scratch */
+    uint32_t *pend;        /* partitions with rows in the current write */
+    uint32_t npend, pend_cap;
     uint32_t rows_cap;
     uint32_t *pid;
     uint32_t npairs, pairs_cap;
@@ -630,6 +636,19 @@ static int scratch(struct window *a, uint32_t n)
     return a->pid ? 0 : -ENOMEM;
 }
 
+/* Room in pend for every partition. */
+static int pend_room(struct window *a)
+{
+    if (a->np <= a->pend_cap)
+        return 0;
+    uint32_t *p = realloc(a->pend, a->np * sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    a->pend = p;
+    a->pend_cap = a->np;
+    return 0;
+}
+
 static int part_ids(struct window *a, const struct blk *b)
 {
     const struct col *pc[FN_MAX_ARGS];
@@ -706,57 +725,105 @@ static int closable(const struct window *a, const struct part *p)
     return 0;
 }
 
-/* Rows [from, nrows) until one lets a window close: *to is the row after
- * the segment. */
-static int assign(struct window *a, const struct col *tc, const struct col *const *keys,
-                  uint32_t from, uint32_t nrows, int64_t now, uint32_t *to)
+/* Move partition pi's watermark to its largest event minus the delay;
+ * whether a window of it can close now. */
+static int advance(struct window *a, uint32_t pi)
 {
+    struct part *p = &a->p[pi];
+    int64_t nwm = p->max_t - a->sp.delay_ns;
+    if (p->has_wm && nwm <= p->wm)
+        return 0;
+    p->wm = nwm;
+    p->has_wm = 1;
+    return closable(a, p);
+}
+
+/* The windows of row r (time t) of partition pi, against its watermark;
+ * *taken: whether some window took it (else it is late). */
+static int take_row(struct window *a, const struct col *const *keys, uint32_t pi, int64_t t,
+                    uint32_t r, int *taken)
+{
+    struct part *p = &a->p[pi];
+    int64_t wm = p->has_wm ? p->wm : INT64_MIN;
+    uint32_t before = a->npairs;
     int rc = 0;
-    *to = nrows;
-    for (uint32_t r = from; r < nrows && !rc; r++) {
-        if (col_is_null(tc, r))
-            continue;
-        int64_t t = time_ns(a, tc, r);
-        uint32_t pi = a->pid[r];
-        struct part *p = &a->p[pi];
-        int64_t wm = p->has_wm ? p->wm : INT64_MIN;
-        uint32_t before = a->npairs;
-        if (a->sp.kind == OP_WIN_SESSION) {
+    if (a->sp.kind == OP_WIN_SESSION) {
+        struct win *w;
+        if (!(rc = session_for(a, pi, t, wm, &w)) && w)
+            rc = add_pair(a, w, keys, r);
+    } else if (a->sp.kind == OP_WIN_GLOBAL) {
+        struct win *w; /* one window that never closes */
+        if (!(rc = win_get(a, pi, 0, INT64_MAX, &w)))
+            rc = add_pair(a, w, keys, r);
+    } else {
+        int64_t size = a->sp.size_ns, slide = a->sp.kind == OP_WIN_HOP ? a->sp.slide_ns : size;
+        for (int64_t s = dt_floor_div(t, slide) * slide; s + size > t && !rc; s -= slide) {
+            if (s + size <= wm)
+                break; /* this window and every earlier one closed */
             struct win *w;
-            if (!(rc = session_for(a, pi, t, wm, &w)) && w)
+            if (!(rc = win_get(a, pi, s, s + size, &w)))
                 rc = add_pair(a, w, keys, r);
-        } else if (a->sp.kind == OP_WIN_GLOBAL) {
-            struct win *w; /* one window that never closes */
-            if (!(rc = win_get(a, pi, 0, INT64_MAX, &w)))
-                rc = add_pair(a, w, keys, r);
-        } else {
-            int64_t size = a->sp.size_ns, slide = a->sp.kind == OP_WIN_HOP ? a->sp.slide_ns : size;
-            for (int64_t s = dt_floor_div(t, slide) * slide; s + size > t && !rc; s -= slide) {
-                if (s + size <= wm)
-                    break; /* this window and every earlier one closed */
-                struct win *w;
-                if (!(rc = win_get(a, pi, s, s + size, &w)))
-                    rc = add_pair(a, w, keys, r);
-            }
         }
-        if (rc)
-            break;
-        if (a->npairs == before) {
-            a->late++;
-            continue;
-        }
-        if (!p->has_event || t > p->max_t)
-            p->max_t = t;
-        p->has_event = 1;
-        p->arrival = now;
-        int64_t nwm = p->max_t - a->sp.delay_ns;
-        if (!p->has_wm || nwm > p->wm) {
-            p->wm = nwm;
-            p->has_wm = 1;
-            if (closable(a, p)) {
-                *to = r + 1;
+    }
+    *taken = a->npairs > before;
+    return rc;
+}
+
+/* Rows [from, nrows) of b until the watermark lets a window close: *to is
+ * the row after the segment. Tumble and hop move watermarks per write (at
+ * each of b->wends, as Proton does per block: the rows of one write are
+ * taken against the watermarks from before it); sessions, and blocks that
+ * do not say where their writes end, per row. ON UPDATE and CHANGELOG end
+ * a segment at each write's end too: one update per write, however the
+ * writes were gathered. *wi: the next write end. */
+static int assign(struct window *a, const struct blk *b, const struct col *tc,
+                  const struct col *const *keys, uint32_t from, int64_t now, uint32_t *wi,
+                  uint32_t *to)
+{
+    int per_write = b->wends && (a->sp.kind == OP_WIN_TUMBLE || a->sp.kind == OP_WIN_HOP);
+    int updates = b->wends && (a->sp.emit == OP_EMIT_ON_UPDATE ||
+                               (a->sp.emit == OP_EMIT_CHANGELOG && !a->sp.periodic_ns));
+    int rc = 0;
+    *to = b->nrows;
+    for (uint32_t r = from; r < b->nrows && !rc; r++) {
+        int close = 0;
+        if (!col_is_null(tc, r)) {
+            int64_t t = time_ns(a, tc, r);
+            uint32_t pi = a->pid[r];
+            struct part *p = &a->p[pi];
+            int taken;
+            if ((rc = take_row(a, keys, pi, t, r, &taken)))
                 break;
+            if (!taken) {
+                a->late++;
+            } else {
+                if (!p->has_event || t > p->max_t)
+                    p->max_t = t;
+                p->has_event = 1;
+                p->arrival = now;
+                if (!per_write)
+                    close = advance(a, pi);
+                else if (!p->pending) {
+                    p->pending = 1;
+                    a->pend[a->npend++] = pi;
+                }
             }
+        }
+        if (b->wends) {
+            while (*wi < b->nwends && b->wends[*wi] <= r)
+                (*wi)++;
+            if ((*wi < b->nwends && b->wends[*wi] == r + 1) || r + 1 == b->nrows) { /* a write ends */
+                for (uint32_t i = 0; i < a->npend; i++) {
+                    a->p[a->pend[i]].pending = 0;
+                    close |= advance(a, a->pend[i]);
+                }
+                a->npend = 0;
+                close |= updates;
+            }
+        }
+        if (close) {
+            *to = r + 1;
+            break;
         }
     }
     return rc;
@@ -770,14 +837,14 @@ static int window_push(struct op *o, struct blk *b)
     struct col **acols = NULL;
     uint8_t *aowned = NULL;
     int owned[FN_MAX_ARGS], towned = 0, rc;
-    uint32_t done = 0, nargs = 0, adone = 0;
+    uint32_t done = 0, nargs = 0, adone = 0, wi = 0;
 
     if (!b->nrows)
         return 0;
     int64_t now = clk_now_ns();
     if (!a->last_periodic)
         a->last_periodic = now;
-    if ((rc = scratch(a, b->nrows)) || (rc = part_ids(a, b)))
+    if ((rc = scratch(a, b->nrows)) || (rc = part_ids(a, b)) || (rc = pend_room(a)))
         return rc;
     if ((rc = xpr_eval(a->time, &o->ctx->fn, b, &tc, &towned)))
         return op_eval_failed(o->ctx, rc);
@@ -807,13 +874,14 @@ static int window_push(struct op *o, struct blk *b)
         }
     for (uint32_t from = 0, to; from < b->nrows; from = to) {
         a->npairs = 0;
-        if ((rc = assign(a, tc, keys, from, b->nrows, now, &to)))
+        if ((rc = assign(a, b, tc, keys, from, now, &wi, &to)))
             goto out;
         for (uint32_t i = 0, at = 0; i < a->naggs && !rc; at += a->aggs[i++].nargs)
             rc = add_call(a, i, (const struct col *const *)acols + at);
         if (rc || (rc = charge(a)))
             goto out;
-        if (a->sp.emit == OP_EMIT_ON_UPDATE || a->sp.emit == OP_EMIT_CHANGELOG) {
+        if ((a->sp.emit == OP_EMIT_ON_UPDATE || a->sp.emit == OP_EMIT_CHANGELOG) &&
+            !a->sp.periodic_ns) {
             rc = emit_updates(a);
             clear_dirty(a);
         }
@@ -853,20 +921,27 @@ static int window_tick(struct op *o, int64_t now_ns)
             moved = 1;
         }
     }
-    if (a->sp.emit == OP_EMIT_PERIODIC) {
+    if (a->sp.periodic_ns) {
         if (!a->last_periodic)
             a->last_periodic = now_ns;
         if (now_ns - a->last_periodic >= a->sp.periodic_ns) {
             struct win **v;
             uint32_t n;
             a->last_periodic = now_ns;
-            if ((rc = collect(a, 1, 0, &v, &n)))
-                return op_ctx_fail(o->ctx, rc, "out of memory");
-            for (uint32_t i = 0; i < n && !rc; i++)
-                rc = emit_win(a, v[i], 0);
-            free(v);
-            if (rc)
-                return rc;
+            if (a->sp.emit == OP_EMIT_CHANGELOG) { /* CHANGELOG PERIODIC (global): the changes */
+                rc = emit_updates(a);
+                clear_dirty(a);
+                if (rc)
+                    return rc;
+            } else if (a->sp.emit == OP_EMIT_PERIODIC) {
+                if ((rc = collect(a, 1, 0, &v, &n)))
+                    return op_ctx_fail(o->ctx, rc, "out of memory");
+                for (uint32_t i = 0; i < n && !rc; i++)
+                    rc = emit_win(a, v[i], 0);
+                free(v);
+                if (rc)
+                    return rc;
+            }
         }
     }
     if (moved && (rc = close_windows(a, 0)))
@@ -881,7 +956,12 @@ static int window_finish(struct op *o)
     int rc = 0;
     if (!a->finished) {
         a->finished = 1;
-        rc = close_windows(a, 1);
+        if (a->sp.emit == OP_EMIT_CHANGELOG && a->sp.periodic_ns) { /* the changes not shown yet */
+            rc = emit_updates(a);
+            clear_dirty(a);
+        }
+        if (!rc)
+            rc = close_windows(a, 1);
     }
     if (rc < 0)
         return rc;
@@ -1132,6 +1212,7 @@ static void window_destroy(struct op *o)
     free(a->state_off);
     free(a->flag_off);
     free(a->pid);
+    free(a->pend);
     free(a->prow);
     free(a->pstate);
     free(a->sel);

@@ -7,7 +7,8 @@
  * uses (borrowed from the record's block, not copied) and appends _tp_sn
  * when asked. Records smaller than SMALL_RECORD rows (one `echo >>`
  * each) are gathered into blocks of about GATHER_ROWS rows, so operators
- * see few, full blocks whatever the writers did. Records dropped by
+ * see few, full blocks whatever the writers did; each block says where
+ * its records end (blk.wends: window watermarks move per write). Records dropped by
  * retention under a running scan are skipped.
  *
  * The tail (src_log_tail_create, FROM s) is the same reader without an
@@ -87,7 +88,8 @@ static int gather_rows(struct src_log *l, struct blk *b, uint32_t from)
             return rc;
     }
     l->base.rows += b->nrows - from;
-    return blk_append_rows(l->gather, b, from, b->nrows);
+    int rc = blk_append_rows(l->gather, b, from, b->nrows);
+    return rc ? rc : blk_end_write(l->gather);
 }
 
 static int log_next(struct src *base, struct blk **out)
@@ -123,6 +125,10 @@ static int log_next(struct src *base, struct blk **out)
         if (rc)
             return rc;
         if (from == 0 && b->nrows >= SMALL_RECORD && !l->gather) {
+            if ((rc = blk_end_write(b))) {
+                blk_unref(b);
+                return rc;
+            }
             base->rows += b->nrows;
             *out = b;
             return 0;

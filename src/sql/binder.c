@@ -15,8 +15,10 @@
  * Windows (Proton): FROM tumble / hop / session(s | table(s), [time_col,]
  * ...) makes the query aggregate per window: window_start and window_end
  * name the window in the select list, GROUP BY (where they are implicit
- * keys and dropped), HAVING and ORDER BY, never in WHERE (a row may
- * belong to several windows); the time column is _tp_time unless named;
+ * keys and dropped), HAVING and ORDER BY; in WHERE only in conditions on
+ * the window alone, which go with HAVING (a row may belong to several
+ * windows); the time is _tp_time unless a column or an
+ * expression over the row names it;
  * PARTITION BY and EMIT go with windows only.
  */
 #include <errno.h>
@@ -64,6 +66,9 @@ struct binder {
 
     uint8_t *alias_busy;         /* per select item, while expanding it */
     const struct sql_expr **group; /* GROUP BY keys with aliases and positions resolved */
+    const struct sql_select *sub_sel; /* FROM (SELECT ...) or a WITH name: its AST */
+    const struct sql_expr **wconds; /* WHERE conditions on window_start / window_end only */
+    uint32_t nwconds, wcap;
     int in_agg;                  /* binding an aggregate's arguments */
     const char *clause;          /* "WHERE", "GROUP BY", ... */
     int time_idx;                /* windows: the time column's input index */
@@ -673,6 +678,10 @@ static int bind_expr(struct binder *bd, const struct sql_expr *x, int post, stru
         return rc;
     int wcol = window_col(bd, x);
     if (idx < 0 && wcol >= 0) {
+        if (!post && !bd->in_agg && bd->clause && !strcmp(bd->clause, "WHERE"))
+            return failx(bd, x, -EINVAL,
+                         "%s is only known after windowing: WHERE takes it in conditions on the "
+                         "window alone (AND-ed, with constants), not with the row's columns", x->str);
         if (!post || bd->in_agg)
             return failx(bd, x, -EINVAL,
                          "%s is only known after windowing: use it in the select list, GROUP BY, "
@@ -832,13 +841,20 @@ static int bind_window(struct binder *bd, const struct sql_from *f)
 {
     const struct sql_window *w = f->win;
     struct bsel *b = bd->b;
-    const char *tname = w->time_col ? w->time_col : "_tp_time";
-    struct sql_pos tp = w->time_col ? w->time_pos : w->pos;
-    int idx = -1;
-    for (uint32_t i = 0; i < bd->nin; i++)
+    const char *tname = w->time_col ? w->time_col : w->time_expr ? "expression" : "_tp_time";
+    struct sql_pos tp = w->time_col || w->time_expr ? w->time_pos : w->pos;
+    int idx = -1, rc;
+    for (uint32_t i = 0; i < bd->nin && !w->time_expr; i++)
         if (strcmp(bd->in_names[i], tname) == 0)
             idx = (int)i;
-    if (idx < 0) {
+    if (w->time_expr) { /* the time as an expression over the row (Proton) */
+        bd->clause = "the window's time";
+        if (contains_agg(w->time_expr))
+            return failx(bd, find_agg(w->time_expr), -EINVAL,
+                         "aggregate functions are not allowed in the window's time");
+        if ((rc = bind_expr(bd, w->time_expr, 0, &b->win_time)))
+            return rc;
+    } else if (idx < 0) {
         const char *hint = sql_closest(tname, bd->in_names, (int)bd->nin);
         if (hint)
             return sql_fail(bd->err, -EINVAL, tp.line, tp.col,
@@ -847,16 +863,38 @@ static int bind_window(struct binder *bd, const struct sql_from *f)
         return sql_fail(bd->err, -EINVAL, tp.line, tp.col, "unknown time column '%s' in %s", tname,
                         bd->in_desc);
     }
-    struct ty t = bd->in_types[idx];
+    struct ty t = w->time_expr ? b->win_time->ty : bd->in_types[idx];
     if (t.kind != TY_DATETIME && t.kind != TY_DATETIME64) {
         char tn[TY_MAX_NAME];
         ty_name(t, tn);
+        if (w->time_expr)
+            return sql_fail(bd->err, -EINVAL, tp.line, tp.col,
+                            "the window's time must be datetime or datetime64, got %s", tn);
         return sql_fail(bd->err, -EINVAL, tp.line, tp.col,
                         "the time column '%s' must be datetime or datetime64, got %s", tname, tn);
     }
-    bd->used[idx] = 1;
-    if (xpr_col((uint32_t)idx, t, &b->win_time))
-        return sql_fail(bd->err, -ENOMEM, tp.line, tp.col, "out of memory");
+    /* Proton refuses intervals finer than the time column holds (1ms over
+     * a datetime): such windows could not be told apart */
+    int prec = t.kind == TY_DATETIME ? 0 : (int)t.prec;
+    int64_t tick = dt_pow10(9 - prec);
+    if (w->size_ns % tick || w->slide_ns % tick || w->max_len_ns % tick) {
+        char tn[TY_MAX_NAME], unit[16] = "1", what[96] = "its time";
+        ty_name(t, tn);
+        if (prec)
+            snprintf(unit, sizeof(unit), "0.%0*d", prec, 1);
+        if (!w->time_expr)
+            snprintf(what, sizeof(what), "its time column '%s'", tname);
+        return sql_fail(bd->err, -EINVAL, w->pos.line, w->pos.col,
+                        "the intervals of %s must be whole multiples of %ss, the precision of "
+                        "%s (%s)",
+                        w->kind == SQL_WIN_TUMBLE ? "tumble" : w->kind == SQL_WIN_HOP ? "hop" : "session",
+                        unit, what, tn);
+    }
+    if (!w->time_expr) {
+        bd->used[idx] = 1;
+        if (xpr_col((uint32_t)idx, t, &b->win_time))
+            return sql_fail(bd->err, -ENOMEM, tp.line, tp.col, "out of memory");
+    }
     b->windowed = 1;
     b->key_base = 2;
     memset(&b->win, 0, sizeof(b->win));
@@ -905,7 +943,9 @@ static int bind_emit(struct binder *bd)
     struct bsel *b = bd->b;
     int rc;
     if (!b->windowed) {
-        if (s->emit.given)
+        int plain = s->emit.stream && s->emit.kind == SQL_EMIT_NONE && !s->emit.delay_ns &&
+                    !s->emit.timeout_ns; /* EMIT STREAM alone: rows as they come */
+        if (s->emit.given && !plain)
             return sql_fail(bd->err, -EINVAL, s->emit.pos.line, s->emit.pos.col,
                             "EMIT needs a window (FROM tumble(...), hop(...) or session(...)) "
                             "or an aggregation over a stream");
@@ -920,6 +960,10 @@ static int bind_emit(struct binder *bd)
         return sql_fail(bd->err, -EINVAL, s->emit.pos.line, s->emit.pos.col,
                         "this EMIT needs a window: a global aggregation emits PERIODIC, ON UPDATE "
                         "or CHANGELOG");
+    if (b->win.kind != OP_WIN_GLOBAL && s->emit.kind == SQL_EMIT_CHANGELOG && s->emit.periodic_ns)
+        return sql_fail(bd->err, -EINVAL, s->emit.pos.line, s->emit.pos.col,
+                        "EMIT CHANGELOG PERIODIC needs a global aggregation (a window's changes "
+                        "come as it updates and closes)");
     switch (s->emit.kind) {
     case SQL_EMIT_NONE:
     case SQL_EMIT_WATERMARK: b->win.emit = OP_EMIT_WATERMARK; break;
@@ -970,11 +1014,9 @@ static int bind_source(struct binder *bd, const struct sql_select *s)
     struct cte_scope body = {s, s->nwith, bd->scope}; /* a FROM subquery sees s's WITH */
     const struct sql_with *cte = f->kind == SF_STREAM ? find_cte(s, bd->scope, f->name, &body)
                                                       : NULL;
-    if (cte && f->win)
-        return sql_fail(bd->err, -EINVAL, f->name_pos.line, f->name_pos.col,
-                        "a window over '%s' (a WITH subquery) is not supported; use a stream", f->name);
     if (f->kind == SF_SUBQUERY || cte) {
         b->src_kind = BS_SUBQUERY;
+        bd->sub_sel = cte ? cte->sub : f->sub;
         if ((rc = bind_select_in(bd->e, cte ? cte->sub : f->sub, &body, bd->fctx, &b->sub,
                                  bd->err)))
             return rc;
@@ -1146,57 +1188,129 @@ static int bind_settings(struct binder *bd, const struct sql_select *s)
 /* ---- streaming: where the scan starts ---- */
 
 /* x as a constant time in ms, when it is one. */
-static int const_time_ms(struct binder *bd, const struct sql_expr *x, int64_t *ms)
+/* The constant x as t (folded once); -EINVAL when it is not a constant of
+ * one of the kinds (k1, k2, k3; TY_STRING: text that converts) or NULL. */
+static int const_as(struct binder *bd, const struct sql_expr *x, struct ty t, const int *kinds,
+                    int64_t *out)
 {
     struct sql_error quiet;
-    struct xpr *c = NULL, *t = NULL;
+    struct xpr *c = NULL, *cast = NULL;
     struct val v;
     char *str = NULL;
-    int rc = sql_bind_const(bd->e, x, bd->fctx, &c, &quiet);
+    int rc = sql_bind_const(bd->e, x, bd->fctx, &c, &quiet), ok = 0;
     if (rc)
         return rc;
-    if (c->ty.kind != TY_DATETIME && c->ty.kind != TY_DATETIME64 && c->ty.kind != TY_DATE) {
+    for (int i = 0; kinds[i]; i++)
+        ok |= c->ty.kind == (enum ty_kind)kinds[i];
+    if (!ok) {
         xpr_destroy(c);
         return -EINVAL;
     }
-    if ((rc = xpr_cast(c, (struct ty){TY_DATETIME64, 0, 3}, &t)))
+    if ((rc = xpr_cast(c, t, &cast)))
         return rc;
-    rc = xpr_fold(t, bd->fctx, &v, &str);
+    rc = xpr_fold(cast, bd->fctx, &v, &str);
     if (!rc && v.is_null)
         rc = -EINVAL;
     if (!rc)
-        *ms = v.v.i;
+        *out = v.v.i;
     free(str);
-    xpr_destroy(t);
+    xpr_destroy(cast);
     return rc;
 }
 
-static int is_tp_time(const struct sql_expr *x)
+static int const_time_ms(struct binder *bd, const struct sql_expr *x, int64_t *ms)
 {
-    return x->kind == SX_COL && strcmp(x->str, "_tp_time") == 0;
+    static const int kinds[] = {TY_DATETIME, TY_DATETIME64, TY_DATE, TY_STRING, 0};
+    return const_as(bd, x, (struct ty){TY_DATETIME64, 0, 3}, kinds, ms);
 }
 
-/* The latest lower bound `_tp_time > c` / `>= c` (or `c < _tp_time`) among
- * the AND-ed conditions of x; INT64_MIN when there is none. */
-static int64_t backfill_ms(struct binder *bd, const struct sql_expr *x)
+static int const_sn(struct binder *bd, const struct sql_expr *x, int64_t *sn)
 {
-    int64_t ms = INT64_MIN, t;
+    static const int kinds[] = {TY_INT8, TY_INT16, TY_INT32, TY_INT64, TY_UINT8,
+                                TY_UINT16, TY_UINT32, TY_UINT64, 0};
+    int rc = const_as(bd, x, (struct ty){TY_INT64, 0, 0}, kinds, sn);
+    return rc ? rc : *sn < 0 ? -EINVAL : 0;
+}
+
+/* Where a streaming query's event predicates ask it to start (Proton):
+ * the AND-ed conditions of x comparing _tp_time or _tp_sn with a
+ * constant. A lower bound (`>`, `>=`, `=`, also written `c < _tp_time`)
+ * starts at the latest one, by sequence number before time; a condition
+ * that older rows can meet (`<`, `<=`, `!=`) starts at the earliest row. */
+struct backfill {
+    int64_t ms, sn;     /* INT64_MIN: no bound */
+    int earliest;
+    const char *tname, *sname; /* the names _tp_time and _tp_sn go by (NULL: none) */
+};
+
+static void backfill_of(struct binder *bd, const struct sql_expr *x, struct backfill *bf)
+{
+    static const char *const ops[][2] = {
+        {"greater", "less"}, {"greater_or_equals", "less_or_equals"}, {"equals", "equals"},
+        {"less", "greater"}, {"less_or_equals", "greater_or_equals"}, {"not_equals", "not_equals"},
+    };
     if (x->kind != SX_CALL || x->nargs != 2)
-        return ms;
+        return;
     if (!strcasecmp(x->str, "and")) {
-        int64_t a = backfill_ms(bd, x->args[0]), b = backfill_ms(bd, x->args[1]);
-        return a > b ? a : b;
+        backfill_of(bd, x->args[0], bf);
+        backfill_of(bd, x->args[1], bf);
+        return;
     }
-    const struct sql_expr *c = NULL;
-    if ((!strcasecmp(x->str, "greater") || !strcasecmp(x->str, "greater_or_equals")) &&
-        is_tp_time(x->args[0]))
-        c = x->args[1];
-    else if ((!strcasecmp(x->str, "less") || !strcasecmp(x->str, "less_or_equals")) &&
-             is_tp_time(x->args[1]))
-        c = x->args[0];
-    if (c && const_time_ms(bd, c, &t) == 0)
-        ms = t;
-    return ms;
+    for (int side = 0; side < 2; side++) {
+        const struct sql_expr *col = x->args[side], *c = x->args[1 - side];
+        if (col->kind != SX_COL || col->qualifier ||
+            !((bf->tname && !strcmp(col->str, bf->tname)) || (bf->sname && !strcmp(col->str, bf->sname))))
+            continue;
+        int op = -1; /* as `col op c` */
+        for (int i = 0; i < 6 && op < 0; i++)
+            if (!strcasecmp(x->str, ops[i][side]))
+                op = i;
+        int64_t v;
+        int sn = bf->sname && !strcmp(col->str, bf->sname);
+        if (op < 0 || (sn ? const_sn(bd, c, &v) : const_time_ms(bd, c, &v)))
+            continue;
+        if (op >= 3) {
+            bf->earliest = 1;
+        } else if (sn) {
+            if (op == 0)
+                v++;
+            if (v > bf->sn)
+                bf->sn = v;
+        } else if (v > bf->ms) {
+            bf->ms = v;
+        }
+    }
+}
+
+/* Where bf asks a stream to start, into st. */
+static void backfill_start(const struct backfill *bf, struct src_start *st)
+{
+    if (bf->sn != INT64_MIN) {
+        st->seek = SRC_SEEK_SN;
+        st->sn = (uint64_t)bf->sn;
+    } else if (bf->ms != INT64_MIN) {
+        st->seek = SRC_SEEK_TIME;
+        st->time_ms = bf->ms;
+    } else if (bf->earliest) {
+        st->seek = SRC_SEEK_EARLIEST;
+    }
+}
+
+/* The names a subquery's output gives _tp_time and _tp_sn: `*` (for
+ * _tp_time), the column itself, or an alias of it. */
+static void event_names(const struct sql_select *sub, struct backfill *bf)
+{
+    for (uint32_t i = 0; i < sub->nitems; i++) {
+        const struct sql_expr *e = sub->items[i].e;
+        if (e->kind == SX_STAR && !bf->tname)
+            bf->tname = "_tp_time";
+        if (e->kind != SX_COL)
+            continue;
+        if (!strcmp(e->str, "_tp_time"))
+            bf->tname = sub->items[i].alias ? sub->items[i].alias : "_tp_time";
+        else if (!strcmp(e->str, "_tp_sn"))
+            bf->sname = sub->items[i].alias ? sub->items[i].alias : "_tp_sn";
+    }
 }
 
 int sql_bsel_streaming(const struct bsel *b)
@@ -1217,11 +1331,19 @@ static int bind_streaming(struct binder *bd)
                                 "seek_to applies to a streaming query (FROM stream, not table(stream))");
     }
     if (b->src_kind == BS_STREAM && !b->has_seek && s->where) {
-        int64_t ms = backfill_ms(bd, s->where);
-        if (ms != INT64_MIN) { /* WHERE _tp_time > now() - 1h: read from then */
-            b->start.seek = SRC_SEEK_TIME;
-            b->start.time_ms = ms;
-        }
+        struct backfill bf = {INT64_MIN, INT64_MIN, 0, "_tp_time", "_tp_sn"};
+        backfill_of(bd, s->where, &bf); /* WHERE _tp_time > now() - 1h: read from then */
+        backfill_start(&bf, &b->start);
+    }
+    /* FROM (SELECT ... FROM s) WHERE <event predicate>: the subquery's
+     * stream starts there, when its rows pass through one for one */
+    struct bsel *sub = b->sub;
+    if (b->src_kind == BS_SUBQUERY && bd->sub_sel && s->where && sub->src_kind == BS_STREAM &&
+        !sub->has_seek && sub->start.seek == SRC_SEEK_END && !sub->aggregating && !sub->windowed) {
+        struct backfill bf = {INT64_MIN, INT64_MIN, 0, NULL, NULL};
+        event_names(bd->sub_sel, &bf);
+        backfill_of(bd, s->where, &bf);
+        backfill_start(&bf, &sub->start);
     }
     if (sql_bsel_streaming(b) && s->norder)
         return failx(bd, s->order[0].e, -EINVAL,
@@ -1308,6 +1430,14 @@ static int bind_items(struct binder *bd, int post)
             }
             if (rc) {
                 rc = failx(bd, it->e, rc, "out of memory");
+                break;
+            }
+            continue;
+        }
+        if (it->e->kind == SX_COL && !it->e->qualifier && !strcmp(it->e->str, "_tp_delta") &&
+            b->windowed && s->emit.kind == SQL_EMIT_CHANGELOG && !it->alias) {
+            if (i + 1 < s->nitems) { /* Proton names it last; add_delta puts it there */
+                rc = failx(bd, it->e, -EINVAL, "_tp_delta goes last in the select list");
                 break;
             }
             continue;
@@ -1412,11 +1542,14 @@ static int bind_group(struct binder *bd)
     const struct sql_select *s = bd->sel;
     struct bsel *b = bd->b;
     int rc;
+    /* PARTITION BY keys are constant within their substream's windows:
+     * keys too (Proton selects them without GROUP BY) */
+    uint32_t nparts = b->windowed ? s->npartition : 0;
     bd->clause = "GROUP BY";
-    if (!s->ngroup)
+    if (!s->ngroup && !nparts)
         return 0;
-    if (!(bd->group = calloc(s->ngroup, sizeof(*bd->group))) ||
-        !(b->keys = calloc(s->ngroup, sizeof(*b->keys))))
+    if (!(bd->group = calloc(s->ngroup + nparts, sizeof(*bd->group))) ||
+        !(b->keys = calloc(s->ngroup + nparts, sizeof(*b->keys))))
         return failx(bd, NULL, -ENOMEM, "out of memory");
     for (uint32_t k = 0; k < s->ngroup; k++) {
         const struct sql_expr *g = s->group[k];
@@ -1433,6 +1566,19 @@ static int bind_group(struct binder *bd)
             return rc;
         if (in_idx < 0 && window_col(bd, g) >= 0)
             continue; /* the window is a key of every window query */
+        bd->group[b->nkeys] = g;
+        if ((rc = bind_expr(bd, g, 0, &b->keys[b->nkeys])))
+            return rc;
+        b->nkeys++;
+    }
+    bd->clause = "PARTITION BY";
+    for (uint32_t i = 0; i < nparts; i++) {
+        const struct sql_expr *g = resolve_alias(bd, s->partition[i]);
+        int dup = 0;
+        for (uint32_t k = 0; k < b->nkeys && !dup; k++)
+            dup = ast_eq(bd->group[k], g);
+        if (dup || contains_agg(g))
+            continue; /* bind_emit refuses the aggregate */
         bd->group[b->nkeys] = g;
         if ((rc = bind_expr(bd, g, 0, &b->keys[b->nkeys])))
             return rc;
@@ -1462,6 +1608,72 @@ static int add_delta(struct binder *bd)
     return add_name(bd, "_tp_delta", i8) ? failx(bd, NULL, -ENOMEM, "out of memory") : 0;
 }
 
+/* Whether x uses window_start / window_end (*win) and nothing else of the
+ * row: literals and calls over them. */
+static int window_only(struct binder *bd, const struct sql_expr *x, int *win)
+{
+    int idx;
+    switch (x->kind) {
+    case SX_LIT:
+        return 1;
+    case SX_COL:
+        if (x->qualifier || window_col(bd, x) < 0 || input_col(bd, x, &idx) || idx >= 0)
+            return 0;
+        *win = 1;
+        return 1;
+    case SX_CALL:
+        if (is_agg_call(x))
+            return 0;
+        for (uint32_t i = 0; i < x->nargs; i++)
+            if (!window_only(bd, x->args[i], win))
+                return 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* b->where = b->where AND c */
+static int and_into(struct binder *bd, const struct sql_expr *at, struct xpr **acc, struct xpr *c)
+{
+    if (!*acc) {
+        *acc = c;
+        return 0;
+    }
+    struct xpr **a = calloc(2, sizeof(*a));
+    if (!a)
+        return xpr_destroy(c), failx(bd, at, -ENOMEM, "out of memory");
+    a[0] = *acc;
+    a[1] = c;
+    *acc = NULL;
+    return call_named(bd, at, "and", a, 2, acc);
+}
+
+/* WHERE of a window query: conditions on window_start / window_end alone
+ * (Proton filters a row per window it falls in) go with HAVING, where
+ * they keep or drop whole windows, the same thing since the window is a
+ * key of every group; the rest filter rows. */
+static int bind_where(struct binder *bd, const struct sql_expr *x)
+{
+    int win = 0, rc;
+    if (x->kind == SX_CALL && x->nargs == 2 && !strcasecmp(x->str, "and"))
+        return (rc = bind_where(bd, x->args[0])) ? rc : bind_where(bd, x->args[1]);
+    if (window_only(bd, x, &win) && win) {
+        if (bd->nwconds == bd->wcap) {
+            uint32_t cap = bd->wcap ? bd->wcap * 2 : 4;
+            const struct sql_expr **w = realloc(bd->wconds, cap * sizeof(*w));
+            if (!w)
+                return failx(bd, x, -ENOMEM, "out of memory");
+            bd->wconds = w;
+            bd->wcap = cap;
+        }
+        bd->wconds[bd->nwconds++] = x;
+        return 0;
+    }
+    struct xpr *c;
+    return (rc = bind_cond(bd, x, 0, &c)) ? rc : and_into(bd, x, &bd->b->where, c);
+}
+
 static int bind_select(struct binder *bd)
 {
     const struct sql_select *s = bd->sel;
@@ -1482,7 +1694,8 @@ static int bind_select(struct binder *bd)
                 return sql_fail(bd->err, -EINVAL, s->items[i].alias_pos.line,
                                 s->items[i].alias_pos.col,
                                 "alias '%s' names two different expressions", s->items[i].alias);
-    if (s->from && s->from->win && b->stream && (rc = bind_window(bd, s->from)))
+    if (s->from && s->from->win && (b->stream || b->src_kind == BS_SUBQUERY) &&
+        (rc = bind_window(bd, s->from)))
         return rc;
     b->distinct = s->distinct;
     b->has_limit = s->has_limit;
@@ -1493,7 +1706,7 @@ static int bind_select(struct binder *bd)
         if (contains_agg(s->where))
             return failx(bd, find_agg(s->where), -EINVAL,
                          "aggregate functions are not allowed in WHERE; use HAVING");
-        if ((rc = bind_cond(bd, s->where, 0, &b->where)))
+        if ((rc = b->windowed ? bind_where(bd, s->where) : bind_cond(bd, s->where, 0, &b->where)))
             return rc;
     }
     b->aggregating = s->ngroup > 0 || s->having != NULL || b->windowed;
@@ -1512,6 +1725,12 @@ static int bind_select(struct binder *bd)
     if (s->having) {
         bd->clause = "HAVING";
         if ((rc = bind_cond(bd, s->having, 1, &b->having)))
+            return rc;
+    }
+    bd->clause = "WHERE";
+    for (uint32_t i = 0; i < bd->nwconds; i++) {
+        struct xpr *c;
+        if ((rc = bind_cond(bd, bd->wconds[i], 1, &c)) || (rc = and_into(bd, bd->wconds[i], &b->having, c)))
             return rc;
     }
     if ((rc = bind_order(bd, post)) || (rc = bind_emit(bd)))
@@ -1583,6 +1802,7 @@ static int bind_select_in(struct engine *e, const struct sql_select *s,
     free(bd.used);
     free(bd.alias_busy);
     free(bd.group);
+    free(bd.wconds);
     if (rc) {
         sql_bsel_destroy(bd.b);
         return rc;

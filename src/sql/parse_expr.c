@@ -88,6 +88,9 @@ static const struct {
 } units[] = {
     {"ms", "to_interval_millisecond"}, {"s", "to_interval_second"}, {"m", "to_interval_minute"},
     {"h", "to_interval_hour"},         {"d", "to_interval_day"},    {"w", "to_interval_week"},
+    {"us", "to_interval_microsecond"}, {"ns", "to_interval_nanosecond"},
+    {"nanosecond", "to_interval_nanosecond"}, {"nanoseconds", "to_interval_nanosecond"},
+    {"microsecond", "to_interval_microsecond"}, {"microseconds", "to_interval_microsecond"},
     {"millisecond", "to_interval_millisecond"}, {"milliseconds", "to_interval_millisecond"},
     {"second", "to_interval_second"},  {"seconds", "to_interval_second"},
     {"minute", "to_interval_minute"},  {"minutes", "to_interval_minute"},
@@ -98,7 +101,7 @@ static const struct {
     {"quarter", "to_interval_quarter"}, {"quarters", "to_interval_quarter"},
     {"year", "to_interval_year"},      {"years", "to_interval_year"},
 };
-#define N_SUFFIX 6 /* the first entries are the short suffixes */
+#define N_SUFFIX 8 /* the first entries are the short suffixes */
 
 static const char *unit_fn(const struct sql_tok *t, int suffix_only)
 {
@@ -181,7 +184,7 @@ static int number_or_interval(struct parser *p, int neg, struct sql_expr **out)
         char c[CULPRIT_MAX];
         if (!fn)
             return sql_p_fail_at(p, la, ERR_SYNTAX,
-                                 "unknown interval unit %s, expected ms, s, m, h, d or w",
+                                 "unknown interval unit %s, expected ns, us, ms, s, m, h, d or w",
                                  sql_p_culprit(p, la, c));
         if ((rc = sql_p_next(p, NULL)))
             return rc;

@@ -127,7 +127,7 @@ static int interval_ns(struct parser *p, const struct sql_expr *x, const char *w
         return 0;
     }
     return sql_fail(p->err, -EINVAL, x->pos.line, x->pos.col,
-                    "%s must be a fixed interval (ms, s, m, h, d, w), not months or years", what);
+                    "%s must be a fixed interval (ns, us, ms, s, m, h, d, w), not months or years", what);
 }
 
 /* An interval as text for messages: 10s, 1500ms, 2m. */
@@ -137,6 +137,8 @@ static void interval_text(int64_t ns, char out[32])
         snprintf(out, 32, "%" PRId64 "s", (int64_t)(ns / 1000000000));
     else if (ns % 1000000 == 0)
         snprintf(out, 32, "%" PRId64 "ms", (int64_t)(ns / 1000000));
+    else if (ns % 1000 == 0)
+        snprintf(out, 32, "%" PRId64 "us", (int64_t)(ns / 1000));
     else
         snprintf(out, 32, "%" PRId64 "ns", (int64_t)ns);
 }
@@ -195,8 +197,9 @@ static int parse_window(struct parser *p, struct sql_from *f, const struct sql_t
         w->time_pos = args[0]->pos;
         at = 1;
     } else if (nargs && !is_interval(args[0]) && nargs > (w->kind == SQL_WIN_HOP ? 2u : 1u)) {
-        return sql_fail(p->err, -EINVAL, args[0]->pos.line, args[0]->pos.col,
-                        "the time column of %s must be a column name", fn);
+        w->time_expr = args[0]; /* to_datetime(json_extract_string(j, 't')), ... */
+        w->time_pos = args[0]->pos;
+        at = 1;
     }
     uint32_t left = nargs - at;
     switch (w->kind) {
@@ -317,6 +320,16 @@ static int parse_emit(struct parser *p, struct sql_emit *e, const struct sql_tok
     e->pos = sql_p_pos_of(emit_tok);
     if ((rc = accept_kw(p, "STREAM", &e->stream)))
         return rc;
+    if (e->stream) { /* EMIT STREAM alone: the default policy (Proton) */
+        static const char *const heads[] = {"AFTER", "PERIODIC", "ON", "CHANGELOG", "DELAY", "TIMEOUT"};
+        if ((rc = sql_p_peek(p, &la)))
+            return rc;
+        yes = 0;
+        for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
+            yes |= sql_p_is_kw(la, heads[i]);
+        if (!yes)
+            return 0;
+    }
     for (;;) {
         if ((rc = sql_p_peek(p, &la)))
             return rc;
@@ -347,7 +360,10 @@ static int parse_emit(struct parser *p, struct sql_emit *e, const struct sql_tok
                 (rc = emit_policy(p, e, &t, SQL_EMIT_ON_UPDATE)))
                 return rc;
         } else if (sql_p_is_kw(&t, "CHANGELOG")) {
-            if ((rc = sql_p_next(p, NULL)) || (rc = emit_policy(p, e, &t, SQL_EMIT_CHANGELOG)))
+            if ((rc = sql_p_next(p, NULL)) || (rc = emit_policy(p, e, &t, SQL_EMIT_CHANGELOG)) ||
+                (rc = accept_kw(p, "PERIODIC", &yes)))
+                return rc; /* CHANGELOG PERIODIC i: the changes every i (Proton) */
+            if (yes && (rc = emit_interval(p, "the EMIT PERIODIC interval", &e->periodic_ns)))
                 return rc;
         } else if (sql_p_is_kw(&t, "DELAY")) {
             if (e->delay_ns)

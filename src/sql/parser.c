@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sql/lexer.h"
 #include "parse_int.h"
@@ -432,8 +433,10 @@ static const char *type_name(const struct sql_tok *t)
     return NULL;
 }
 
-/* Optional "(n, ...)" after a type name; *first is the first parameter. */
-static int type_params(struct parser *p, int64_t *params, int *n, struct sql_tok *first)
+/* Optional "(n, ...)" after a type name; *first is the first parameter.
+ * With tz, a last parameter may be a time zone ('UTC', the only one:
+ * datetime64(3, 'UTC'), datetime('UTC') as Proton writes them). */
+static int type_params(struct parser *p, int tz, int64_t *params, int *n, struct sql_tok *first)
 {
     const struct sql_tok *la;
     struct sql_tok t;
@@ -445,6 +448,16 @@ static int type_params(struct parser *p, int64_t *params, int *n, struct sql_tok
     for (;;) {
         if ((rc = sql_p_peek(p, &la)))
             return rc;
+        if (tz && la->kind == TK_STRING) {
+            if (!((la->len == 3 && !memcmp(la->p, "UTC", 3)) ||
+                  (la->len == 7 && !memcmp(la->p, "Etc/UTC", 7))))
+                return sql_p_fail_at(p, la, -EINVAL,
+                                     "time zone '%.*s' is not supported: times are UTC",
+                                     (int)la->len, la->p);
+            if ((rc = sql_p_next(p, NULL)))
+                return rc;
+            return sql_p_expect(p, TK_RPAREN, "')' after the time zone");
+        }
         if (la->kind != TK_NUMBER)
             return sql_p_unexpected(p, la, "a number in type parameters");
         if ((rc = sql_p_next(p, &t)))
@@ -478,7 +491,8 @@ static int plain_type(struct parser *p, const struct sql_tok *name, struct ty *t
             return sql_p_unknown_word(p, name, -EINVAL, "unknown type", "", type_names, N_TYPE_NAMES);
         canon = name->p;
     }
-    if ((rc = type_params(p, params, &n, &first)))
+    int tz = canon_len >= 8 && !strncasecmp(canon, "datetime", 8);
+    if ((rc = type_params(p, tz, params, &n, &first)))
         return rc;
     if ((rc = ty_from_name(canon, canon_len, params, n, ty)) == 0)
         return 0;

@@ -48,8 +48,39 @@ void blk_unref(struct blk *b)
     for (uint32_t i = 0; i < b->ncols; i++)
         col_release(&b->cols[i]);
     blk_unref(b->base);
+    free(b->wends);
     free(b->cols);
     free(b);
+}
+
+int blk_end_write(struct blk *b)
+{
+    if (!b->nrows || (b->nwends && b->wends[b->nwends - 1] >= b->nrows))
+        return 0;
+    if (b->nwends == b->wcap) {
+        uint32_t cap = b->wcap ? b->wcap * 2 : 8;
+        uint32_t *w = realloc(b->wends, cap * sizeof(*w));
+        if (!w)
+            return -ENOMEM;
+        b->wends = w;
+        b->wcap = cap;
+    }
+    b->wends[b->nwends++] = b->nrows;
+    return 0;
+}
+
+int blk_keep_write_ends(struct blk *dst, const struct blk *src, const uint32_t *rows, uint32_t n)
+{
+    uint32_t k = 0, saved = dst->nrows;
+    int rc = 0;
+    for (uint32_t i = 0; i < src->nwends && !rc; i++) {
+        while (k < n && (rows ? rows[k] : k) < src->wends[i])
+            k++;
+        dst->nrows = k; /* blk_end_write marks the rows so far */
+        rc = blk_end_write(dst);
+    }
+    dst->nrows = saved;
+    return rc;
 }
 
 void col_release(struct col *c)
@@ -112,6 +143,7 @@ void blk_clear(struct blk *b)
     for (uint32_t i = 0; i < b->ncols; i++)
         col_truncate(&b->cols[i], 0);
     b->nrows = 0;
+    b->nwends = 0;
 }
 
 int blk_seal(struct blk *b)
@@ -132,6 +164,8 @@ void blk_truncate(struct blk *b, uint32_t n)
         col_truncate(&b->cols[i], n < b->cols[i].n ? n : b->cols[i].n);
     if (b->nrows > n)
         b->nrows = n;
+    while (b->nwends && b->wends[b->nwends - 1] > n)
+        b->nwends--;
 }
 
 int col_reserve(struct col *c, uint32_t rows)

@@ -309,7 +309,7 @@ Test(parse_select, errors_point_at_the_culprit)
 {
     fails("SELECT FROM s", ERR_SYNTAX, "line 1, column 8: expected an expression, got keyword 'FROM'");
     fails("SELECT 5x", ERR_SYNTAX,
-          "line 1, column 9: unknown interval unit 'x', expected ms, s, m, h, d or w");
+          "line 1, column 9: unknown interval unit 'x', expected ns, us, ms, s, m, h, d or w");
     fails("SELECT a FROM table(s) LIMIT -1", ERR_SYNTAX,
           "line 1, column 30: expected a number after LIMIT, got '-'");
     fails("SELECT a\nFROM table(s)\nWHERE b = = 1", ERR_SYNTAX,

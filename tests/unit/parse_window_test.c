@@ -102,6 +102,16 @@ Test(parse_window, hop_and_session)
     s = parse_ok("SELECT 1 FROM session(s, 2s, 10s)");
     cr_expect_eq(s->u.select->from->win->max_len_ns, 10 * SEC, "two intervals: timeout, max_length");
     sql_stmt_destroy(s);
+
+    /* the time as an expression (Proton) */
+    s = parse_ok("SELECT 1 FROM hop(s, to_datetime(j), 2s, 5s)");
+    w = s->u.select->from->win;
+    cr_expect_null(w->time_col);
+    cr_assert_not_null(w->time_expr);
+    cr_expect_str_eq(w->time_expr->str, "to_datetime");
+    cr_expect_eq(w->time_pos.col, 22);
+    cr_expect_eq(w->slide_ns, 2 * SEC);
+    sql_stmt_destroy(s);
 }
 
 Test(parse_window, partition_by_places)
@@ -170,7 +180,7 @@ Test(parse_window, errors)
     fails("SELECT 1 FROM tumble(s, ts, 5)", -EINVAL,
           "line 1, column 29: the window size must be an interval such as 5s, 1m or INTERVAL 5 SECOND");
     fails("SELECT 1 FROM tumble(s, INTERVAL 1 MONTH)", -EINVAL,
-          "line 1, column 25: the window size must be a fixed interval (ms, s, m, h, d, w), not months or years");
+          "line 1, column 25: the window size must be a fixed interval (ns, us, ms, s, m, h, d, w), not months or years");
     fails("SELECT 1 FROM tumble(s)", -EINVAL, "line 1, column 15: tumble takes (stream, [time_column,] size)");
     fails("SELECT 1 FROM hop(s, 5s)", -EINVAL, "line 1, column 15: hop takes (stream, [time_column,] slide, size)");
     fails("SELECT 1 FROM session(s, ts, 10s, 2s)", -EINVAL,

@@ -617,6 +617,7 @@ Test(window, global_periodic_and_changelog)
 
     memset(&ctx, 0, sizeof(ctx));
     sp.emit = OP_EMIT_CHANGELOG;
+    sp.periodic_ns = 0;
     o = mk(&sp, KEYED, &c);
     ev(o, 1000, "a", 0);
     ev(o, 1000, "a", 0);
@@ -625,6 +626,25 @@ Test(window, global_periodic_and_changelog)
              (long long)(INT64_MAX / 1000000 - BASE_MS), -BASE_MS,
              (long long)(INT64_MAX / 1000000 - BASE_MS));
     cr_expect_str_eq(take(c), want);
+    op_destroy(o);
+
+    /* CHANGELOG PERIODIC: the changes of a period together, on its tick */
+    memset(&ctx, 0, sizeof(ctx));
+    sp.periodic_ns = 2 * SEC;
+    o = mk(&sp, KEYED, &c);
+    t0 = clk_now_ns();
+    ev(o, 1000, "a", 0);
+    ev(o, 1000, "a", 0);
+    cr_expect_str_eq(take(c), "");
+    cr_assert_eq(op_tick(o, t0 + 2 * SEC), 0);
+    snprintf(want, sizeof want, "+1 %lld-%lld a 2\n", -BASE_MS,
+             (long long)(INT64_MAX / 1000000 - BASE_MS));
+    cr_expect_str_eq(take(c), want);
+    ev(o, 1000, "b", 0);
+    cr_assert_eq(op_finish(o), 0);
+    snprintf(want, sizeof want, "+1 %lld-%lld b 1\n", -BASE_MS,
+             (long long)(INT64_MAX / 1000000 - BASE_MS));
+    cr_expect_str_eq(take(c), want, "the changes not shown yet at the end of input");
     op_destroy(o);
 }
 
@@ -654,5 +674,70 @@ Test(window, on_update_group_order)
     cr_assert_eq(op_push(o, b), 0);
     blk_unref(b);
     cr_expect_str_eq(take(c), "0-5000 a 2\n0-5000 c 3\n");
+    op_destroy(o);
+}
+
+/* One block of four writes {01, 04} {06, 03} {12} {02}, saying where
+ * they end (as a scan's block that gathered four records). */
+static struct blk *four_writes(void)
+{
+    static const int64_t ms[] = {1000, 4000, 6000, 3000, 12000, 2000};
+    static const uint32_t ends[] = {2, 4, 5, 6};
+    struct ty t[3] = {TS, STR, I64};
+    struct blk *b;
+    cr_assert_eq(blk_create(t, 3, &b), 0);
+    for (size_t i = 0, w = 0; i < sizeof ms / sizeof ms[0]; i++) {
+        int64_t ts = BASE_MS + ms[i], v = 0;
+        col_push_fixed(&b->cols[0], &ts);
+        col_push_str(&b->cols[1], "x", 1);
+        col_push_fixed(&b->cols[2], &v);
+        cr_assert_eq(blk_seal(b), 0);
+        if (i + 1 == ends[w]) {
+            cr_assert_eq(blk_end_write(b), 0);
+            w++;
+        }
+    }
+    cr_assert_eq(b->nwends, 4);
+    return b;
+}
+
+/* Tumble and hop take each write's rows against the watermark from
+ * before it and move the watermark at the write's end, as Proton does per
+ * block (its smoke case 0000 #12); sessions stay per row. */
+Test(window, watermark_moves_per_write_of_a_block)
+{
+    for (int kind = 0; kind < 2; kind++) {
+        struct op_window_spec sp = tumble(5);
+        if (kind)
+            sp = (struct op_window_spec){.kind = OP_WIN_SESSION, .size_ns = 5 * SEC};
+        struct collector *c;
+        struct op *o = mk(&sp, 0, &c);
+        struct blk *b = four_writes();
+        cr_assert_eq(op_push(o, b), 0);
+        blk_unref(b);
+        if (!kind) /* 03 shares a write with 06: [00,05) is still open for it */
+            cr_expect_str_eq(take(c), "0-5000 3\n5000-10000 1\n");
+        else /* per row: 12 seals and closes the first session, 03 joined it before */
+            cr_expect_str_eq(take(c), "1000-11000 4\n");
+        cr_expect_eq(atomic_load(&ctx.late_events), 1, "02 comes after its window closed");
+        cr_assert_eq(op_finish(o), 0);
+        cr_expect_str_eq(take(c), kind ? "12000-17000 1\n" : "10000-15000 1\n");
+        op_destroy(o);
+    }
+}
+
+/* ON UPDATE: one update per write of the block, as if each came alone. */
+Test(window, on_update_per_write_of_a_block)
+{
+    struct op_window_spec sp = tumble(5);
+    sp.emit = OP_EMIT_ON_UPDATE;
+    struct collector *c;
+    struct op *o = mk(&sp, 0, &c);
+    struct blk *b = four_writes();
+    cr_assert_eq(op_push(o, b), 0);
+    blk_unref(b);
+    cr_expect_str_eq(take(c), "0-5000 2\n0-5000 3\n5000-10000 1\n10000-15000 1\n");
+    cr_assert_eq(op_finish(o), 0);
+    cr_expect_str_eq(take(c), "", "the rows are out already");
     op_destroy(o);
 }
