@@ -18,7 +18,10 @@
  *           elem_nullable, 0, 0),
  *           per granule u32 rows, then per column: u64 offset, u32 stored
  *           length, u32 encoded length, u32 crc32c of the stored bytes,
- *           u8 encoding, u8 codec, the chunk's statistics (ENC_STAT_BYTES)
+ *           u8 encoding, u8 codec, the chunk's statistics (ENC_STAT_BYTES),
+ *           then u32 nwends and nwends u32 row counts where the writes
+ *           (log records) the rows came in end, ascending, the last nrows
+ *           (window operators move watermarks per write: blk.wends)
  *   trailer: u64 footer offset, u32 footer length, u32 crc32c of the
  *           footer, "SFSPEND1"
  * The name is <first_sn>-<end_sn>.prt (16 hex digits each), unique: a
@@ -67,6 +70,9 @@ struct prt {
     struct prt_chunk *chunks;    /* ngran * ncols, granule-major */
     struct enc_stat *stats;      /* ngran * ncols */
     struct enc_stat *part_stats; /* ncols: the granules folded */
+    uint32_t *wends;             /* where the writes (log records) its rows came in end:
+                                  * ascending row counts, the last one nrows */
+    uint32_t nwends;
 };
 
 static inline const struct enc_stat *prt_stat(const struct prt *p, uint32_t g, uint32_t c)
@@ -100,6 +106,10 @@ int prt_writer_create(const char *dir, const struct ty *types, uint32_t ncols,
 int prt_writer_add(struct prt_writer *w, const struct blk *b, uint32_t from, uint32_t to);
 /* Rows added so far. */
 uint64_t prt_writer_rows(const struct prt_writer *w);
+/* A write (one log record) ends after the first at rows (at <= rows added;
+ * a no-op when no row came since the last end). The end of the part always
+ * ends one. */
+int prt_writer_end_write(struct prt_writer *w, uint64_t at);
 /* Write the footer, sync, rename into place, sync the directory, and open
  * the result (*out); the writer is freed either way. */
 int prt_writer_finish(struct prt_writer *w, struct prt **out);

@@ -91,6 +91,50 @@ static int all_match(const struct src_tab *t, const struct prt *p, uint32_t g)
     return 1;
 }
 
+/* b's write ends from part p, whose row `lo` is b's first (blk.wends:
+ * window operators move watermarks per write). */
+static int mark_writes(const struct prt *p, uint64_t lo, struct blk *b)
+{
+    uint32_t nrows = b->nrows, a = 0, z = p->nwends;
+    while (a < z) { /* the first end past lo */
+        uint32_t m = a + (z - a) / 2;
+        if (p->wends[m] <= lo)
+            a = m + 1;
+        else
+            z = m;
+    }
+    int rc = 0;
+    for (uint32_t i = a; i < p->nwends && p->wends[i] - lo <= nrows && !rc; i++) {
+        b->nrows = (uint32_t)(p->wends[i] - lo); /* blk_end_write marks the rows so far */
+        rc = blk_end_write(b);
+    }
+    b->nrows = nrows;
+    return rc;
+}
+
+/* A new block of b's rows rows[0..n) (NULL: [from, from + n)) with the
+ * write ends that fall among them. */
+static int keep_rows(struct blk *b, const uint32_t *rows, uint32_t from, uint32_t n,
+                     struct blk **out)
+{
+    uint32_t *seq = NULL;
+    int rc;
+    if (!rows) {
+        if (!(seq = malloc((n ? n : 1) * sizeof(*seq))))
+            return -ENOMEM;
+        for (uint32_t i = 0; i < n; i++)
+            seq[i] = from + i;
+        rows = seq;
+    }
+    if ((rc = op_gather(b, rows, 0, n, out)) == 0 &&
+        (rc = blk_keep_write_ends(*out, b, rows, n))) {
+        blk_unref(*out);
+        *out = NULL;
+    }
+    free(seq);
+    return rc;
+}
+
 /* The rows of b that pass the WHERE (takes b): b itself, a copy of the
  * passing rows, or NULL when none does. */
 static int filter(struct src_tab *t, struct blk *b, struct blk **out)
@@ -110,7 +154,7 @@ static int filter(struct src_tab *t, struct blk *b, struct blk **out)
         *out = b;
         b = NULL;
     } else if (n)
-        rc = op_gather(b, rows, 0, n, out);
+        rc = keep_rows(b, rows, 0, n, out);
 out:
     free(rows);
     blk_unref(b);
@@ -147,6 +191,17 @@ static int decode(struct src_tab *t, const struct prt *p, uint32_t g, uint64_t s
         }
     } else
         b->nrows = rows;
+    if ((rc = mark_writes(p, sn - p->first_sn, b)))
+        goto fail;
+    if (sn < t->skip_below_sn) { /* a streaming start inside this granule */
+        struct blk *cut = NULL;
+        uint32_t from = (uint32_t)(t->skip_below_sn - sn);
+        rc = keep_rows(b, NULL, from, rows - from, &cut);
+        blk_unref(b);
+        if (rc)
+            return rc;
+        b = cut;
+    }
     if (t->where && !all_match(t, p, g))
         return filter(t, b, out);
     *out = b;
@@ -270,15 +325,6 @@ static int tab_next(struct src *base, struct blk **out)
         while (next_granule(t, &part, &g, &sn)) {
             if ((rc = decode(t, t->snap->parts[part], g, sn, &t->raw, out)))
                 return rc;
-            if (*out && sn < t->skip_below_sn) { /* the granule holding the start */
-                struct blk *b = *out, *cut = NULL;
-                uint32_t from = (uint32_t)(t->skip_below_sn - sn);
-                rc = op_gather(b, NULL, from, b->nrows - from, &cut);
-                blk_unref(b);
-                *out = cut;
-                if (rc)
-                    return rc;
-            }
             if (*out) {
                 base->rows += (*out)->nrows;
                 return 0;

@@ -340,6 +340,8 @@ int cst_compact(struct cst *c, struct log *l, uint64_t min_rows, uint64_t *rows)
             goto out;
         }
         rc = prt_writer_add(w, b, skip, b->nrows);
+        if (!rc) /* each record was one write */
+            rc = prt_writer_end_write(w, prt_writer_rows(w));
         sn = fsn + b->nrows;
         blk_unref(b);
         if (rc)
@@ -411,7 +413,8 @@ static int rewrite(struct cst *c, struct prt **in, uint32_t k, struct prt **out)
     if ((rc = prt_writer_create(c->dir, c->types, c->ncols, c->opts.codec, in[0]->first_sn, &w)) ||
         (rc = blk_create(c->types, c->ncols, &b)))
         goto out;
-    for (uint32_t i = 0; i < k; i++)
+    for (uint32_t i = 0; i < k; i++) {
+        uint64_t base = prt_writer_rows(w);
         for (uint32_t g = 0; g < in[i]->ngran; g++) {
             blk_clear(b);
             for (uint32_t col = 0; col < c->ncols; col++)
@@ -420,6 +423,10 @@ static int rewrite(struct cst *c, struct prt **in, uint32_t k, struct prt **out)
             if ((rc = blk_seal(b)) || (rc = prt_writer_add(w, b, 0, b->nrows)))
                 goto out;
         }
+        for (uint32_t e = 0; e < in[i]->nwends; e++) /* the writes stay as they came */
+            if ((rc = prt_writer_end_write(w, base + in[i]->wends[e])))
+                goto out;
+    }
     rc = prt_writer_finish(w, out);
     w = NULL;
 out:

@@ -77,6 +77,7 @@ void prt_unref(struct prt *p)
     free(p->chunks);
     free(p->stats);
     free(p->part_stats);
+    free(p->wends);
     free(p);
 }
 
@@ -102,8 +103,11 @@ static int parse_footer(struct prt *p, const uint8_t *f, size_t len, uint64_t da
     p->ngran = get32(f + 4);
     p->nrows = get64(f + 8);
     p->first_sn = get64(f + 16);
-    if (p->ncols != ncols || p->ngran > p->nrows ||
-        len != 24 + 8 * (size_t)ncols + (size_t)p->ngran * (4 + (size_t)ncols * CHUNK_META))
+    size_t grans = 24 + 8 * (size_t)ncols + (size_t)p->ngran * (4 + (size_t)ncols * CHUNK_META);
+    if (p->ncols != ncols || p->ngran > p->nrows || len < grans + 4)
+        return ERR_CORRUPT;
+    p->nwends = get32(f + grans);
+    if (p->nwends > p->nrows || len != grans + 4 + 4 * (size_t)p->nwends)
         return ERR_CORRUPT;
     const uint8_t *q = f + 24;
     p->types = calloc(ncols, sizeof(*p->types));
@@ -111,8 +115,14 @@ static int parse_footer(struct prt *p, const uint8_t *f, size_t len, uint64_t da
     p->chunks = calloc((size_t)p->ngran * ncols + 1, sizeof(*p->chunks));
     p->stats = calloc((size_t)p->ngran * ncols + 1, sizeof(*p->stats));
     p->part_stats = calloc(ncols, sizeof(*p->part_stats));
-    if (!p->types || !p->gran_rows || !p->chunks || !p->stats || !p->part_stats)
+    p->wends = calloc(p->nwends ? p->nwends : 1, sizeof(*p->wends));
+    if (!p->types || !p->gran_rows || !p->chunks || !p->stats || !p->part_stats || !p->wends)
         return -ENOMEM;
+    for (uint32_t i = 0; i < p->nwends; i++) { /* ascending, within the rows */
+        p->wends[i] = get32(f + grans + 4 + 4 * (size_t)i);
+        if (p->wends[i] == 0 || p->wends[i] > p->nrows || (i && p->wends[i] <= p->wends[i - 1]))
+            return ERR_CORRUPT;
+    }
     for (uint32_t c = 0; c < ncols; c++, q += 8) {
         struct ty t = {.kind = q[0], .nullable = q[1], .prec = q[2], .scale = q[3], .elem = q[4],
                        .elem_nullable = q[5]};
@@ -246,6 +256,8 @@ struct prt_writer {
     struct buf meta;             /* per granule: rows, chunk entries */
     uint32_t ngran;
     struct blk *gather;          /* rows of a granule not yet complete */
+    uint32_t *wends;             /* where the writes end (row counts), ascending */
+    uint32_t nwends, wcap;
     struct buf enc, z;           /* scratch */
 };
 
@@ -369,6 +381,24 @@ uint64_t prt_writer_rows(const struct prt_writer *w)
     return w->rows;
 }
 
+int prt_writer_end_write(struct prt_writer *w, uint64_t at)
+{
+    if (at > w->rows || at > UINT32_MAX)
+        return -EINVAL;
+    if (at == 0 || (w->nwends && w->wends[w->nwends - 1] >= at))
+        return 0; /* no row since the last end */
+    if (w->nwends == w->wcap) {
+        uint32_t cap = w->wcap ? w->wcap * 2 : 64;
+        uint32_t *p = realloc(w->wends, cap * sizeof(*p));
+        if (!p)
+            return -ENOMEM;
+        w->wends = p;
+        w->wcap = cap;
+    }
+    w->wends[w->nwends++] = (uint32_t)at;
+    return 0;
+}
+
 int prt_writer_finish(struct prt_writer *w, struct prt **out)
 {
     char name[PRT_NAME_MAX], path[PATH_MAX];
@@ -391,8 +421,17 @@ int prt_writer_finish(struct prt_writer *w, struct prt **out)
         if ((rc = buf_append(&foot, tb, 8)))
             goto fail;
     }
-    if ((rc = buf_append(&foot, w->meta.data, w->meta.len)))
+    if ((rc = buf_append(&foot, w->meta.data, w->meta.len)) || (rc = prt_writer_end_write(w, w->rows)))
         goto fail;
+    uint8_t nw[4];
+    put32(nw, w->nwends);
+    if ((rc = buf_append(&foot, nw, 4)))
+        goto fail;
+    for (uint32_t i = 0; i < w->nwends; i++) {
+        put32(nw, w->wends[i]);
+        if ((rc = buf_append(&foot, nw, 4)))
+            goto fail;
+    }
     put64(t, w->off);
     put32(t + 8, (uint32_t)foot.len);
     put32(t + 12, crc32c(foot.data, foot.len));
@@ -429,6 +468,7 @@ void prt_writer_abort(struct prt_writer *w)
     if (w->tmp[0])
         os_unlink(w->tmp);
     blk_unref(w->gather);
+    free(w->wends);
     buf_free(&w->pending);
     buf_free(&w->meta);
     buf_free(&w->enc);

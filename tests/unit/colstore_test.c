@@ -4,6 +4,7 @@
  * scan over them (exec/source.h, src_table_create):
  *   - parts: granule boundaries (8191, 8192, 8193 and 20000 rows added in
  *     odd-sized blocks), every column read back, statistics per granule,
+ *     write ends (one per log record, kept by merges),
  *     a damaged byte refused (chunk checksum, footer checksum);
  *   - manifest: round trip, a missing file is empty, damage refused;
  *   - store: compaction takes whole log records from `covered` on;
@@ -287,6 +288,12 @@ Test(cst, compaction_takes_whole_records)
     cr_assert_eq(cst_compact(c, l, 0, &rows_taken), 0);
     cr_assert_eq(rows_taken, 15000);
     cr_assert_eq(expect_snapshot(c), 15000);
+    struct cst_snap *sn = NULL;
+    cr_assert_eq(cst_snapshot(c, &sn), 0);
+    cr_assert_eq(sn->parts[0]->nwends, 5, "one write end per log record");
+    for (uint32_t i = 0; i < 5; i++)
+        cr_assert_eq(sn->parts[0]->wends[i], 3000 * (i + 1));
+    cst_snap_release(c, sn);
     cr_assert_eq(cst_safe_sn(c), 15000);
     append_rows(l, 15000, 10);
     cr_assert_eq(cst_compact(c, l, 0, &rows_taken), 0);
@@ -376,6 +383,12 @@ Test(cst, tiered_merges_keep_rows_and_snapshots)
     cst_get_info(c, &info);
     cr_assert_eq(info.parts, 1);
     cr_assert_eq(expect_snapshot(c), 4000);
+    struct cst_snap *now = NULL;
+    cr_assert_eq(cst_snapshot(c, &now), 0);
+    cr_assert_eq(now->parts[0]->nwends, 4, "a merge keeps the writes as they came");
+    for (uint32_t i = 0; i < 4; i++)
+        cr_assert_eq(now->parts[0]->wends[i], 1000 * (i + 1));
+    cst_snap_release(c, now);
     /* a part of another tier does not merge with smaller ones */
     for (int i = 0; i < 3; i++) {
         append_rows(l, 4000 + i * 10, 10);
