@@ -25,6 +25,19 @@
  *                       rows/s (median of 5); baseline: the same hash
  *                       aggregation hand-written in C over the same values
  *                       in memory (this machine's ceiling for it).
+ *   mutable_seed        the Timeplus mutable-stream post's workload verbatim
+ *                       (seeds/003): CREATE MUTABLE STREAM device_metrics,
+ *                       INSERT ... SELECT of 50 M random rows onto 120,000
+ *                       keys, then count(), count() WHERE batch_id=5 and
+ *                       SELECT * WHERE device_id='device_1' AND timestamp >
+ *                       now()-1h through queries/new (median of 5); baseline:
+ *                       the post's own figures (11.532 s, 0.092 s, 0.078 s,
+ *                       0.015 s on a 20-core machine).
+ *   mutable_keys        on the same data: cat of one key file (open, read,
+ *                       close; median and p99 of 500) and ls of a 50-row
+ *                       prefix directory (median of 200); baseline: the same
+ *                       read of the stream's small generated `schema` file
+ *                       (the FUSE round trips any file read pays).
  *   window_throughput   a tumble(5s) count/avg/max query by 2,400 devices:
  *                       rows/s of the query alone over the stored rows
  *                       (seek_to='earliest'), and while it follows the rows
@@ -35,6 +48,13 @@
  *   many_queries        100 such window queries on one stream: the ingest
  *                       rate while they run (baseline: with none), the time
  *                       for all to catch up, and the daemon's memory.
+ *   random_stream       a random stream (CREATE RANDOM STREAM) read by
+ *                       streaming queries: with eps=1000, the rows a
+ *                       count() query read in 5 s per second (eps
+ *                       honoured: about 1000); without eps, the rows/s a
+ *                       query over a DEFAULT string, a random int and a
+ *                       random float reads; baseline: the same query over
+ *                       numbers() (the expressions without the generator).
  *   history_*           the columnar store: 10 M rows (device string with
  *                       2,400 values, temp float64, ts datetime64(3) 10 ms
  *                       apart) loaded by INSERT ... SELECT and compacted into
@@ -49,6 +69,7 @@
  * Every line also reports the daemon's resident memory (idle after mount,
  * and its peak during the workload).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -637,6 +658,171 @@ static int bench_scan_aggregate(void)
     return 0;
 }
 
+static const char seed_create[] =
+    "CREATE MUTABLE STREAM device_metrics (device_id string, timestamp datetime64(3), "
+    "batch_id uint32, region string, city string, lat float32, lon float32, battery float32, "
+    "humidity uint16, temperature float32) PRIMARY KEY (device_id, timestamp, batch_id)";
+static const char seed_insert[] =
+    "INSERT INTO device_metrics\n"
+    "SELECT\n"
+    "'device_' || to_string(floor(rand_uniform(0, 2400))) AS device_id,\n"
+    "now64(9) AS timestamp,\n"
+    "floor(rand_uniform(0, 50)) AS batch_id,\n"
+    "'region_'||to_string(rand()%5) AS region,\n"
+    "'city_'||to_string(rand()%10) AS city,\n"
+    "rand()%1000/10 AS lat,\n"
+    "rand()%1000/10 AS lon,\n"
+    "rand_uniform(0,100) AS battery,\n"
+    "floor(rand_uniform(0,80)) AS humidity,\n"
+    "rand_uniform(0,100) AS temperature,\n"
+    "now64() AS _tp_time\n"
+    "FROM numbers(50_000_000)";
+
+static char seed_mnt[512];
+static pid_t seed_pid;
+
+/* Mount and load the seed's data once for both mutable workloads. */
+static int seed_load(double *secs)
+{
+    char data[512];
+    FMT(data, "%s/mutable/data", tmpdir);
+    FMT(seed_mnt, "%s/mutable/mnt", tmpdir);
+    if (seed_pid > 0) {
+        *secs = 0;
+        return 0;
+    }
+    seed_pid = mount_daemon(data, seed_mnt);
+    if (seed_pid <= 0)
+        return -EIO;
+    usleep(200 * 1000);
+    int rc = ctl(seed_mnt, seed_create);
+    double t0 = now_s();
+    if (!rc)
+        rc = ctl(seed_mnt, seed_insert);
+    *secs = now_s() - t0;
+    return rc;
+}
+
+static int seed_query(const char *sql, int runs, double *med, struct buf *res)
+{
+    double t[8];
+    int rc = 0;
+    for (int i = 0; i <= runs && !rc; i++) { /* run 0 warms up */
+        double s;
+        rc = mount_query(seed_mnt, sql, res, &s);
+        if (i > 0)
+            t[i - 1] = s;
+    }
+    *med = rc ? 0 : median(t, runs);
+    return rc;
+}
+
+static int bench_mutable_seed(void)
+{
+    double load, q1, q2, q3;
+    struct buf r1 = BUF_INIT, r2 = BUF_INIT, r3 = BUF_INIT;
+    long idle = 0;
+    int rc = seed_load(&load);
+    if (!rc)
+        idle = rss_kb(seed_pid, "VmRSS:");
+    if (!rc)
+        rc = seed_query("SELECT count() FROM table(device_metrics)", 5, &q1, &r1);
+    if (!rc)
+        rc = seed_query("SELECT count() FROM table(device_metrics) WHERE batch_id=5", 5, &q2, &r2);
+    if (!rc)
+        rc = seed_query("SELECT * FROM table(device_metrics) WHERE device_id='device_1' AND "
+                        "timestamp>now()-1h", 5, &q3, &r3);
+    long rows3 = 0;
+    for (size_t i = 0; i < r3.len; i++)
+        rows3 += r3.data[i] == '\n';
+    if (!rc && (buf_cstr(&r1) || buf_cstr(&r2) ||
+                strcmp(r1.data, "{\"count()\":120000}\n") || strcmp(r2.data, "{\"count()\":2400}\n") ||
+                rows3 != 50)) {
+        fprintf(stderr, "mutable_seed: unexpected answers: %s %s %ld rows\n", r1.data, r2.data,
+                rows3);
+        rc = -EINVAL;
+    }
+    long peak = rss_kb(seed_pid, "VmHWM:");
+    buf_free(&r1);
+    buf_free(&r2);
+    buf_free(&r3);
+    if (rc) {
+        fprintf(stderr, "mutable_seed: %s\n", strerror(rc < 0 ? -rc : rc));
+        return 1;
+    }
+    printf("mutable_seed: insert 50 M rows -> 120000 keys %.3f s (%.1f M rows/s) | count() "
+           "%.3f s | WHERE batch_id=5 %.3f s | device_id='device_1' AND timestamp>now()-1h "
+           "%.3f s (%ld rows) | baseline seed post 11.532 s, 0.092 s, 0.078 s, 0.015 s | rss "
+           "after load %.1f MB, peak %.1f MB\n",
+           load, 50.0 / load, q1, q2, q3, rows3, (double)idle / 1024.0, (double)peak / 1024.0);
+    return 0;
+}
+
+static int read_whole(const char *path, char *buf, size_t n, double *secs)
+{
+    double t0 = now_s();
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -errno;
+    ssize_t r = read(fd, buf, n);
+    close(fd);
+    *secs = now_s() - t0;
+    return r < 0 ? -errno : 0;
+}
+
+static int bench_mutable_keys(void)
+{
+    double load, t[500], b[500];
+    char dir[700], path[900], buf[4096], ts[256] = "";
+    int rc = seed_load(&load), n = 0;
+    FMT(dir, "%s/device_metrics/keys/device_1", seed_mnt);
+    DIR *d = rc ? NULL : opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (de->d_name[0] != '.')
+            FMT(ts, "%s", de->d_name);
+    if (d)
+        closedir(d);
+    if (rc || !ts[0]) {
+        fprintf(stderr, "mutable_keys: no key directory under %s\n", dir);
+        return 1;
+    }
+    FMT(dir, "%s/device_metrics/keys/device_1/%s", seed_mnt, ts);
+    FMT(path, "%s/5", dir);
+    for (int i = 0; i < 500 && !rc; i++)
+        rc = read_whole(path, buf, sizeof buf, &t[i]);
+    char schema[700];
+    FMT(schema, "%s/device_metrics/schema", seed_mnt);
+    for (int i = 0; i < 500 && !rc; i++)
+        rc = read_whole(schema, buf, sizeof buf, &b[i]);
+    double ls[200];
+    for (int i = 0; i < 200 && !rc; i++) {
+        double t0 = now_s();
+        n = 0;
+        if (!(d = opendir(dir))) {
+            rc = -errno;
+            break;
+        }
+        while ((de = readdir(d)))
+            n += de->d_name[0] != '.';
+        closedir(d);
+        ls[i] = now_s() - t0;
+    }
+    long peak = rss_kb(seed_pid, "VmHWM:");
+    unmount_daemon(seed_mnt);
+    seed_pid = 0;
+    if (rc || n != 50) {
+        fprintf(stderr, "mutable_keys: %s, %d entries\n", strerror(rc < 0 ? -rc : EINVAL), n);
+        return 1;
+    }
+    double tm = median(t, 500), bm = median(b, 500);
+    qsort(t, 500, sizeof t[0], cmp_double);
+    printf("mutable_keys: cat one key file %.0f us (p99 %.0f us) | ls of a 50-row prefix %.0f us "
+           "| baseline cat of schema %.0f us | rss peak %.1f MB\n",
+           tm * 1e6, t[494] * 1e6, median(ls, 200) * 1e6, bm * 1e6, (double)peak / 1024.0);
+    return 0;
+}
+
 /* --- streaming ----------------------------------------------------------- */
 
 /* Start a query through queries/new; its directory in dir. */
@@ -895,6 +1081,90 @@ static int bench_many_queries(const struct buf *rows)
     return 0;
 }
 
+#define MNT_PATH 512
+
+/* A daemon serving DATADIR and MNT of workload name (paths into data and
+ * mnt, MNT_PATH bytes each), settled; its resident memory then in *idle.
+ * The pid, or -1 (said on stderr). */
+static pid_t mount_workload(const char *name, char *data, char *mnt, long *idle)
+{
+    if (snprintf(data, MNT_PATH, "%s/%s/data", tmpdir, name) >= MNT_PATH ||
+        snprintf(mnt, MNT_PATH, "%s/%s/mnt", tmpdir, name) >= MNT_PATH)
+        return -1;
+    pid_t pid = mount_daemon(data, mnt);
+    if (pid <= 0) {
+        fprintf(stderr, "%s: cannot mount\n", name);
+        return -1;
+    }
+    usleep(200 * 1000);
+    *idle = rss_kb(pid, "VmRSS:");
+    return pid;
+}
+
+/* Rows read by a streaming query started now, after secs seconds. */
+static long long rows_after(const char *mnt, const char *sql, double secs, char *dir,
+                            size_t dirlen)
+{
+    if (start_query(mnt, sql, dir, dirlen))
+        return -1;
+    usleep((useconds_t)(secs * 1e6));
+    long long n = status_num(dir, "rows_read");
+    rmdir(dir); /* cancels it */
+    return n;
+}
+
+#define RANDOM_EPS 1000
+#define RANDOM_COLS                                                                         \
+    "k string DEFAULT 'device' || to_string(rand() % 2400), v int64, x float64"
+#define RANDOM_SQL "SELECT k, v, x FROM %s WHERE v = 0 AND x < 0"
+
+/*
+ * random_stream: eps honoured (rows per second a query reads from a
+ * random stream with eps=1000, over 5 s), and the generation rate without
+ * eps (rows/s a filter query that keeps nothing reads over 3 s);
+ * baseline: the same columns computed from numbers() in a bounded query.
+ */
+static int bench_random_stream(void)
+{
+    char data[MNT_PATH], mnt[MNT_PATH], dir[600], sql[512];
+    long idle = 0;
+    pid_t pid = mount_workload("random_stream", data, mnt, &idle);
+    if (pid <= 0)
+        return 1;
+    FMT(sql, "CREATE RANDOM STREAM paced (%s) SETTINGS eps=%d", RANDOM_COLS, RANDOM_EPS);
+    int rc = ctl(mnt, sql);
+    if (!rc)
+        rc = ctl(mnt, "CREATE RANDOM STREAM fast (" RANDOM_COLS ")");
+    long long paced = -1, fast = -1;
+    double base_t = 0;
+    if (!rc) {
+        FMT(sql, RANDOM_SQL, "paced");
+        paced = rows_after(mnt, sql, 5.0, dir, sizeof(dir));
+        FMT(sql, RANDOM_SQL, "fast");
+        fast = rows_after(mnt, sql, 3.0, dir, sizeof(dir));
+        /* the baseline: the same columns from numbers(), bounded */
+        FMT(sql, "SELECT count() FROM (SELECT 'device' || to_string(rand() %% 2400) AS k, "
+                 "to_int64(rand64()) AS v, rand_uniform(0, 1) AS x FROM numbers(%ld)) "
+                 "WHERE v = 0 AND x < 0",
+            nrows * 10);
+        struct buf res = BUF_INIT;
+        rc = mount_query(mnt, sql, &res, &base_t);
+        buf_free(&res);
+    }
+    long peak = rss_kb(pid, "VmHWM:");
+    unmount_daemon(mnt);
+    if (rc || paced < 0 || fast < 0) {
+        fprintf(stderr, "random_stream: failed\n");
+        return 1;
+    }
+    printf("random_stream: eps=%d gives %.0f rows/s; without eps %.2f M rows/s generated and "
+           "filtered | baseline the same columns from numbers() %.2f M rows/s | rss idle %.1f "
+           "MB, peak %.1f MB\n",
+           RANDOM_EPS, (double)paced / 5.0, (double)fast / 3.0 / 1e6,
+           (double)nrows * 10 / base_t / 1e6, (double)idle / 1024.0, (double)peak / 1024.0);
+    return 0;
+}
+
 #define H_ROWS 10000000L
 
 struct h_query {
@@ -1079,17 +1349,25 @@ int main(int argc, char **argv)
             failed |= bench_query_roundtrip();
         if (all || !strcmp(w, "scan_aggregate"))
             failed |= bench_scan_aggregate();
+        if (all || !strcmp(w, "mutable_seed"))
+            failed |= bench_mutable_seed();
+        if (all || !strcmp(w, "mutable_keys"))
+            failed |= bench_mutable_keys();
         if (all || !strcmp(w, "window_throughput"))
             failed |= bench_window_throughput(&rows);
         if (all || !strcmp(w, "live_latency"))
             failed |= bench_live_latency();
         if (all || !strcmp(w, "many_queries"))
             failed |= bench_many_queries(&rows);
+        if (all || !strcmp(w, "random_stream"))
+            failed |= bench_random_stream();
         if (all || !strcmp(w, "history"))
             failed |= bench_history();
         if (all)
             break;
     }
+    if (seed_pid > 0) /* mutable_seed without mutable_keys */
+        unmount_daemon(seed_mnt);
     buf_free(&rows);
     char cmd[300];
     FMT(cmd, "rm -rf %s", tmpdir);

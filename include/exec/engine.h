@@ -9,6 +9,7 @@
  *   streams/<id>/log          the stream's log (store/log.h)
  *   streams/<id>/parts        its column parts and MANIFEST (store/colstore.h)
  *   streams/<id>/errors       rejected rows, one line each
+ *   streams/<id>/kv/shard-<n> a mutable stream's current rows (store/kv.h)
  *   queries/<id>/             a query's statement, result, status, error
  *                             (exec/query.h)
  *
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 #include "store/colstore.h"
+#include "store/kv.h"
 #include "store/log.h"
 #include "types/schema.h"
 #include "util/buf.h"
@@ -67,6 +69,9 @@ struct eng_stream {
     void *dump_index;            /* exec/dump.c's rendered-size index */
     struct engine *engine;       /* the engine it belongs to (borrowed) */
     int64_t synced_ns;           /* fsync='interval': the last sync (syncer thread) */
+
+    struct kv_store *kv;         /* mutable streams: the table of current rows */
+    pthread_mutex_t app_mu;      /* mutable streams: a log append and its kv_apply as one */
 
     pthread_mutex_t sub_mu;      /* guards subs; held while wake() runs */
     struct eng_sub *subs;        /* streaming readers to wake after appends */
@@ -142,6 +147,15 @@ int eng_stream_retain(struct eng_stream *s);
 #define ENG_UNMAP_IDLE_MS 10000
 void eng_compactor_start(struct engine *e);
 int eng_compact_all(struct engine *e);
+/*
+ * Append block b (every schema column) to the stream's log; for a mutable
+ * stream also apply its rows to the key table (store/kv.h), the two under
+ * one lock so the table sees rows in log order, after setting every
+ * _tp_delta that is not -1 to 1 in place (b is the caller's own block, not
+ * yet shared). Callers then call eng_stream_accepted. *first_sn may be
+ * NULL.
+ */
+int eng_stream_append(struct eng_stream *s, struct blk *b, uint64_t *first_sn);
 /* Note accepted rows for stats, and wake the stream's subscribers: every
  * successful log append (ingest, INSERT) ends with this call. */
 void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes);

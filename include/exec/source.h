@@ -1,7 +1,7 @@
 /*
  * source.h — where a query's blocks come from, behind one interface: a
- * stream's log, numbers(N); later column parts, LevelDB scans, random
- * streams and Kafka.
+ * stream's log, numbers(N), random streams; later column parts, LevelDB
+ * scans and Kafka.
  *
  * next() yields the next block (the caller unrefs it) or *out = NULL at
  * the end of a bounded source. Unbounded sources (the streaming issue)
@@ -18,6 +18,9 @@
 #include "exec/engine.h"
 #include "store/enc.h"
 #include "types/block.h"
+
+struct xpr;
+struct fn_ctx;
 
 struct src;
 
@@ -37,6 +40,10 @@ struct src {
     int unbounded;
     struct eng_stream *stream;
     uint64_t next_sn;
+    /* unbounded sources driven by time rather than appends (a random
+     * stream): the period (ns) at which the query task should be woken to
+     * call next() again; 0: appends (and the 1 s tick) are enough. */
+    int64_t wake_ns;
 };
 
 static inline int src_next(struct src *s, struct blk **out)
@@ -66,7 +73,6 @@ int src_log_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, i
 int src_log_range_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                          uint64_t from_sn, struct src **out);
 
-struct xpr;
 
 /*
  * The historical scan of stream s, `table(s)` (src_table.c): the stream's
@@ -134,5 +140,64 @@ int src_log_tail_create(struct eng_stream *s, const uint32_t *cols, uint32_t nco
  */
 int src_stream_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                       const struct src_start *start, struct src **out);
+
+/*
+ * What part of a mutable stream's key table a historical scan reads, as
+ * planned from its WHERE (src_kv_plan): the key range [lo, hi) (no_end:
+ * to the end; empty: nothing), or, when index >= 0, the rows whose index
+ * `index` holds one of the nikeys values in ikeys ((u32 len, bytes)
+ * records of key encodings), or, when index is SRC_KV_KEY_IN, the rows
+ * whose first key column is one of the values in ikeys (a prefix range
+ * each). Free with src_kv_range_free.
+ */
+#define SRC_KV_KEY_IN (-2)
+struct src_kv_range {
+    struct buf lo, hi;
+    int no_end, empty, bounded;
+    uint32_t prefix_cols;        /* leading key columns fixed by equality */
+    int index;
+    struct buf ikeys;
+    uint32_t nikeys;
+};
+struct xpr;
+/* Plan the reading for `where` (bound over the scan's columns; scan_cols
+ * gives their schema positions). */
+int src_kv_plan(const struct schema *sc, struct xpr *where, const uint32_t *scan_cols,
+                struct src_kv_range *r);
+void src_kv_range_free(struct src_kv_range *r);
+/* The current rows of mutable stream s (one per key) within r (NULL: all),
+ * projected as src_log_create's; _tp_sn reads 0. Holds a reference on s. */
+int src_kv_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                  const struct src_kv_range *r, struct src **out);
+
+/*
+ * A random stream's rows (CREATE RANDOM STREAM), generated in memory as
+ * they are read (src_random.c says how rows are timed). cols are the
+ * columns generated, in order: def, a bound expression of the column's
+ * type evaluated over the columns generated before it (taken by the
+ * source, also on failure), or NULL for a random value of the type;
+ * is_time marks _tp_time, which gets the row's time. The blocks yielded
+ * hold spec->out_cols of them (then _tp_sn when with_sn).
+ */
+#define SRC_RANDOM_BLOCK 1024
+struct src_random_col {
+    struct ty ty;
+    struct xpr *def;
+    int is_time;
+};
+struct src_random_spec {
+    const uint32_t *out_cols; /* the columns it yields: positions among cols (copied) */
+    uint32_t nout;
+    uint64_t eps;            /* rows per second; 0: a block at every call */
+    uint32_t interval_ms;    /* between batches (eps > 0) */
+    uint64_t bounded_rows;   /* > 0: a bounded source of this many rows (table(r)) */
+    int with_sn;             /* append a uint64 _tp_sn column (rows counted from 0) */
+    /* the query's function context (borrowed; it outlives the source):
+     * now() of the defaults and row 0's time, the random generator's
+     * state, and where a failing DEFAULT says why */
+    struct fn_ctx *fn;
+};
+int src_random_create(const struct src_random_spec *spec, struct src_random_col *cols,
+                      uint32_t ncols, struct src **out);
 
 #endif

@@ -78,6 +78,12 @@ static inline uint64_t fs_qino_gen_bits(uint64_t ino)
 }
 static inline enum fs_qkind fs_qino_kind(uint64_t ino) { return (enum fs_qkind)(ino & 0xf); }
 
+/* A mutable stream's keys/ directory is fs_ino(id, FS_KEYS_KIND) (not a
+ * kind every stream has); the key nodes under it have bit 57 set and a
+ * number kept while the kernel knows them (src/fs/keys.c). */
+#define FS_KEYS_KIND 0x10
+#define FS_KINO_BASE (1ull << 57)
+
 /* The name of a stream directory's file of this kind ("ingest", ...). */
 const char *fs_kind_name(enum fs_kind kind);
 /* The low-level operations; their userdata is the struct engine. */

@@ -1,7 +1,7 @@
 /*
  * parser.h — recursive-descent SQL parser producing statements.
  *
- * Statements: CREATE STREAM, DROP STREAM, SELECT, INSERT INTO ... VALUES
+ * Statements: CREATE [MUTABLE | RANDOM] STREAM, DROP STREAM, SELECT, INSERT INTO ... VALUES
  * and INSERT INTO ... SELECT. Expressions are parsed by precedence
  * climbing into a small AST in which operators are already calls of the
  * function registry's names (a + b is plus(a, b), a LIKE b is like(a, b),
@@ -181,6 +181,18 @@ struct sql_column_def {
     struct sql_pos pos;
     struct ty ty;
     struct sql_pos type_pos;
+    struct sql_expr *def;      /* DEFAULT expr, or NULL */
+    const char *def_text;      /* its source text, as written */
+};
+
+/* INDEX name (c, ...) / FAMILY name (c, ...) inside CREATE MUTABLE STREAM,
+ * and its PRIMARY KEY (c, ...) (name NULL). */
+struct sql_col_group {
+    const char *name;
+    struct sql_pos pos;
+    uint32_t ncols;
+    const char **cols;
+    struct sql_pos *col_pos;
 };
 
 struct sql_stmt {
@@ -191,10 +203,15 @@ struct sql_stmt {
             const char *name;
             struct sql_pos name_pos;
             int if_not_exists;
+            int random;              /* CREATE RANDOM STREAM */
             uint32_t ncols;
             struct sql_column_def *cols;
             uint32_t nsettings;
             struct sql_setting *settings;
+            int is_mutable;          /* CREATE MUTABLE STREAM */
+            struct sql_col_group key; /* PRIMARY KEY */
+            uint32_t nindex, nfamily;
+            struct sql_col_group *index, *family;
         } create;
         struct {
             const char *name;

@@ -11,8 +11,23 @@
  *   col _tp_time datetime64(3)
  *   end
  *
+ * A mutable stream adds, after its columns:
+ *
+ *   mutable shards=1
+ *   key device_id timestamp
+ *   index sidx1 region
+ *   family cf1 lat lon
+ *
  * A stream line ends with optional amounts, written only when set (so
- * older catalogs load): segment_bytes=N retention_bytes=N retention_ms=N.
+ * older catalogs load): segment_bytes=N retention_bytes=N retention_ms=N,
+ * and for a random stream random=1 eps=N interval_time=N. A column with a
+ * DEFAULT (random streams) is followed by its text on a line of its own,
+ * backslashes and line breaks escaped:
+ *
+ *   stream 2 devices format=json ... codec=lz4 random=1 eps=50 interval_time=100
+ *   col temperature float64
+ *   default rand() % 1000 / 10
+ *
  * Stream ids are never reused (next_id only grows), so inode numbers and
  * directories derived from them stay unique for the data directory's life.
  * Ownership: the catalog owns its schemas; cat_add takes the one it is given.

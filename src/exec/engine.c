@@ -62,8 +62,10 @@ static void stream_free(struct eng_stream *s)
 {
     if (!s)
         return;
+    kv_close(s->kv);
     log_close(s->log);
     cst_close(s->cs);
+    pthread_mutex_destroy(&s->app_mu);
     if (s->err_fd >= 0)
         os_close(s->err_fd);
     dump_index_free(s);
@@ -109,6 +111,57 @@ static int open_parts(struct eng_stream *s)
     return rc;
 }
 
+/* A mutable stream's key table: open it, then replay the log rows it
+ * does not have yet (those at or past its applied mark), so every row the
+ * log acknowledged before a crash is in the table again. */
+static int open_kv(struct eng_stream *s)
+{
+    char dir[PATH_MAX];
+    struct log_info li;
+    uint64_t idx, replayed = 0;
+    snprintf(dir, sizeof dir, "%s/kv", s->dir);
+    int rc = kv_open(dir, s->schema, &s->kv);
+    if (rc)
+        return rc;
+    log_get_info(s->log, &li);
+    if ((rc = log_find_sn(s->log, kv_applied_sn(s->kv), &idx)))
+        return rc;
+    for (; idx < li.records && !rc; idx++) {
+        struct blk *b;
+        uint64_t first;
+        if ((rc = log_read(s->log, idx, &b, &first)))
+            break;
+        rc = kv_apply(s->kv, b, first);
+        replayed += b->nrows;
+        blk_unref(b);
+    }
+    if (!rc)
+        rc = kv_flush(s->kv);
+    if (replayed)
+        msg_info("stream %s: replayed %llu log rows into its key table", s->schema->name,
+                 (unsigned long long)replayed);
+    return rc;
+}
+
+int eng_stream_append(struct eng_stream *s, struct blk *b, uint64_t *first_sn)
+{
+    uint64_t first;
+    if (!s->kv)
+        return log_append(s->log, b, first_sn);
+    struct col *d = &b->cols[sch_delta_col(s->schema)];
+    for (uint32_t i = 0; i < b->nrows; i++) /* the log says +1 or -1 */
+        if (((int8_t *)d->data)[i] != -1)
+            ((int8_t *)d->data)[i] = 1;
+    pthread_mutex_lock(&s->app_mu);
+    int rc = log_append(s->log, b, &first);
+    if (!rc)
+        rc = kv_apply(s->kv, b, first);
+    pthread_mutex_unlock(&s->app_mu);
+    if (!rc && first_sn)
+        *first_sn = first;
+    return rc;
+}
+
 /* Open the runtime side of catalog entry (id, schema); clones the schema. */
 static int stream_open(struct engine *e, uint32_t id, const struct schema *schema,
                        struct eng_stream **out)
@@ -124,6 +177,7 @@ static int stream_open(struct engine *e, uint32_t id, const struct schema *schem
     atomic_init(&s->refs, 1);
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->sub_mu, NULL);
+    pthread_mutex_init(&s->app_mu, NULL);
     struct schema *copy = NULL;
     int rc = sch_clone(schema, &copy);
     if (rc)
@@ -140,6 +194,8 @@ static int stream_open(struct engine *e, uint32_t id, const struct schema *schem
         rc = log_open(logdir, &lo, &s->log);
     if (!rc)
         rc = open_parts(s);
+    if (!rc && s->schema->is_mutable)
+        rc = open_kv(s);
     if (rc)
         goto fail;
     eng_stream_retain(s); /* what expired while unmounted; a failure is logged, not fatal */
@@ -435,7 +491,11 @@ uint64_t eng_stream_safe_sn(struct eng_stream *s)
 {
     struct log_info li;
     log_get_info(s->log, &li);
-    uint64_t sn = cst_safe_sn(s->cs);
+    if (s->kv) { /* a mutable stream's log carries rows until LevelDB has them */
+        uint64_t a = kv_applied_sn(s->kv);
+        return a < li.next_sn ? a : li.next_sn;
+    }
+    uint64_t sn = cst_safe_sn(s->cs); /* rows in column parts no scan still reads from the log */
     return sn < li.next_sn ? sn : li.next_sn;
 }
 
@@ -462,7 +522,7 @@ int eng_stream_retain(struct eng_stream *s)
     int over = (r.bytes && li.bytes > r.bytes) ||
                (r.ms && li.min_time_ms <= li.max_time_ms &&
                 li.min_time_ms < clk_now_ns() / 1000000 - (int64_t)r.ms);
-    if (over && li.segments > 1 && cst_safe_sn(s->cs) < li.next_sn) {
+    if (over && !s->kv && li.segments > 1 && cst_safe_sn(s->cs) < li.next_sn) {
         int rc = compact_waiting(s, 0); /* what retention would drop must be in parts */
         if (rc)
             msg_warn("stream %s: compaction before retention: %s", s->schema->name, err_str(rc));
@@ -629,6 +689,8 @@ static int compact_stream(struct engine *e, struct eng_stream *s, int force)
     int rc = 0;
     log_get_info(s->log, &li);
     uint64_t covered = cst_safe_sn(s->cs), waiting = li.next_sn > covered ? li.next_sn - covered : 0;
+    if (s->kv) /* a mutable stream's history is its key table (store/kv.h) */
+        waiting = 0;
     pthread_mutex_lock(&s->mu);
     int64_t idle_ms = (clk_now_ns() - s->mtime_ns) / 1000000;
     pthread_mutex_unlock(&s->mu);

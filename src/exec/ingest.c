@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,7 +88,7 @@ static int commit(struct ing_handle *h, size_t bytes)
     int rc = blk_seal(h->blk);
     if (rc || h->blk->nrows == 0)
         return rc;
-    rc = log_append(h->s->log, h->blk, NULL);
+    rc = eng_stream_append(h->s, h->blk, NULL);
     if (!rc) {
         h->dirty = 1;
         eng_stream_accepted(h->s, h->blk->nrows, bytes);
@@ -100,6 +101,13 @@ int ing_write(struct ing_handle *h, const char *p, size_t n)
 {
     if (atomic_load(&h->s->dropped))
         return -ENOENT;
+    if (h->s->schema->random) {
+        char why[SCH_MAX_NAME + 48];
+        snprintf(why, sizeof(why), "%s is a random stream: its rows are generated",
+                 h->s->schema->name);
+        eng_stream_reject(h->s, h->lines + 1, why, p, n < 256 ? n : 256);
+        return -EPERM;
+    }
     pthread_mutex_lock(&h->mu);
     int64_t now_ms = clk_now_ns() / 1000000;
     uint64_t line_no = h->lines;

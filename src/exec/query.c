@@ -28,8 +28,12 @@
  * so one busy query does not hold a thread the others need.
  *
  * The ticker (one thread per registry, started by the first streaming
- * query) queues every idle streaming task once a second, so operators
- * see time pass on quiet streams (op_tick).
+ * query) queues each idle streaming task once per its period, so
+ * operators see time pass on quiet streams (op_tick): once a second,
+ * or as often as a source driven by time asks (src->wake_ns: a random
+ * stream's batch interval). It sleeps until the earliest due tick and
+ * kicks only the queries that are due; qry_tick_all kicks them all at
+ * once (tests with a fake clock).
  *
  * Rotation: an unbounded query's result past rotate_bytes is renamed to
  * result.1 and a new result starts; the reading descriptor of the old
@@ -60,6 +64,7 @@ enum turn { TURN_QUEUED = 0, TURN_RUNNING, TURN_IDLE };
 
 /* Blocks a streaming turn pushes before it lets other tasks run. */
 #define TURN_BLOCKS 64
+#define TICK_NS 1000000000ll /* the ticker's period for queries that ask for none */
 /* pump: max blocks went, more may be ready (not OP_DONE) */
 #define PUMP_MORE 2
 
@@ -70,6 +75,8 @@ struct qry {
     uint64_t num;
     char *dir;                   /* DATADIR/queries/<id> */
     uint64_t start_seq;          /* order of starts (`last`); under the registry's mutex */
+    int64_t tick_period_ns;      /* the ticker's period for it; under the registry's mutex */
+    int64_t tick_due_ns;         /* its next tick (monotonic); under the registry's mutex */
 
     /* fixed once the statement is set (qry_create) */
     char *sql;
@@ -131,7 +138,7 @@ struct qry_reg {
     int stopping;
     pthread_t ticker;            /* started by the first streaming query */
     int ticker_on;
-    pthread_cond_t tick_cv;      /* stopping (monotonic clock) */
+    pthread_cond_t tick_cv;      /* stopping, a new period (monotonic clock) */
     pthread_rwlock_t notify_lock; /* guards notify, notify_arg */
     qry_notify_fn notify;
     void *notify_arg;
@@ -1298,19 +1305,41 @@ static void task_run(struct qpool_task *t)
     task_end(q, rc);
 }
 
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* the real clock: the wait below uses it */
+    return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* Kick the queries whose tick is due (under r->mu); when the next is due. */
+static int64_t tick_due(struct qry_reg *r, int64_t now)
+{
+    int64_t next = now + TICK_NS;
+    for (uint32_t i = 0; i < r->n; i++) {
+        struct qry *q = r->q[i];
+        int64_t period = q->tick_period_ns ? q->tick_period_ns : TICK_NS;
+        if (q->tick_due_ns <= now) {
+            kick(q); /* registry, then query: the lock order */
+            q->tick_due_ns = now + period;
+        }
+        if (q->tick_due_ns < next)
+            next = q->tick_due_ns;
+    }
+    return next;
+}
+
 static void *ticker_main(void *arg)
 {
     struct qry_reg *r = arg;
     pthread_mutex_lock(&r->mu);
+    int64_t next = mono_ns() + TICK_NS;
     while (!r->stopping) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += 1;
+        struct timespec ts = {.tv_sec = next / 1000000000ll, .tv_nsec = next % 1000000000ll};
         pthread_cond_timedwait(&r->tick_cv, &r->mu, &ts);
         if (r->stopping)
             break;
-        for (uint32_t i = 0; i < r->n; i++)
-            kick(r->q[i]); /* registry, then query: the lock order */
+        next = tick_due(r, mono_ns());
     }
     pthread_mutex_unlock(&r->mu);
     return NULL;
@@ -1335,11 +1364,16 @@ void qry_settle(struct qry *q)
 }
 
 /* Start the ticker with the first streaming query (never before the
- * daemon forks: queries start after it). */
-static int start_ticker(struct qry_reg *r)
+ * daemon forks: queries start after it), and give it q's period: a
+ * source driven by time asks for its own (src->wake_ns), the others
+ * are ticked every TICK_NS. */
+static int start_ticker(struct qry_reg *r, struct qry *q, int64_t period_ns)
 {
     pthread_mutex_lock(&r->mu);
     int rc = 0;
+    q->tick_period_ns = period_ns > 0 && period_ns < TICK_NS ? period_ns : TICK_NS;
+    q->tick_due_ns = mono_ns() + q->tick_period_ns;
+    pthread_cond_broadcast(&r->tick_cv); /* the ticker recomputes its next wake-up */
     if (!r->ticker_on && !r->stopping) {
         rc = -pthread_create(&r->ticker, NULL, ticker_main, r);
         r->ticker_on = rc == 0;
@@ -1378,7 +1412,7 @@ int qry_run(struct qry *q, struct src *src, struct op *head)
     atomic_fetch_add(&q->refs, 1);
     pthread_mutex_unlock(&q->mu);
     if (q->unbounded)
-        rc = start_ticker(q->reg);
+        rc = start_ticker(q->reg, q, src->wake_ns);
     if (!rc && q->stream) /* the position is fixed: appends from now on wake the task */
         eng_stream_subscribe(q->stream, &q->sub);
     if (!rc)

@@ -47,6 +47,8 @@ static void handle_free(struct handle *h)
 {
     if (!h)
         return;
+    if (h->kind == KIND_KEY)
+        fs_k_close(h);
     pthread_mutex_lock(&live_mu);
     if (h->prev)
         h->prev->next = h->next;
@@ -64,6 +66,21 @@ static void handle_free(struct handle *h)
     buf_free(&h->text);
     pthread_mutex_destroy(&h->mu);
     free(h);
+}
+
+struct handle *fs_handle_new(void)
+{
+    struct handle *h = calloc(1, sizeof(*h));
+    if (!h)
+        return NULL;
+    pthread_mutex_init(&h->mu, NULL);
+    live_add(h);
+    return h;
+}
+
+void fs_handle_free(struct handle *h)
+{
+    handle_free(h);
 }
 
 static int open_stream_file(struct engine *e, fuse_ino_t ino, struct fuse_file_info *fi,
@@ -114,6 +131,8 @@ void fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         rc = -EISDIR;
     else if (ino == FS_INO_QLAST)
         rc = -ELOOP; /* the kernel follows the link; a symlink is never opened */
+    else if (fs_k_is(ino))
+        rc = fs_k_open(e, ino, fi, h);
     else if (fs_ino_is_query(ino))
         rc = fs_q_open(e, ino, fi, h);
     else
@@ -182,6 +201,7 @@ void fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     case KIND_QTEXT: fs_q_read(req, h, size, off); return;
     case FS_DATA: rc = dump_read(h->s, h->dump, (uint64_t)off, size, &out); break;
     case FS_ERRORS: rc = eng_errors_read(h->s, (uint64_t)off, size, &out); break;
+    case KIND_KEY:
     case FS_SCHEMA:
     case FS_STATS:
         /* reply from a copy: once the reader has its bytes it may close,
@@ -224,6 +244,8 @@ void fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, o
         rc = write_ctl(e, h, buf, size);
     else if (h->kind == FS_INGEST)
         rc = ing_write(h->ing, buf, size);
+    else if (h->kind == KIND_KEY)
+        rc = fs_k_write(h, buf, size);
     else
         rc = -EBADF;
     if (rc)
@@ -246,6 +268,8 @@ void fs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     int rc = 0;
     if (h->kind == FS_INGEST)
         rc = ing_flush(h->ing);
+    else if (h->kind == KIND_KEY)
+        rc = fs_k_flush(h); /* a last line without newline */
     else if (frames_statements(h))
         rc = finish_ctl(h); /* an unterminated last statement runs at close */
     fuse_reply_err(req, err_to_errno(rc));
@@ -281,6 +305,8 @@ void fs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         ing_close(h->ing); /* errors of the final line are in `errors` */
         h->ing = NULL;
     }
+    if (h->kind == KIND_KEY)
+        fs_k_flush(h);
     handle_free(h);
     fuse_reply_err(req, 0);
 }

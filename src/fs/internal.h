@@ -29,7 +29,11 @@ struct handle {
     uint64_t gen;              /* result: the generation opened (rotation) */
     int snapped;               /* ctl: text holds the shared outcomes */
     int nonblock;              /* result: opened O_NONBLOCK */
-    pthread_mutex_t mu;        /* ctl, queries/new, sql: guards ss, text, cursor */
+    pthread_mutex_t mu;        /* ctl, queries/new, sql: guards ss, text, cursor;
+                                  a key file: guards kw */
+    struct buf kkey;           /* a key file: its encoded key */
+    struct buf kw;             /* a key file: written bytes not yet a whole line */
+    uint64_t kino;             /* a key file open for writing: its node */
     struct handle *prev, *next; /* the list of live handles (fs.c) */
 };
 
@@ -39,6 +43,28 @@ struct handle {
 #define KIND_QRESULT (-4) /* queries/ID/result */
 #define KIND_QTEXT (-5)   /* queries/ID/status, error: a snapshot */
 #define KIND_QSTREAM (-6) /* queries/ID/stream: pipe-like */
+#define KIND_KEY (-7)     /* MNT/m/keys/.../K: a row */
+
+/* A new handle (listed as live) and its release; fs.c. */
+struct handle *fs_handle_new(void);
+void fs_handle_free(struct handle *h);
+
+/* keys/ (keys.c): ino is a keys/ directory or a key node when fs_k_is. */
+int fs_k_is(fuse_ino_t ino);
+int fs_k_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double *timeout);
+void fs_k_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_k_forget(fuse_ino_t ino, uint64_t nlookup);
+void fs_k_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off);
+void fs_k_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_k_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_k_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+/* Create a key file (`>` on a new name) with the new handle h (freed on failure). */
+void fs_k_create(fuse_req_t req, fuse_ino_t parent, const char *name, struct fuse_file_info *fi,
+                 struct handle *h);
+int fs_k_open(struct engine *e, fuse_ino_t ino, struct fuse_file_info *fi, struct handle *h);
+int fs_k_write(struct handle *h, const char *p, size_t n);
+int fs_k_flush(struct handle *h);
+void fs_k_close(struct handle *h); /* from fs_handle_free */
 
 /* Attributes of ino; *timeout is how long the kernel may cache them. */
 int fs_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double *timeout);

@@ -2,7 +2,9 @@
  * nodes.c — the namespace's shape: lookup, getattr, readdir, mkdir, rmdir
  * (fs/fs.h). Nothing here keeps per-inode state: every inode number maps
  * back to a catalog id or a query number, so forget has nothing to free
- * and an inode can be resolved at any time, as NFS export will need.
+ * and an inode can be resolved at any time, as NFS export will need. The
+ * exception is a mutable stream's keys/ tree, handed to keys.c, which
+ * keeps its key nodes until the kernel forgets them.
  * Everything under `queries/` is handed to queries.c first: query inode
  * numbers must never be read as stream ones.
  */
@@ -69,6 +71,8 @@ int fs_stat(struct engine *e, fuse_ino_t ino, struct stat *st, double *timeout)
     st->st_nlink = 1;
     *timeout = 1.0;
     fs_set_times(st, eng_start_ns(e));
+    if (fs_k_is(ino))
+        return fs_k_stat(e, ino, st, timeout);
     if (is_queries_ino(ino))
         return fs_q_stat(e, ino, st, timeout);
     if (ino == FS_INO_ROOT) {
@@ -136,9 +140,38 @@ static void reply_stream_entry(fuse_req_t req, struct engine *e, const char *nam
     fs_reply_entry(req, e, fs_ino(id, FS_STREAM_DIR), 0.0);
 }
 
+static int is_mutable(struct engine *e, uint32_t id)
+{
+    struct eng_stream *s;
+    if (eng_stream_get_id(e, id, &s))
+        return 0;
+    int yes = s->kv != NULL;
+    eng_stream_put(s);
+    return yes;
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+    if (fs_k_is(ino))
+        fs_k_forget(ino, nlookup);
+    fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+    for (size_t i = 0; i < count; i++)
+        if (fs_k_is(forgets[i].ino))
+            fs_k_forget(forgets[i].ino, forgets[i].nlookup);
+    fuse_reply_none(req);
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct engine *e = fuse_req_userdata(req);
+    if (fs_k_is(parent)) {
+        fs_k_lookup(req, parent, name);
+        return;
+    }
     if (is_queries_ino(parent)) {
         fs_q_lookup(req, parent, name);
         return;
@@ -161,6 +194,10 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
                 fs_reply_entry(req, e, fs_ino(fs_ino_stream(parent), (enum fs_kind)k), 60.0);
                 return;
             }
+        if (!strcmp(name, "keys") && is_mutable(e, fs_ino_stream(parent))) {
+            fs_reply_entry(req, e, fs_ino(fs_ino_stream(parent), FS_KEYS_KIND), 60.0);
+            return;
+        }
     }
     fuse_reply_err(req, ENOENT);
 }
@@ -183,7 +220,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
      * accepted and drops nothing; other files cannot be truncated. Modes
      * and owners are the namespace's own; times follow the data, so
      * `touch` is a harmless no-op. */
-    int appendable = ino == FS_INO_CTL || ino == FS_INO_QNEW ||
+    int appendable = ino == FS_INO_CTL || ino == FS_INO_QNEW || (ino & FS_KINO_BASE) ||
                      (fs_ino_is_query(ino) ? fs_qino_kind(ino) == FS_Q_SQL
                                            : fs_ino_kind(ino) == FS_INGEST);
     int size = (to_set & FUSE_SET_ATTR_SIZE) && !appendable;
@@ -273,6 +310,10 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         read_root(req, e, size, off);
         return;
     }
+    if (fs_k_is(ino)) {
+        fs_k_readdir(req, ino, size, off);
+        return;
+    }
     if (is_queries_ino(ino)) {
         fs_q_readdir(req, ino, size, off);
         return;
@@ -282,6 +323,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         fuse_reply_err(req, ENOTDIR);
         return;
     }
+    int n = FS_KIND_END + 1 + (s->kv ? 1 : 0);
     eng_stream_put(s);
     char *buf = malloc(size);
     size_t used = 0;
@@ -289,11 +331,13 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         fuse_reply_err(req, ENOMEM);
         return;
     }
-    struct fs_dirent fixed[FS_KIND_END + 1] = {{".", ino, S_IFDIR}, {"..", FS_INO_ROOT, S_IFDIR}};
+    struct fs_dirent fixed[FS_KIND_END + 2] = {{".", ino, S_IFDIR}, {"..", FS_INO_ROOT, S_IFDIR}};
     for (int k = FS_INGEST; k < FS_KIND_END; k++)
         fixed[1 + k] = (struct fs_dirent){kind_names[k],
                                           fs_ino(fs_ino_stream(ino), (enum fs_kind)k), S_IFREG};
-    fs_add_fixed(req, buf, size, &used, off, fixed, FS_KIND_END + 1);
+    fixed[FS_KIND_END + 1] = (struct fs_dirent){"keys", fs_ino(fs_ino_stream(ino), FS_KEYS_KIND),
+                                                S_IFDIR}; /* mutable streams only (n) */
+    fs_add_fixed(req, buf, size, &used, off, fixed, n);
     fuse_reply_buf(req, buf, used);
     free(buf);
 }
@@ -301,6 +345,10 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
     struct engine *e = fuse_req_userdata(req);
+    if (fs_k_is(parent)) {
+        fs_k_mkdir(req, parent, name);
+        return;
+    }
     if (parent == FS_INO_QUERIES) {
         fs_q_mkdir(req, name);
         return;
@@ -329,6 +377,10 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct engine *e = fuse_req_userdata(req);
     struct eng_stream *s;
+    if (fs_k_is(parent)) {
+        fs_k_rmdir(req, parent, name);
+        return;
+    }
     if (parent == FS_INO_QUERIES) {
         fs_q_rmdir(req, name);
         return;
@@ -348,14 +400,26 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-    fuse_reply_err(req, EPERM);
+    if (fs_k_is(parent))
+        fs_k_unlink(req, parent, name); /* rm of a key file deletes the row */
+    else
+        fuse_reply_err(req, EPERM);
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
                       struct fuse_file_info *fi)
 {
-    /* files are the namespace's own; new ones cannot be made */
-    fuse_reply_err(req, EACCES);
+    struct handle *h;
+    /* files are the namespace's own; only a new key file can be made */
+    if (!fs_k_is(parent)) {
+        fuse_reply_err(req, EACCES);
+        return;
+    }
+    if (!(h = fs_handle_new())) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    fs_k_create(req, parent, name, fi, h);
 }
 
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
@@ -386,6 +450,8 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 static const struct fuse_lowlevel_ops ops = {
     .init = op_init,
     .lookup = op_lookup,
+    .forget = op_forget,
+    .forget_multi = op_forget_multi,
     .getattr = op_getattr,
     .setattr = op_setattr,
     .readdir = op_readdir,

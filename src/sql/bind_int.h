@@ -41,6 +41,9 @@ struct bsel {
     int with_sn;                     /* _tp_sn appended after scan_cols */
     struct src_start start;          /* BS_STREAM: where it starts (seek_to, backfill) */
     int has_seek;                    /* SETTINGS seek_to given */
+    uint32_t *rand_gen;              /* a random stream's generated columns (schema indexes): */
+    uint32_t rand_ngen;              /* those scanned and those their DEFAULTs read */
+    struct xpr **rand_defs;          /* per generated column, its DEFAULT or NULL */
     struct bsel *sub;                /* BS_SUBQUERY */
 
     struct xpr *where;
@@ -80,9 +83,32 @@ int sql_bsel_streaming(const struct bsel *b);
 int sql_bind_select(struct engine *e, const struct sql_select *s, struct fn_ctx *fctx,
                     struct bsel **out, struct sql_error *err);
 void sql_bsel_destroy(struct bsel *b);
+/* Bind an expression over one row of n columns (names, types; x's
+ * column references become their positions); desc names them in
+ * messages ("unknown column 'x' in <desc>"). */
+int sql_bind_row_expr(struct engine *e, const struct sql_expr *x, const char *const *names,
+                      const struct ty *types, uint32_t n, const char *desc, struct fn_ctx *fctx,
+                      struct xpr **out, struct sql_error *err);
 /* Bind a constant expression (VALUES): no columns in scope. */
 int sql_bind_const(struct engine *e, const struct sql_expr *x, struct fn_ctx *fctx,
                    struct xpr **out, struct sql_error *err);
+
+/*
+ * Random streams (random.c). The DEFAULT x of column idx of s bound with
+ * the columns before it in scope (their positions are their schema
+ * indexes) and converted to the column's type; errors name x's position.
+ */
+int sql_bind_random_default(struct engine *e, const struct sql_expr *x, const struct schema *s,
+                            uint32_t idx, struct xpr **out, struct sql_error *err);
+/* When b reads a random stream: the columns to generate (rand_gen) and
+ * their DEFAULTs bound again from the text the schema keeps (rand_defs,
+ * reading positions among the generated columns). */
+int sql_bind_random_cols(struct engine *e, struct bsel *b, struct sql_error *err);
+/* The source of b over its random stream: FROM r (unbounded) or table(r)
+ * (bounded: one second of rows, eps of them, or SQL_RANDOM_TABLE_ROWS
+ * without eps). Takes b->rand_defs. */
+#define SQL_RANDOM_TABLE_ROWS 1000
+int sql_random_src(struct bsel *b, int bounded, struct fn_ctx *fctx, struct src **out);
 
 /* "unknown stream 'name'" at pos, with the closest stream name as a hint;
  * returns -ENOENT. */

@@ -63,6 +63,7 @@ struct binder {
     char in_desc[96];            /* "stream m" for messages */
     uint8_t *used;               /* per input column */
     int nvisible;                /* columns * expands to */
+    int hide;                    /* an input column * skips (a mutable stream's _tp_delta), or -1 */
 
     uint8_t *alias_busy;         /* per select item, while expanding it */
     const struct sql_expr **group; /* GROUP BY keys with aliases and positions resolved */
@@ -1074,6 +1075,10 @@ static int bind_source(struct binder *bd, const struct sql_select *s)
     bd->in_names[sc->ncols] = tp_sn_name;
     bd->in_types[sc->ncols] = tp_sn_ty;
     bd->nvisible = (int)sc->ncols; /* * is every column and _tp_time, not _tp_sn */
+    if (sc->is_mutable) {          /* nor _tp_delta */
+        bd->nvisible--;
+        bd->hide = (int)sch_delta_col(sc);
+    }
     bd->qual1 = sc->name;
     snprintf(bd->in_desc, sizeof bd->in_desc, "stream %s", sc->name);
     return 0;
@@ -1394,6 +1399,12 @@ static int position(struct binder *bd, const struct sql_expr *x, int *idx)
     return 0;
 }
 
+/* The input column that the v-th column of * is. */
+static int star_col(const struct binder *bd, int v)
+{
+    return bd->hide >= 0 && v >= bd->hide ? v + 1 : v;
+}
+
 static int bind_items(struct binder *bd, int post)
 {
     const struct sql_select *s = bd->sel;
@@ -1417,8 +1428,9 @@ static int bind_items(struct binder *bd, int post)
                 rc = failx(bd, it->e, -EINVAL, "'*' in a query without FROM");
                 break;
             }
-            for (int c = 0; c < bd->nvisible && !rc; c++) {
+            for (int v = 0; v < bd->nvisible && !rc; v++) {
                 struct xpr *x;
+                int c = star_col(bd, v);
                 bd->used[c] = 1;
                 if ((rc = xpr_col((uint32_t)c, bd->in_types[c], &x)))
                     break;
@@ -1483,7 +1495,8 @@ static int order_target(struct binder *bd, const struct sql_expr *x, int *idx)
         if (it->e->kind == SX_STAR) {
             if (x->kind == SX_COL)
                 for (int c = 0; c < bd->nvisible; c++)
-                    if (strcmp(bd->in_names[c], x->str) == 0 && alias_item(bd, x) < 0) {
+                    if (strcmp(bd->in_names[star_col(bd, c)], x->str) == 0 &&
+                        alias_item(bd, x) < 0) {
                         *idx = k + c;
                         return 0;
                     }
@@ -1770,6 +1783,8 @@ static int bind_select(struct binder *bd)
             for (uint32_t i = 0; i < b->nproj; i++)
                 remap(b->proj[i], map);
         free(map);
+        if (b->stream->schema->random)
+            return sql_bind_random_cols(bd->e, b, bd->err);
     }
     return 0;
 }
@@ -1787,6 +1802,7 @@ static int bind_select_in(struct engine *e, const struct sql_select *s,
     struct binder bd;
     int rc;
     memset(&bd, 0, sizeof(bd));
+    bd.hide = -1;
     bd.scope = scope;
     bd.e = e;
     bd.err = err;
@@ -1811,22 +1827,34 @@ static int bind_select_in(struct engine *e, const struct sql_select *s,
     return 0;
 }
 
-int sql_bind_const(struct engine *e, const struct sql_expr *x, struct fn_ctx *fctx,
-                   struct xpr **out, struct sql_error *err)
+int sql_bind_row_expr(struct engine *e, const struct sql_expr *x, const char *const *names,
+                      const struct ty *types, uint32_t n, const char *desc, struct fn_ctx *fctx,
+                      struct xpr **out, struct sql_error *err)
 {
     struct binder bd;
     memset(&bd, 0, sizeof(bd));
     bd.e = e;
     bd.err = err;
     bd.fctx = fctx;
-    bd.clause = "a constant expression";
-    snprintf(bd.in_desc, sizeof bd.in_desc, "a constant expression");
+    bd.clause = desc;
+    bd.nin = n;
+    bd.in_names = (const char **)names;
+    bd.in_types = (struct ty *)types;
+    bd.nvisible = (int)n;
+    snprintf(bd.in_desc, sizeof bd.in_desc, "%s", desc);
     if (contains_agg(x))
         return failx(&bd, find_agg(x), -EINVAL, "aggregate functions are not allowed here");
+    if (!(bd.used = calloc(n ? n : 1, 1)))
+        return failx(&bd, x, -ENOMEM, "out of memory");
     int rc = bind_expr(&bd, x, 0, out);
-    if (rc)
-        return rc;
-    return fold(&bd, x, out);
+    free(bd.used);
+    return rc ? rc : fold(&bd, x, out);
+}
+
+int sql_bind_const(struct engine *e, const struct sql_expr *x, struct fn_ctx *fctx,
+                   struct xpr **out, struct sql_error *err)
+{
+    return sql_bind_row_expr(e, x, NULL, NULL, 0, "a constant expression", fctx, out, err);
 }
 
 void sql_bsel_destroy(struct bsel *b)
@@ -1835,6 +1863,10 @@ void sql_bsel_destroy(struct bsel *b)
         return;
     if (b->stream)
         eng_stream_put(b->stream);
+    for (uint32_t i = 0; b->rand_defs && i < b->rand_ngen; i++)
+        xpr_destroy(b->rand_defs[i]);
+    free(b->rand_defs);
+    free(b->rand_gen);
     free(b->scan_cols);
     sql_bsel_destroy(b->sub);
     xpr_destroy(b->where);

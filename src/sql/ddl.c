@@ -1,10 +1,11 @@
 /*
- * ddl.c — binding and executing DDL: CREATE STREAM and DROP STREAM
- * (sql/sql.h). Binding turns the parsed statement into a schema, checking
+ * ddl.c — binding and executing DDL: CREATE [MUTABLE | RANDOM] STREAM and
+ * DROP STREAM (sql/sql.h). Binding turns the parsed statement into a schema, checking
  * names, types and settings, with positioned errors; execution hands the
  * schema to the engine.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,7 +17,8 @@
 
 static const char *const setting_names[] = {"event_time_column", "format",        "fsync",
                                             "on_error",          "codec",         "segment_bytes",
-                                            "retention_bytes",   "retention_ms",  "ttl"};
+                                            "retention_bytes",   "retention_ms",  "ttl",
+                                            "shards"};
 #define NSETTINGS (int)(sizeof(setting_names) / sizeof(setting_names[0]))
 
 int sql_reserved_name(const char *name)
@@ -116,6 +118,13 @@ static int bind_setting(struct schema *s, const struct sql_setting *st, struct s
         s->codec = (uint8_t)v;
         return rc;
     }
+    if (!strcasecmp(st->name, "shards") && s->is_mutable) {
+        if (st->kind != SQL_V_INT || st->i < 1 || st->i > SCH_MAX_SHARDS)
+            return sql_fail(err, -EINVAL, st->value_pos.line, st->value_pos.col,
+                            "setting 'shards' must be an integer from 1 to %d", SCH_MAX_SHARDS);
+        s->shards = (uint32_t)st->i;
+        return 0;
+    }
     if (!strcasecmp(st->name, "on_error")) {
         rc = pick(st, on_errors, 2, &v, err);
         s->on_error = (enum sch_on_error)v;
@@ -129,7 +138,143 @@ static int bind_setting(struct schema *s, const struct sql_setting *st, struct s
                     st->name);
 }
 
-static int bind_create(const struct sql_stmt *st, struct schema **out, struct sql_error *err)
+/* The columns of one PRIMARY KEY, INDEX or FAMILY list, as positions. */
+static int bind_group(struct schema *s, const struct sql_col_group *g, const char *what,
+                      struct sch_group *out, struct sql_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (g->name)
+        snprintf(out->name, sizeof out->name, "%s", g->name);
+    if (g->ncols > SCH_GROUP_COLS || (!g->name && g->ncols > SCH_MAX_KEY))
+        return sql_fail(err, -EINVAL, g->pos.line, g->pos.col, "%s has more than %d columns", what,
+                        SCH_GROUP_COLS);
+    for (uint32_t i = 0; i < g->ncols; i++) {
+        int c = sch_find(s, g->cols[i], strlen(g->cols[i]));
+        if (c < 0 || !strncmp(g->cols[i], "_tp_", 4))
+            return sql_fail(err, -EINVAL, g->col_pos[i].line, g->col_pos[i].col,
+                            "%s: unknown column '%s'", what, g->cols[i]);
+        for (uint32_t k = 0; k < out->ncols; k++)
+            if (out->cols[k] == c)
+                return sql_fail(err, -EINVAL, g->col_pos[i].line, g->col_pos[i].col,
+                                "%s names column '%s' twice", what, g->cols[i]);
+        out->cols[out->ncols++] = (uint16_t)c;
+    }
+    return 0;
+}
+
+/* SETTINGS of a random stream: eps and interval_time only (its rows are
+ * never stored, so the log's settings mean nothing to it). */
+static int bind_random_setting(struct schema *s, const struct sql_setting *st,
+                               struct sql_error *err)
+{
+    static const char *const names[] = {"eps", "interval_time"};
+    int eps = !strcasecmp(st->name, "eps");
+    if (eps || !strcasecmp(st->name, "interval_time")) {
+        uint64_t max = eps ? SCH_RANDOM_EPS_MAX : 3600000;
+        if (st->kind != SQL_V_INT || st->i < (eps ? 0 : 1) || (uint64_t)st->i > max)
+            return sql_fail(err, -EINVAL, st->value_pos.line, st->value_pos.col,
+                            "setting '%s' must be an integer from %d to %llu%s", st->name,
+                            eps ? 0 : 1, (unsigned long long)max,
+                            eps ? " (rows per second; 0: as fast as it can)" : " (ms)");
+        if (eps)
+            s->eps = (uint64_t)st->i;
+        else
+            s->interval_ms = (uint32_t)st->i;
+        return 0;
+    }
+    for (int i = 0; i < NSETTINGS; i++)
+        if (!strcasecmp(st->name, setting_names[i]))
+            return sql_fail(err, -EINVAL, st->name_pos.line, st->name_pos.col,
+                            "setting '%s' does not apply to a random stream (it takes eps and "
+                            "interval_time)",
+                            st->name);
+    const char *hint = sql_closest(st->name, names, 2);
+    if (hint)
+        return sql_fail(err, -EINVAL, st->name_pos.line, st->name_pos.col,
+                        "unknown setting '%s', did you mean '%s'?", st->name, hint);
+    return sql_fail(err, -EINVAL, st->name_pos.line, st->name_pos.col, "unknown setting '%s'",
+                    st->name);
+}
+
+/* The DEFAULT expressions: random streams only, checked now (functions,
+ * types, references to earlier columns only) so a query never meets a
+ * bad one. */
+static int bind_defaults(struct engine *e, const struct sql_stmt *st, struct schema *s,
+                         struct sql_error *err)
+{
+    for (uint32_t i = 0; i < st->u.create.ncols; i++) {
+        const struct sql_column_def *c = &st->u.create.cols[i];
+        struct xpr *x = NULL;
+        if (!c->def)
+            continue;
+        if (!st->u.create.random)
+            return sql_fail(err, -EINVAL, c->def->pos.line, c->def->pos.col,
+                            "DEFAULT is for random streams (CREATE RANDOM STREAM); a stream's "
+                            "missing fields take their type's default");
+        int rc = sql_bind_random_default(e, c->def, s, i, &x, err);
+        xpr_destroy(x);
+        if (rc || (rc = sch_set_default(s, i, c->def_text)))
+            return rc;
+    }
+    return 0;
+}
+
+/* PRIMARY KEY, INDEX and FAMILY of a mutable stream: the key's columns are
+ * neither nullable nor arrays (they are the rows' addresses); a column is
+ * in at most one family and never in one when it is a key column. */
+static int bind_mutable(const struct sql_stmt *st, struct schema *s, struct sql_error *err)
+{
+    const struct sql_col_group *kg = &st->u.create.key;
+    struct sch_group g;
+    int rc = bind_group(s, kg, "PRIMARY KEY", &g, err);
+    if (rc)
+        return rc;
+    s->is_mutable = 1;
+    s->shards = 1;
+    s->nkey = g.ncols;
+    memcpy(s->key, g.cols, sizeof s->key);
+    for (uint32_t i = 0; i < s->ncols; i++)
+        if (s->cols[i].ty.kind == TY_ARRAY)
+            return sql_fail(err, -EINVAL, st->u.create.cols[i].type_pos.line,
+                            st->u.create.cols[i].type_pos.col,
+                            "array columns are not supported in a mutable stream");
+    for (uint32_t i = 0; i < s->nkey; i++)
+        if (s->cols[s->key[i]].ty.nullable)
+            return sql_fail(err, -EINVAL, kg->col_pos[i].line, kg->col_pos[i].col,
+                            "primary key column '%s' cannot be nullable", kg->cols[i]);
+    if (st->u.create.nindex > SCH_MAX_GROUPS || st->u.create.nfamily > SCH_MAX_GROUPS)
+        return sql_fail(err, -EINVAL, st->pos.line, st->pos.col,
+                        "at most %d indexes and %d families", SCH_MAX_GROUPS, SCH_MAX_GROUPS);
+    for (uint32_t i = 0; i < st->u.create.nindex; i++) {
+        const struct sql_col_group *ig = &st->u.create.index[i];
+        for (uint32_t k = 0; k < i; k++)
+            if (!strcmp(s->index[k].name, ig->name))
+                return sql_fail(err, -EINVAL, ig->pos.line, ig->pos.col, "duplicate index '%s'",
+                                ig->name);
+        if ((rc = bind_group(s, ig, "INDEX", &s->index[i], err)))
+            return rc;
+        s->nindex++;
+    }
+    for (uint32_t i = 0; i < st->u.create.nfamily; i++) {
+        const struct sql_col_group *fg = &st->u.create.family[i];
+        for (uint32_t k = 0; k < i; k++)
+            if (!strcmp(s->family[k].name, fg->name))
+                return sql_fail(err, -EINVAL, fg->pos.line, fg->pos.col, "duplicate family '%s'",
+                                fg->name);
+        if ((rc = bind_group(s, fg, "FAMILY", &g, err)))
+            return rc;
+        for (uint32_t k = 0; k < g.ncols; k++)
+            if (sch_is_key(s, g.cols[k]) || sch_family_of(s, g.cols[k]) >= 0)
+                return sql_fail(err, -EINVAL, fg->col_pos[k].line, fg->col_pos[k].col,
+                                "column '%s' is already in the primary key or another family",
+                                fg->cols[k]);
+        s->family[s->nfamily++] = g;
+    }
+    return sch_add_col(s, "_tp_delta", (struct ty){TY_INT8, 0, 0});
+}
+
+static int bind_create(struct engine *e, const struct sql_stmt *st, struct schema **out,
+                       struct sql_error *err)
 {
     struct schema *s = NULL;
     int rc = check_stream_name(st->u.create.name, st->u.create.name_pos, err);
@@ -158,10 +303,23 @@ static int bind_create(const struct sql_stmt *st, struct schema **out, struct sq
         if (rc)
             goto fail;
     }
+    if (st->u.create.is_mutable && (rc = bind_mutable(st, s, err)))
+        goto fail;
+    s->random = st->u.create.random;
+    if ((rc = bind_defaults(e, st, s, err)))
+        goto fail;
     for (uint32_t i = 0; i < st->u.create.nsettings; i++) {
-        rc = bind_setting(s, &st->u.create.settings[i], err);
+        if (s->random)
+            rc = bind_random_setting(s, &st->u.create.settings[i], err);
+        else
+            rc = bind_setting(s, &st->u.create.settings[i], err);
         if (rc)
             goto fail;
+    }
+    if (s->format == SCH_FMT_RAW && s->is_mutable) {
+        rc = sql_fail(err, -EINVAL, st->pos.line, st->pos.col,
+                      "a mutable stream cannot have format 'raw'");
+        goto fail;
     }
     if (s->format == SCH_FMT_RAW && (s->ncols != 1 || s->cols[0].ty.kind != TY_STRING)) {
         rc = sql_fail(err, -EINVAL, st->pos.line, st->pos.col,
@@ -185,7 +343,7 @@ static int exec_create(struct engine *e, const struct sql_stmt *st, struct sql_e
 {
     struct schema *s = NULL;
     int created;
-    int rc = bind_create(st, &s, err);
+    int rc = bind_create(e, st, &s, err);
     if (rc)
         return rc;
     rc = eng_create_stream(e, s, st->u.create.if_not_exists, &created);

@@ -600,7 +600,77 @@ static int if_exists(struct parser *p, int negated, int *flag)
     return 0;
 }
 
-/* col type, ... ) — the '(' is already read. */
+/* (c, ...) — a column list of INDEX, FAMILY or PRIMARY KEY. */
+static int parse_col_list(struct parser *p, struct sql_col_group *g)
+{
+    uint32_t cap = 0, pcap = 0;
+    int rc, more;
+
+    if ((rc = sql_p_expect(p, TK_LPAREN, "'(' before the column list")))
+        return rc;
+    for (;;) {
+        if ((g->ncols == cap && (rc = sql_p_grow(p, (void **)&g->cols, &cap, sizeof *g->cols))) ||
+            (g->ncols == pcap &&
+             (rc = sql_p_grow(p, (void **)&g->col_pos, &pcap, sizeof *g->col_pos))) ||
+            (rc = sql_p_take_name(p, "a column name", &g->cols[g->ncols], &g->col_pos[g->ncols])))
+            return rc;
+        g->ncols++;
+        if ((rc = sql_p_accept(p, TK_COMMA, &more)))
+            return rc;
+        if (!more)
+            return sql_p_expect(p, TK_RPAREN, "',' or ')' in the column list");
+    }
+}
+
+/* INDEX name (c, ...) or FAMILY name (c, ...), the keyword read. In a
+ * mutable stream these words always start such an item (a column called
+ * index is written "index"). */
+static int parse_group(struct parser *p, struct sql_stmt *s, int family)
+{
+    uint32_t *n = family ? &s->u.create.nfamily : &s->u.create.nindex;
+    struct sql_col_group **v = family ? &s->u.create.family : &s->u.create.index;
+    uint32_t cap = *n; /* grown one at a time: sql_p_grow doubles from cap */
+    int rc;
+
+    if ((rc = sql_p_grow(p, (void **)v, &cap, sizeof **v)))
+        return rc;
+    struct sql_col_group *g = &(*v)[*n];
+    memset(g, 0, sizeof *g);
+    if ((rc = sql_p_take_name(p, family ? "a family name" : "an index name", &g->name, &g->pos)) ||
+        (rc = parse_col_list(p, g)))
+        return rc;
+    (*n)++;
+    return 0;
+}
+
+/* DEFAULT expr after a column's type: the expression and its source text
+ * (kept verbatim so the catalog and the schema file show what was
+ * written). */
+static int parse_default(struct parser *p, struct sql_column_def *col)
+{
+    const struct sql_tok *t;
+    int rc;
+
+    if ((rc = sql_p_next(p, NULL)) || (rc = sql_p_peek(p, &t)))
+        return rc;
+    uint32_t from = t->offset;
+    if ((rc = sql_p_expr(p, &col->def)) || (rc = sql_p_peek(p, &t)))
+        return rc;
+    uint32_t to = t->kind == TK_EOF ? (uint32_t)p->lx.len : t->offset;
+    while (to > from && strchr(" \t\r\n", p->lx.src[to - 1]))
+        to--;
+    char *text = sql_p_arena_alloc(p->arena, (size_t)(to - from) + 1);
+    if (!text)
+        return sql_p_no_memory(p);
+    memcpy(text, p->lx.src + from, to - from);
+    text[to - from] = '\0';
+    col->def_text = text;
+    return 0;
+}
+
+/* col type [DEFAULT expr], ... ) — the '(' is already read. A mutable
+ * stream also takes INDEX name (c, ...) and FAMILY name (c, ...) items,
+ * with or without commas between them (the seed writes both). */
 static int parse_columns(struct parser *p, struct sql_stmt *s)
 {
     uint32_t cap = 0;
@@ -610,16 +680,33 @@ static int parse_columns(struct parser *p, struct sql_stmt *s)
         struct sql_column_def *col;
         const struct sql_tok *t;
 
-        if (s->u.create.ncols == cap &&
-            (rc = sql_p_grow(p, (void **)&s->u.create.cols, &cap, sizeof *col)))
-            return rc;
-        col = &s->u.create.cols[s->u.create.ncols];
-        if ((rc = sql_p_take_name(p, "a column name", &col->name, &col->pos)) ||
-            (rc = sql_p_parse_type(p, &col->ty, &col->type_pos)))
-            return rc;
-        s->u.create.ncols++;
         if ((rc = sql_p_peek(p, &t)))
             return rc;
+        if (s->u.create.is_mutable && (sql_p_is_kw(t, "INDEX") || sql_p_is_kw(t, "FAMILY"))) {
+            struct sql_tok kw;
+            if ((rc = sql_p_next(p, &kw)) ||
+                (rc = parse_group(p, s, sql_p_is_kw(&kw, "FAMILY"))))
+                return rc;
+        } else {
+            if (s->u.create.ncols == cap &&
+                (rc = sql_p_grow(p, (void **)&s->u.create.cols, &cap, sizeof *col)))
+                return rc;
+            col = &s->u.create.cols[s->u.create.ncols];
+            if ((rc = sql_p_take_name(p, "a column name", &col->name, &col->pos)) ||
+                (rc = sql_p_parse_type(p, &col->ty, &col->type_pos)))
+                return rc;
+            col->def = NULL;
+            col->def_text = NULL;
+            s->u.create.ncols++;
+            if ((rc = sql_p_peek(p, &t)))
+                return rc;
+            if (sql_p_is_kw(t, "DEFAULT") && (rc = parse_default(p, col)))
+                return rc;
+        }
+        if ((rc = sql_p_peek(p, &t)))
+            return rc;
+        if (s->u.create.is_mutable && (sql_p_is_kw(t, "INDEX") || sql_p_is_kw(t, "FAMILY")))
+            continue;
         if (t->kind != TK_COMMA && t->kind != TK_RPAREN)
             return sql_p_unexpected(p, t, "',' or ')' after column definition");
         if ((rc = sql_p_next(p, NULL)) || t->kind == TK_RPAREN)
@@ -685,19 +772,42 @@ int sql_p_settings(struct parser *p, struct sql_setting **out, uint32_t *n)
     }
 }
 
-/* CREATE STREAM [IF NOT EXISTS] name (col type, ...) [SETTINGS k = v, ...] */
+/* CREATE [MUTABLE | RANDOM] STREAM [IF NOT EXISTS] name (col type
+ * [DEFAULT expr], ...) [PRIMARY KEY (c, ...)] [SETTINGS k = v, ...] — a
+ * mutable stream needs its PRIMARY KEY. */
 static int parse_create(struct parser *p, struct sql_stmt *s)
 {
     int rc, settings;
     const struct sql_tok *t;
 
     s->kind = SQL_CREATE_STREAM;
-    if ((rc = sql_p_expect_kw(p, "STREAM", "STREAM after CREATE")) ||
+    if ((rc = sql_p_peek(p, &t)))
+        return rc;
+    if (sql_p_is_kw(t, "MUTABLE")) {
+        s->u.create.is_mutable = 1;
+        if ((rc = sql_p_next(p, NULL)))
+            return rc;
+    } else if (sql_p_is_kw(t, "RANDOM")) {
+        s->u.create.random = 1;
+        if ((rc = sql_p_next(p, NULL)))
+            return rc;
+    }
+    if ((rc = sql_p_expect_kw(p, "STREAM",
+                              s->u.create.is_mutable ? "STREAM after MUTABLE"
+                              : s->u.create.random   ? "STREAM after CREATE RANDOM"
+                                                     : "STREAM after CREATE")) ||
         (rc = if_exists(p, 1, &s->u.create.if_not_exists)) ||
         (rc = sql_p_take_name(p, "a stream name", &s->u.create.name, &s->u.create.name_pos)) ||
         (rc = sql_p_expect(p, TK_LPAREN, "'(' after stream name")) || (rc = parse_columns(p, s)) ||
         (rc = sql_p_peek(p, &t)))
         return rc;
+    if (s->u.create.is_mutable) {
+        s->u.create.key.pos = sql_p_pos_of(t);
+        if ((rc = sql_p_expect_kw(p, "PRIMARY", "PRIMARY KEY (...) after the columns")) ||
+            (rc = sql_p_expect_kw(p, "KEY", "KEY after PRIMARY")) ||
+            (rc = parse_col_list(p, &s->u.create.key)) || (rc = sql_p_peek(p, &t)))
+            return rc;
+    }
     settings = sql_p_is_kw(t, "SETTINGS");
     if (!settings)
         return sql_p_finish(p, "SETTINGS or end of statement");

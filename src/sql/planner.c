@@ -158,7 +158,11 @@ static int plan_stream(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
         (rc = plan_aggregate(b, ctx, OP_DEFAULT_PERIODIC_NS, cur, &cur)) ||
         (rc = plan_where(b, ctx, cur, &cur)))
         return rc;
-    if ((rc = src_stream_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &b->start, src))) {
+    if (b->stream->schema->random)
+        rc = sql_random_src(b, 0, &ctx->fn, src);
+    else
+        rc = src_stream_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &b->start, src);
+    if (rc) {
         op_destroy(cur);
         return rc;
     }
@@ -182,7 +186,9 @@ static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
 
     if (b->src_kind == BS_STREAM)
         return plan_stream(b, ctx, next, src, head);
-    if (b->src_kind == BS_TABLE &&
+    int kv = b->src_kind == BS_TABLE && b->stream->kv;
+    /* an append stream's history: column parts, pruned by WHERE's comparisons */
+    if (b->src_kind == BS_TABLE && !kv && !b->stream->schema->random &&
         (rc = src_table_preds(b->where, b->scan_cols, b->nscan, &preds, &npreds, &exact)))
         return rc;
     if (exact) { /* only comparisons the statistics decide: no filter operator */
@@ -191,17 +197,33 @@ static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
     }
     /* over a streaming subquery an aggregation emits periodically too */
     int64_t periodic = sql_bsel_streaming(b) ? OP_DEFAULT_PERIODIC_NS : 0;
+    /* a mutable stream's scan reads the key range or index entries its
+     * WHERE asks for (the filter, which takes b->where, still runs) */
+    struct src_kv_range r;
+    if (kv && (rc = src_kv_plan(b->stream->schema, b->where, b->scan_cols, &r)))
+        return rc;
     if ((rc = plan_output(b, ctx, cur, &cur)) ||
         (rc = plan_aggregate(b, ctx, periodic, cur, &cur)) ||
         (rc = plan_where(b, ctx, cur, &cur))) {
         free(preds);
         xpr_destroy(scan_where);
+        if (kv)
+            src_kv_range_free(&r);
         return rc;
     }
     switch (b->src_kind) {
     case BS_ONE: rc = src_numbers_create(0, 1, src); break;
     case BS_NUMBERS: rc = src_numbers_create(b->num_offset, b->num_count, src); break;
     case BS_TABLE:
+        if (kv) { /* a mutable stream: its current rows, by key range or index */
+            rc = src_kv_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &r, src);
+            src_kv_range_free(&r);
+            break;
+        }
+        if (b->stream->schema->random) { /* generated rows, as table(r) reads them */
+            rc = sql_random_src(b, 1, &ctx->fn, src);
+            break;
+        }
         rc = src_table_create(b->stream, b->scan_cols, b->nscan, b->with_sn, preds, npreds,
                               scan_where, src);
         free(preds); /* the source copied them; they borrowed from the WHERE */
@@ -283,6 +305,10 @@ static int map_columns(const struct sql_stmt *st, const struct schema *sc, uint3
                         given, sc->name, sc->ncols);
     for (uint32_t k = 0; k < given; k++)
         src_of[k] = (int)k;
+    if (sc->is_mutable && given >= sc->ncols - 1) { /* user columns, _tp_time, _tp_delta */
+        src_of[sc->ncols - 2] = given == sc->ncols ? (int)sc->ncols - 1 : -1;
+        src_of[sc->ncols - 1] = (int)sc->ncols - 2;
+    }
     return 0;
 }
 
@@ -548,7 +574,7 @@ static int insert_values(struct engine *e, const struct sql_stmt *st, struct eng
         }
     }
     conv->nrows = tuple->nrows;
-    if ((rc = log_append(s->log, conv, NULL))) {
+    if ((rc = eng_stream_append(s, conv, NULL))) {
         rc = sql_fail(err, rc, st->pos.line, st->pos.col, "cannot append to %s: %s", sc->name,
                       err_str(rc));
         goto fail_msg;
@@ -640,6 +666,12 @@ static int target_stream(struct engine *e, const struct sql_stmt *st, struct eng
     if (rc)
         return sql_fail(err, rc, st->u.insert.target_pos.line, st->u.insert.target_pos.col,
                         "cannot open stream '%s': %s", st->u.insert.target, err_str(rc));
+    if ((*s)->schema->random) {
+        eng_stream_put(*s);
+        *s = NULL;
+        return sql_fail(err, -EINVAL, st->u.insert.target_pos.line, st->u.insert.target_pos.col,
+                        "%s is a random stream: its rows are generated", st->u.insert.target);
+    }
     return 0;
 }
 

@@ -28,6 +28,118 @@ static int name_index(const char *const *names, int n, const char *s)
     return -1;
 }
 
+static int render_group(const struct schema *s, const char *what, const struct sch_group *g,
+                        struct buf *out)
+{
+    int rc = buf_printf(out, "%s%s%s", what, g->name[0] ? " " : "", g->name);
+    for (uint32_t k = 0; k < g->ncols && !rc; k++)
+        rc = buf_printf(out, " %s", s->cols[g->cols[k]].name);
+    return rc ? rc : buf_putc(out, '\n');
+}
+
+/* A mutable stream's lines, after its columns (names, so they read well). */
+static int render_mutable(const struct schema *s, struct buf *out)
+{
+    struct sch_group key = {.ncols = s->nkey};
+    memcpy(key.cols, s->key, sizeof s->key);
+    int rc = buf_printf(out, "mutable shards=%u\n", s->shards);
+    if (!rc)
+        rc = render_group(s, "key", &key, out);
+    for (uint32_t i = 0; i < s->nindex && !rc; i++)
+        rc = render_group(s, "index", &s->index[i], out);
+    for (uint32_t i = 0; i < s->nfamily && !rc; i++)
+        rc = render_group(s, "family", &s->family[i], out);
+    return rc;
+}
+
+/* "key a b", "index name a b", "family name a b" into g; 0 or ERR_CORRUPT. */
+static int parse_group(const struct schema *s, char *rest, int named, struct sch_group *g)
+{
+    char *save_ptr = NULL;
+    memset(g, 0, sizeof *g);
+    for (char *tok = strtok_r(rest, " ", &save_ptr); tok; tok = strtok_r(NULL, " ", &save_ptr)) {
+        if (named && !g->name[0]) {
+            if (strlen(tok) >= SCH_MAX_NAME)
+                return ERR_CORRUPT;
+            strcpy(g->name, tok);
+            continue;
+        }
+        int c = sch_find(s, tok, strlen(tok));
+        if (c < 0 || g->ncols >= SCH_GROUP_COLS)
+            return ERR_CORRUPT;
+        g->cols[g->ncols++] = (uint16_t)c;
+    }
+    return g->ncols && (!named || g->name[0]) ? 0 : ERR_CORRUPT;
+}
+
+static int parse_mutable_line(struct schema *s, char *line)
+{
+    struct sch_group g;
+    unsigned shards;
+    if (sscanf(line, "mutable shards=%u", &shards) == 1) {
+        if (shards < 1 || shards > SCH_MAX_SHARDS)
+            return ERR_CORRUPT;
+        s->is_mutable = 1;
+        s->shards = shards;
+        return 0;
+    }
+    if (!s->is_mutable)
+        return ERR_CORRUPT;
+    if (!strncmp(line, "key ", 4)) {
+        if (parse_group(s, line + 4, 0, &g) || g.ncols > SCH_MAX_KEY)
+            return ERR_CORRUPT;
+        s->nkey = g.ncols;
+        memcpy(s->key, g.cols, sizeof s->key);
+        return 0;
+    }
+    if (!strncmp(line, "index ", 6) && s->nindex < SCH_MAX_GROUPS)
+        return parse_group(s, line + 6, 1, &s->index[s->nindex++]);
+    if (!strncmp(line, "family ", 7) && s->nfamily < SCH_MAX_GROUPS)
+        return parse_group(s, line + 7, 1, &s->family[s->nfamily++]);
+    return ERR_CORRUPT;
+}
+
+/* "default TEXT" after its column's line: the text with backslashes and
+ * line breaks escaped (\\, \n, \r), so it stays one line. */
+static int render_default(struct buf *out, const char *text)
+{
+    int rc = buf_puts(out, "default ");
+    for (const char *p = text; *p && !rc; p++) {
+        if (*p == '\\')
+            rc = buf_puts(out, "\\\\");
+        else if (*p == '\n')
+            rc = buf_puts(out, "\\n");
+        else if (*p == '\r')
+            rc = buf_puts(out, "\\r");
+        else
+            rc = buf_putc(out, *p);
+    }
+    return rc ? rc : buf_putc(out, '\n');
+}
+
+/* The text of a "default " line, unescaped in place. */
+static int parse_default(char *text)
+{
+    char *w = text;
+    for (char *p = text; *p; p++) {
+        if (*p != '\\') {
+            *w++ = *p;
+            continue;
+        }
+        p++;
+        if (*p == '\\')
+            *w++ = '\\';
+        else if (*p == 'n')
+            *w++ = '\n';
+        else if (*p == 'r')
+            *w++ = '\r';
+        else
+            return ERR_CORRUPT;
+    }
+    *w = '\0';
+    return 0;
+}
+
 static int render(const struct catalog *c, struct buf *out)
 {
     int rc = buf_printf(out, "streamfs-catalog 1\nnext_id %u\n", c->next_id);
@@ -44,13 +156,20 @@ static int render(const struct catalog *c, struct buf *out)
             if (v)
                 rc = buf_printf(out, " %s=%llu", sch_amounts[k].name, (unsigned long long)v);
         }
+        if (!rc && s->random)
+            rc = buf_printf(out, " random=1 eps=%llu interval_time=%u",
+                            (unsigned long long)s->eps, s->interval_ms);
         if (!rc)
             rc = buf_putc(out, '\n');
         for (uint32_t k = 0; k < s->ncols && !rc; k++) {
             char tn[TY_MAX_NAME];
             ty_name(s->cols[k].ty, tn);
             rc = buf_printf(out, "col %s %s\n", s->cols[k].name, tn);
+            if (!rc && sch_default(s, k))
+                rc = render_default(out, sch_default(s, k));
         }
+        if (!rc && s->is_mutable)
+            rc = render_mutable(s, out);
         if (!rc)
             rc = buf_puts(out, "end\n");
     }
@@ -79,7 +198,8 @@ static int append_entry(struct catalog *c, uint32_t id, struct schema *s)
     return 0;
 }
 
-/* The optional " key=N" amounts after codec (absent in older catalogs). */
+/* The optional " key=N" amounts after codec, and a random stream's
+ * random=1 eps=N interval_time=N (absent in older catalogs). */
 static int parse_amounts(char *rest, struct schema *s)
 {
     char *save_ptr = NULL;
@@ -88,6 +208,21 @@ static int parse_amounts(char *rest, struct schema *s)
         if (!eq)
             return ERR_CORRUPT;
         *eq = '\0';
+        char *end = NULL;
+        unsigned long long v = strtoull(eq + 1, &end, 10);
+        int num = eq[1] && !*end;
+        if (!strcmp(tok, "random") && num && v == 1) {
+            s->random = 1;
+            continue;
+        }
+        if (!strcmp(tok, "eps") && num && v <= SCH_RANDOM_EPS_MAX) {
+            s->eps = v;
+            continue;
+        }
+        if (!strcmp(tok, "interval_time") && num && v >= 1 && v <= UINT32_MAX) {
+            s->interval_ms = (uint32_t)v;
+            continue;
+        }
         const struct sch_amount *a = sch_amount_find(tok);
         if (!a || sch_amount_parse(s, a, eq + 1))
             return ERR_CORRUPT;
@@ -165,8 +300,18 @@ static int parse(struct catalog *c, char *text)
                    sscanf(line, "col %63s %47[^\n]", cname, tname) == 2) {
             if (ty_parse(tname, &ty) || sch_add_col(cur, cname, ty))
                 goto fail;
+        } else if (cur && (!strncmp(line, "mutable ", 8) || !strncmp(line, "key ", 4) ||
+                           !strncmp(line, "index ", 6) || !strncmp(line, "family ", 7))) {
+            if (parse_mutable_line(cur, line))
+                goto fail;
+        } else if (cur && cur->ncols && !strncmp(line, "default ", 8) &&
+                   !sch_default(cur, cur->ncols - 1)) { /* the last column's */
+            if (parse_default(line + 8) || sch_set_default(cur, cur->ncols - 1, line + 8))
+                goto fail;
         } else if (cur && !strcmp(line, "end")) {
-            if (!entry_ok(c, cur_id, cur) || sch_finish(cur))
+            if (!entry_ok(c, cur_id, cur) || sch_finish(cur) ||
+                (cur->is_mutable && (!cur->nkey || cur->ncols < 3 ||
+                                     strcmp(cur->cols[sch_delta_col(cur)].name, "_tp_delta"))))
                 goto fail;
             rc = append_entry(c, cur_id, cur);
             if (rc)

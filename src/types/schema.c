@@ -4,6 +4,8 @@
  */
 #include "types/schema.h"
 
+#include "types/block.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@ int sch_create(const char *name, struct schema **out)
     strcpy(s->name, name);
     s->time_col = -1;
     s->codec = SCH_CODEC_DEFAULT;
+    s->interval_ms = SCH_RANDOM_INTERVAL_MS;
     *out = s;
     return 0;
 }
@@ -42,8 +45,36 @@ void sch_destroy(struct schema *s)
 {
     if (!s)
         return;
+    for (uint32_t i = 0; i < s->ndefaults; i++)
+        free(s->defaults[i]);
+    free(s->defaults);
     free(s->cols);
     free(s);
+}
+
+int sch_set_default(struct schema *s, uint32_t i, const char *text)
+{
+    if (i >= s->ncols)
+        return -EINVAL;
+    if (i >= s->ndefaults) {
+        char **d = realloc(s->defaults, s->ncols * sizeof(*d));
+        if (!d)
+            return -ENOMEM;
+        memset(d + s->ndefaults, 0, (s->ncols - s->ndefaults) * sizeof(*d));
+        s->defaults = d;
+        s->ndefaults = s->ncols;
+    }
+    char *copy = text ? strdup(text) : NULL;
+    if (text && !copy)
+        return -ENOMEM;
+    free(s->defaults[i]);
+    s->defaults[i] = copy;
+    return 0;
+}
+
+const char *sch_default(const struct schema *s, uint32_t i)
+{
+    return i < s->ndefaults ? s->defaults[i] : NULL;
 }
 
 int sch_find(const struct schema *s, const char *name, size_t n)
@@ -86,6 +117,47 @@ int sch_finish(struct schema *s)
     return sch_add_col(s, "_tp_time", (struct ty){TY_DATETIME64, 0, 3});
 }
 
+int sch_is_key(const struct schema *s, uint32_t c)
+{
+    for (uint32_t i = 0; i < s->nkey; i++)
+        if (s->key[i] == c)
+            return 1;
+    return 0;
+}
+
+int sch_family_of(const struct schema *s, uint32_t c)
+{
+    for (uint32_t f = 0; f < s->nfamily; f++)
+        for (uint32_t i = 0; i < s->family[f].ncols; i++)
+            if (s->family[f].cols[i] == c)
+                return (int)f;
+    return -1;
+}
+
+static int render_group(const struct schema *s, const char *what, const struct sch_group *g,
+                        struct buf *out)
+{
+    int rc = buf_printf(out, ", %s %s (", what, g->name);
+    for (uint32_t k = 0; k < g->ncols && !rc; k++)
+        rc = buf_printf(out, "%s%s", k ? ", " : "", s->cols[g->cols[k]].name);
+    return rc ? rc : buf_putc(out, ')');
+}
+
+/* The mutable part: INDEX / FAMILY inside the parentheses, then PRIMARY KEY. */
+static int render_mutable(const struct schema *s, struct buf *out)
+{
+    int rc = 0;
+    for (uint32_t i = 0; i < s->nindex && !rc; i++)
+        rc = render_group(s, "INDEX", &s->index[i], out);
+    for (uint32_t i = 0; i < s->nfamily && !rc; i++)
+        rc = render_group(s, "FAMILY", &s->family[i], out);
+    if (!rc)
+        rc = buf_puts(out, ") PRIMARY KEY (");
+    for (uint32_t k = 0; k < s->nkey && !rc; k++)
+        rc = buf_printf(out, "%s%s", k ? ", " : "", s->cols[s->key[k]].name);
+    return rc;
+}
+
 int sch_clone(const struct schema *s, struct schema **out)
 {
     struct schema *c = malloc(sizeof(*c));
@@ -99,6 +171,13 @@ int sch_clone(const struct schema *s, struct schema **out)
     }
     if (s->ncols)
         memcpy(c->cols, s->cols, s->ncols * sizeof(*c->cols));
+    c->defaults = NULL;
+    c->ndefaults = 0;
+    for (uint32_t i = 0; i < s->ndefaults; i++)
+        if (s->defaults[i] && sch_set_default(c, i, s->defaults[i])) {
+            sch_destroy(c);
+            return -ENOMEM;
+        }
     *out = c;
     return 0;
 }
@@ -112,6 +191,16 @@ int sch_types(const struct schema *s, struct ty **out)
         t[i] = s->cols[i].ty;
     *out = t;
     return 0;
+}
+
+int sch_block(const struct schema *s, struct blk **out)
+{
+    struct ty *t = NULL;
+    int rc = sch_types(s, &t);
+    if (!rc)
+        rc = blk_create(t, s->ncols, out);
+    free(t);
+    return rc;
 }
 
 static const char *const fsync_names[] = {"close", "always", "never"};
@@ -214,17 +303,26 @@ int sch_amount_parse(struct schema *s, const struct sch_amount *a, const char *t
 
 int sch_render_ddl(const struct schema *s, struct buf *out)
 {
-    int rc = buf_printf(out, "CREATE STREAM %s (", s->name);
-    /* _tp_time is implicit: every stream has it */
-    for (uint32_t i = 0; i + 1 < s->ncols && !rc; i++) {
+    int rc = buf_printf(out, "CREATE %sSTREAM %s (",
+                        s->is_mutable ? "MUTABLE " : s->random ? "RANDOM " : "", s->name);
+    /* _tp_time is implicit: every stream has it (and _tp_delta every mutable one) */
+    for (uint32_t i = 0; i + 1 + (s->is_mutable ? 1 : 0) < s->ncols && !rc; i++) {
         char tn[TY_MAX_NAME];
         ty_name(s->cols[i].ty, tn);
         rc = buf_printf(out, "%s%s %s", i ? ", " : "", s->cols[i].name, tn);
+        if (!rc && sch_default(s, i))
+            rc = buf_printf(out, " DEFAULT %s", sch_default(s, i));
     }
     if (rc)
         return rc;
-    rc = buf_putc(out, ')');
+    rc = s->is_mutable ? render_mutable(s, out) : 0;
+    if (!rc)
+        rc = buf_putc(out, ')');
     const char *sep = " SETTINGS ";
+    if (!rc && s->is_mutable && s->shards > 1) {
+        rc = buf_printf(out, "%sshards=%u", sep, s->shards);
+        sep = ", ";
+    }
     if (!rc && s->format == SCH_FMT_RAW) {
         rc = buf_printf(out, "%sformat='raw'", sep);
         sep = ", ";
@@ -246,6 +344,14 @@ int sch_render_ddl(const struct schema *s, struct buf *out)
     static const char *const codecs[] = {"none", "lz4", "zstd"};
     if (!rc && s->codec != SCH_CODEC_DEFAULT && s->codec < 3) {
         rc = buf_printf(out, "%scodec='%s'", sep, codecs[s->codec]);
+        sep = ", ";
+    }
+    if (!rc && s->random && s->eps) {
+        rc = buf_printf(out, "%seps=%llu", sep, (unsigned long long)s->eps);
+        sep = ", ";
+    }
+    if (!rc && s->random && s->interval_ms != SCH_RANDOM_INTERVAL_MS) {
+        rc = buf_printf(out, "%sinterval_time=%u", sep, s->interval_ms);
         sep = ", ";
     }
     /* the amounts, as plain integers (bytes, ms) */

@@ -1,7 +1,8 @@
 /*
  * sql_fuzz.c — libFuzzer harness for the SQL front end with names and
  * types: lexer, parser and binder (sql_check), against an engine holding
- * one stream of every common column kind.
+ * one stream of every common column kind and a random stream (rnd), whose
+ * DEFAULTs a query over it binds again.
  *
  * Beyond "no crash, no leak, no read past len", a rejected statement must
  * carry a "line L, column C: " message on one line, and the binder must
@@ -41,6 +42,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     const char *ddl = "CREATE STREAM m (device string, temp float64, n nullable(int64), "
                       "ts datetime64(3), d date, b bool, u uint8)";
     check(sql_run(eng, ddl, strlen(ddl), &err, &out) == 0);
+    const char *rnd = "CREATE RANDOM STREAM rnd (k string DEFAULT 'k' || to_string(rand() % 3), "
+                      "v int32, x float64 DEFAULT rand_uniform(0, 1)) SETTINGS eps=10";
+    check(sql_run(eng, rnd, strlen(rnd), &err, &out) == 0);
     buf_free(&out);
     return 0;
 }

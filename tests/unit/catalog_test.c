@@ -599,3 +599,131 @@ Test(catalog, array_columns_persist)
     sch_destroy(keep);
     cat_destroy(c);
 }
+
+/* A mutable stream's key, indexes, families and shards survive a reload,
+ * written as the header documents; a key line naming no column is refused. */
+Test(catalog, mutable_stream_persists)
+{
+    struct catalog *c = load();
+    struct schema *s = NULL;
+    cr_assert_eq(sch_create("m", &s), 0);
+    cr_assert_eq(sch_add_col(s, "device_id", (struct ty){TY_STRING, 0, 0}), 0);
+    cr_assert_eq(sch_add_col(s, "ts", (struct ty){TY_DATETIME64, 0, 3}), 0);
+    cr_assert_eq(sch_add_col(s, "lat", (struct ty){TY_FLOAT32, 0, 0}), 0);
+    cr_assert_eq(sch_add_col(s, "lon", (struct ty){TY_FLOAT32, 0, 0}), 0);
+    cr_assert_eq(sch_add_col(s, "region", (struct ty){TY_STRING, 0, 0}), 0);
+    s->is_mutable = 1;
+    s->shards = 3;
+    s->nkey = 2;
+    s->key[0] = 0;
+    s->key[1] = 1;
+    s->nindex = 1;
+    strcpy(s->index[0].name, "sidx1");
+    s->index[0].ncols = 1;
+    s->index[0].cols[0] = 4;
+    s->nfamily = 1;
+    strcpy(s->family[0].name, "cf1");
+    s->family[0].ncols = 2;
+    s->family[0].cols[0] = 2;
+    s->family[0].cols[1] = 3;
+    cr_assert_eq(sch_add_col(s, "_tp_delta", (struct ty){TY_INT8, 0, 0}), 0);
+    cr_assert_eq(sch_finish(s), 0);
+    add(c, s);
+    cat_destroy(c);
+
+    char *text = read_text();
+    cr_assert_not_null(strstr(text, "col _tp_delta int8\ncol _tp_time datetime64(3)\nmutable shards=3\n"
+                                    "key device_id ts\nindex sidx1 region\nfamily cf1 lat lon\nend\n"),
+                       "%s", text);
+    free(text);
+    c = load();
+    const struct schema *l = cat_find(c, "m")->schema;
+    cr_assert(l->is_mutable);
+    cr_assert_eq(l->shards, 3);
+    cr_assert_eq(l->nkey, 2);
+    cr_assert(l->key[0] == 0 && l->key[1] == 1);
+    cr_assert_eq(l->nindex, 1);
+    cr_assert_str_eq(l->index[0].name, "sidx1");
+    cr_assert(l->index[0].ncols == 1 && l->index[0].cols[0] == 4);
+    cr_assert_eq(l->nfamily, 1);
+    cr_assert(l->family[0].ncols == 2 && l->family[0].cols[1] == 3);
+    cr_assert_eq(sch_family_of(l, 3), 0);
+    cr_assert_eq(sch_family_of(l, 4), -1);
+    cr_assert(sch_is_key(l, 1) && !sch_is_key(l, 2));
+    struct buf ddl = BUF_INIT;
+    cr_assert_eq(sch_render_ddl(l, &ddl), 0);
+    cr_assert_eq(buf_cstr(&ddl), 0);
+    cr_assert_str_eq(ddl.data, "CREATE MUTABLE STREAM m (device_id string, ts datetime64(3), lat float32, "
+                               "lon float32, region string, INDEX sidx1 (region), FAMILY cf1 (lat, lon)) "
+                               "PRIMARY KEY (device_id, ts) SETTINGS shards=3");
+    buf_free(&ddl);
+    cat_destroy(c);
+
+    /* damaged: a key naming an unknown column */
+    const char *bad = "streamfs-catalog 1\nnext_id 2\nstream 1 m format=json fsync=close "
+                      "on_error=fail time_col=-1 codec=lz4\ncol k int32\ncol _tp_delta int8\n"
+                      "col _tp_time datetime64(3)\nmutable shards=1\nkey nope\nend\n";
+    cr_assert_eq(os_write_file_atomic(catfile, bad, strlen(bad)), 0);
+    struct catalog *d = NULL;
+    cr_assert_eq(cat_load(tmpdir, &d), ERR_CORRUPT);
+}
+
+/* A random stream: random=1 eps interval_time on its line, each DEFAULT
+ * on a line after its column, escaped; both read back. */
+Test(catalog, random_stream_persists)
+{
+    struct catalog *c = load();
+    struct schema *s = simple("r");
+    s->random = 1;
+    s->eps = 50;
+    s->interval_ms = 250;
+    cr_assert_eq(sch_set_default(s, 0, "'x\\y' || '\n' ||\n'z'"), 0);
+    cr_assert_eq(add(c, s), 1);
+    expect_text("streamfs-catalog 1\n"
+                "next_id 2\n"
+                "stream 1 r format=json fsync=close on_error=fail time_col=-1 codec=lz4 random=1 "
+                "eps=50 interval_time=250\n"
+                "col a int32\n"
+                "default 'x\\\\y' || '\\n' ||\\n'z'\n"
+                "col b nullable(string)\n"
+                "col _tp_time datetime64(3)\n"
+                "end\n");
+    cat_destroy(c);
+    c = load();
+    const struct cat_entry *e = cat_find(c, "r");
+    cr_assert_not_null(e);
+    cr_expect(e->schema->random);
+    cr_expect_eq(e->schema->eps, 50);
+    cr_expect_eq(e->schema->interval_ms, 250);
+    cr_expect_str_eq(sch_default(e->schema, 0), "'x\\y' || '\n' ||\n'z'");
+    cr_expect_null(sch_default(e->schema, 1));
+    cat_destroy(c);
+}
+
+Test(catalog, bad_random_lines_refused)
+{
+    static const char *const bad[] = {
+        "stream 1 r format=json fsync=close on_error=fail time_col=-1 codec=lz4 random=2\n",
+        "stream 1 r format=json fsync=close on_error=fail time_col=-1 codec=lz4 eps=x\n",
+        "stream 1 r format=json fsync=close on_error=fail time_col=-1 codec=lz4 "
+        "interval_time=0\n",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        char text[512];
+        snprintf(text, sizeof(text),
+                 "streamfs-catalog 1\nnext_id 2\n%scol a int32\ncol _tp_time "
+                 "datetime64(3)\nend\n",
+                 bad[i]);
+        cr_assert_eq(os_write_file_atomic(catfile, text, strlen(text)), 0);
+        struct catalog *c = NULL;
+        cr_expect_eq(cat_load(tmpdir, &c), ERR_CORRUPT, "%s", bad[i]);
+        cat_destroy(c);
+    }
+    static const char dangling[] = "streamfs-catalog 1\nnext_id 2\n"
+                                   "stream 1 r format=json fsync=close on_error=fail time_col=-1 "
+                                   "codec=lz4\ndefault 1\ncol a int32\nend\n";
+    cr_assert_eq(os_write_file_atomic(catfile, dangling, strlen(dangling)), 0);
+    struct catalog *c = NULL;
+    cr_expect_eq(cat_load(tmpdir, &c), ERR_CORRUPT, "a default before any column");
+    cat_destroy(c);
+}

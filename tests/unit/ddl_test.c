@@ -763,3 +763,76 @@ Test(ddl, retention_settings_persist)
     expect_ddl("e", "CREATE STREAM e (v int32) SETTINGS codec='zstd', segment_bytes=131072, "
                     "retention_bytes=1048576, retention_ms=3600000");
 }
+
+/* --- random streams ------------------------------------------------------ */
+
+Test(ddl, create_random_stream)
+{
+    ok("CREATE RANDOM STREAM devices(device string default 'device'||to_string(rand()%4), "
+       "location string default 'city'||to_string(rand()%10), temperature float default "
+       "rand()%1000/10, n int32) SETTINGS eps=10, interval_time=200",
+       "ok: created stream devices");
+    expect_ddl("devices",
+               "CREATE RANDOM STREAM devices (device string DEFAULT "
+               "'device'||to_string(rand()%4), location string DEFAULT "
+               "'city'||to_string(rand()%10), temperature float32 DEFAULT rand()%1000/10, n "
+               "int32) SETTINGS eps=10, interval_time=200");
+    struct schema *s = schema_of("devices");
+    cr_expect(s->random);
+    cr_expect_eq(s->eps, 10);
+    cr_expect_eq(s->interval_ms, 200);
+    cr_expect_null(sch_default(s, 3), "n has no DEFAULT");
+    sch_destroy(s);
+    /* defaults, eps and interval survive a restart */
+    eng_close(eng);
+    cr_assert_eq(eng_open(tmpdir, &eng), 0);
+    s = schema_of("devices");
+    cr_expect(s->random);
+    cr_expect_eq(s->eps, 10);
+    cr_expect_str_eq(sch_default(s, 2), "rand()%1000/10");
+    sch_destroy(s);
+    ok("CREATE RANDOM STREAM r (v int8)", "ok: created stream r");
+    expect_ddl("r", "CREATE RANDOM STREAM r (v int8)");
+    ok("DROP STREAM r", "ok: dropped stream r");
+    cr_expect(!exists("r"));
+}
+
+Test(ddl, random_stream_errors)
+{
+    fails("CREATE RANDOM STREAM r (a int32 DEFAULT no_such(1))", EINVAL,
+          "line 1, column 41: unknown function 'no_such'");
+    fails("CREATE RANDOM STREAM r (a int32,\n  b date DEFAULT [1, 2])", EINVAL,
+          "line 2, column 18: DEFAULT of column 'b': cannot convert array(uint8) to date");
+    fails("CREATE RANDOM STREAM r (a int32 DEFAULT 'abc')", EINVAL,
+          "line 1, column 41: DEFAULT of column 'a': cannot convert it to int32: cannot "
+          "parse 'abc' as int32");
+    fails("CREATE RANDOM STREAM r (a int32 DEFAULT b + 1, b int32)", EINVAL,
+          "line 1, column 41: unknown column 'b' in the columns before 'a'");
+    fails("CREATE RANDOM STREAM r (a int32, b int32 DEFAULT b)", EINVAL,
+          "line 1, column 50: unknown column 'b' in the columns before 'b', did you mean 'a'?");
+    fails("CREATE STREAM s (a int32 DEFAULT 1)", EINVAL,
+          "line 1, column 34: DEFAULT is for random streams (CREATE RANDOM STREAM); a "
+          "stream's missing fields take their type's default");
+    fails("CREATE RANDOM STREAM r (a int32) SETTINGS eps=-1", EINVAL,
+          "line 1, column 47: setting 'eps' must be an integer from 0 to 10000000 (rows per "
+          "second; 0: as fast as it can)");
+    fails("CREATE RANDOM STREAM r (a int32) SETTINGS interval_time=0", EINVAL,
+          "line 1, column 57: setting 'interval_time' must be an integer from 1 to 3600000 (ms)");
+    fails("CREATE RANDOM STREAM r (a int32) SETTINGS codec='zstd'", EINVAL,
+          "line 1, column 43: setting 'codec' does not apply to a random stream (it takes eps "
+          "and interval_time)");
+    fails("CREATE RANDOM STREAM r (a int32) SETTINGS epss=3", EINVAL,
+          "line 1, column 43: unknown setting 'epss', did you mean 'eps'?");
+    fails("CREATE STREAM s (a int32) SETTINGS eps=3", EINVAL,
+          "line 1, column 36: unknown setting 'eps'");
+    fails("CREATE RANDOM STREM r (a int32)", EINVAL,
+          "line 1, column 15: expected STREAM after CREATE RANDOM, got 'STREM'");
+    cr_expect(!exists("r") && !exists("s"));
+}
+
+Test(ddl, random_stream_refuses_inserts)
+{
+    ok("CREATE RANDOM STREAM r (a int32)", "ok: created stream r");
+    fails("INSERT INTO r (a) VALUES (1)", EINVAL,
+          "line 1, column 13: r is a random stream: its rows are generated");
+}

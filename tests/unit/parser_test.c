@@ -704,3 +704,42 @@ Test(parser, array_types)
     check_err("CREATE STREAM s (a array(int32, b int8)", ERR_SYNTAX,
               "line 1, column 31: expected ')' after array element type, got ','");
 }
+
+/* CREATE RANDOM STREAM: the flag, and each DEFAULT's expression with its
+ * source text as written (comments and spaces inside kept, around not). */
+Test(parser, create_random_stream)
+{
+    struct sql_stmt *s = parse_ok("CREATE RANDOM STREAM r (d string default 'd' || "
+                                  "to_string(rand() % 4)  , t float64 DEFAULT rand()%1000/10,"
+                                  " n int8) SETTINGS eps = 5");
+    cr_assert_eq(s->kind, SQL_CREATE_STREAM);
+    cr_expect(s->u.create.random);
+    cr_assert_eq(s->u.create.ncols, 3);
+    cr_assert_not_null(s->u.create.cols[0].def);
+    cr_expect_eq(s->u.create.cols[0].def->kind, SX_CALL);
+    cr_expect_str_eq(s->u.create.cols[0].def_text, "'d' || to_string(rand() % 4)");
+    cr_expect_str_eq(s->u.create.cols[1].def_text, "rand()%1000/10");
+    cr_expect_null(s->u.create.cols[2].def);
+    cr_expect_null(s->u.create.cols[2].def_text);
+    cr_assert_eq(s->u.create.nsettings, 1);
+    sql_stmt_destroy(s);
+    s = parse_ok("create stream s (a int32 default 1)");
+    cr_expect(!s->u.create.random, "DEFAULT parses on any stream; the DDL refuses it");
+    cr_expect_str_eq(s->u.create.cols[0].def_text, "1");
+    sql_stmt_destroy(s);
+    s = parse_ok("CREATE RANDOM STREAM random (a int32 DEFAULT 7)");
+    cr_expect_str_eq(s->u.create.name, "random");
+    sql_stmt_destroy(s);
+}
+
+Test(parser, create_random_stream_errors)
+{
+    check_err("CREATE RANDOM TABLE r (a int32)", ERR_SYNTAX,
+              "line 1, column 15: expected STREAM after CREATE RANDOM, got 'TABLE'");
+    check_err("CREATE RANDOM STREAM r (a int32 DEFAULT)", ERR_SYNTAX,
+              "line 1, column 40: expected an expression, got ')'");
+    check_err("CREATE RANDOM STREAM r (a int32 DEFAULT 1 2)", ERR_SYNTAX,
+              "line 1, column 43: expected ',' or ')' after column definition, got '2'");
+    check_err("CREATE RANDOM STREAM r (a int32 DEFAULT rand(", ERR_INCOMPLETE,
+              "line 1, column 46: expected an expression, got end of input");
+}

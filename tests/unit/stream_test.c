@@ -3,7 +3,8 @@
  * (src_log_tail_create), append subscriptions (eng_stream_subscribe),
  * streaming query tasks that yield and are woken (exec/query.h), periodic
  * emits of an aggregation driven by the fake clock, LIMIT, cancellation,
- * result rotation and the pipe-like stream reads.
+ * result rotation and the pipe-like stream reads; random streams
+ * (CREATE RANDOM STREAM) read by queries.
  *
  * Nothing sleeps: after an append, qry_settle waits until the woken task
  * went idle again; time moves only with clk_fake_advance and
@@ -612,6 +613,170 @@ Test(streaming, global_aggregation_emit_policies)
     sql = "SELECT v FROM s EMIT PERIODIC 1s";
     cr_expect_eq(sql_query_start(eng, sql, strlen(sql), NULL, id, &err), -EINVAL);
     cr_expect(strstr(err.msg, "EMIT needs a window"), "%s", err.msg);
+}
+
+/* --- random streams (CREATE RANDOM STREAM) -------------------------------
+ * Rows made as the fake clock passes, eps of them a second in batches no
+ * closer than interval_time, each row's _tp_time spread by eps and never
+ * ahead of the clock; DEFAULTs evaluated per row; columns without one
+ * random but in range; LIMIT, a tumble window and a filter over FROM r;
+ * table(r) as one second of rows; no eps: as fast as the reader takes
+ * them. Nothing is timed: counts and shapes only. */
+
+#define MS 1000000LL
+
+static void setup_random(void)
+{
+    setup();
+    run("CREATE RANDOM STREAM r (k string DEFAULT 'k' || to_string(rand() % 3), v int8, "
+        "f float64, s string, d decimal(5, 2), t datetime, a array(int32), n nullable(int32), "
+        "b bool) SETTINGS eps=10");
+}
+
+static int lines(const char *text)
+{
+    int n = 0;
+    for (; *text; text++)
+        n += *text == '\n';
+    return n;
+}
+
+/* A bounded query's whole result. */
+static const char *answer(const char *sql)
+{
+    struct qry *q = start(sql);
+    cr_assert_eq(qry_wait(q), QRY_FINISHED, "%s", sql);
+    const char *text = result(q);
+    qry_put(q);
+    return text;
+}
+
+TestSuite(random, .init = setup_random, .fini = teardown, .timeout = 60);
+
+Test(random, rows_follow_the_clock_by_eps_and_interval)
+{
+    struct qry *q = start("SELECT k, _tp_time FROM r");
+    cr_expect_eq(qry_get_kind(q), QRY_STREAMING);
+    cr_expect_str_eq(result(q), "", "no time has passed: no row is due");
+    settle_tick(q, SEC);
+    const char *text = result(q);
+    cr_expect_eq(lines(text), 10, "one second at eps=10: %s", text);
+    cr_expect(strncmp(text, "{\"k\":\"k", 7) == 0, "the DEFAULT made k: %s", text);
+    cr_expect(strstr(text, "\"_tp_time\":\"2024-07-10 00:00:00.100\"}\n") != NULL,
+              "the first row a tenth of a second in");
+    cr_expect(strstr(text, "\"_tp_time\":\"2024-07-10 00:00:01.000\"}\n") != NULL,
+              "the last row now, not later");
+    settle_tick(q, 50 * MS);
+    cr_expect_eq(lines(result(q)), 10, "within the 100 ms interval: no batch");
+    settle_tick(q, 60 * MS);
+    cr_expect_eq(lines(result(q)), 11, "the next batch: the row due at 1.1 s");
+    qry_cancel(q);
+    qry_put(q);
+}
+
+Test(random, limit_ends_the_query)
+{
+    struct qry *q = start("SELECT * FROM r LIMIT 5");
+    settle_tick(q, 2 * SEC);
+    cr_expect_eq(qry_wait(q), QRY_FINISHED);
+    cr_expect_eq(lines(result(q)), 5);
+    qry_put(q);
+}
+
+Test(random, filter_and_tumble_over_a_random_stream)
+{
+    struct qry *w = start("SELECT window_start, count() AS c FROM tumble(r, 1s) GROUP BY "
+                          "window_start");
+    struct qry *f = start("SELECT v FROM r WHERE k = 'k0' OR k = 'k1' OR k = 'k2'");
+    settle_tick(w, SEC);
+    settle_tick(w, SEC);
+    qry_settle(f);
+    cr_expect_str_eq(result(w),
+                     "{\"window_start\":\"2024-07-10 00:00:00.000\",\"c\":9}\n"
+                     "{\"window_start\":\"2024-07-10 00:00:01.000\",\"c\":10}\n",
+                     "rows at 0.1 .. 0.9 s, then 1.0 .. 1.9 s; the row at 2.0 s opens the next");
+    cr_expect_eq(lines(result(f)), 20, "every k is one of the three");
+    qry_cancel(w);
+    qry_cancel(f);
+    qry_put(w);
+    qry_put(f);
+}
+
+Test(random, columns_without_default_are_random_in_range)
+{
+    cr_expect_str_eq(answer("SELECT count() AS cnt FROM table(r) WHERE f >= 0 AND f < 1 AND "
+                            "length(s) >= 1 AND length(s) <= 16 AND d > -1000 AND d < 1000 AND "
+                            "empty(a) AND is_not_null(n) AND v >= -128 AND v <= 127 AND "
+                            "to_unix_timestamp(t) = to_unix_timestamp(_tp_time)"),
+                     "{\"cnt\":10}\n");
+    cr_expect_str_eq(answer("SELECT count() AS cnt FROM table(r) WHERE match(s, '^[ -~]+$')"),
+                     "{\"cnt\":10}\n", "printable ASCII");
+}
+
+Test(random, table_is_one_second_of_rows)
+{
+    cr_expect_str_eq(answer("SELECT count() AS n, min(_tp_time) AS lo, max(_tp_time) AS hi, "
+                            "max(_tp_sn) AS sn FROM table(r)"),
+                     "{\"n\":10,\"lo\":\"2024-07-09 23:59:59.000\",\"hi\":\"2024-07-09 "
+                     "23:59:59.900\",\"sn\":9}\n",
+                     "eps rows, spread over the second before now");
+    run("CREATE RANDOM STREAM fast (v int32)");
+    cr_expect_str_eq(answer("SELECT count() AS n FROM table(fast)"), "{\"n\":1000}\n",
+                     "without eps: 1000 rows");
+}
+
+Test(random, without_eps_rows_come_as_fast_as_they_are_read)
+{
+    run("CREATE RANDOM STREAM fast (v int32)");
+    struct qry *q = start("SELECT v FROM fast LIMIT 3000");
+    cr_expect_eq(qry_wait(q), QRY_FINISHED, "no clock needed");
+    cr_expect_eq(lines(result(q)), 3000);
+    qry_put(q);
+}
+
+Test(random, a_stall_makes_up_ten_seconds_at_most)
+{
+    struct qry *q = start("SELECT _tp_sn AS sn FROM r");
+    settle_tick(q, 3600 * SEC);
+    const char *text = result(q);
+    cr_expect_eq(lines(text), 100, "10 s at eps=10, not an hour's 36000 rows");
+    cr_expect(strncmp(text, "{\"sn\":35900}\n", 13) == 0, "the newest rows: %.40s", text);
+    cr_expect(strstr(text, "{\"sn\":35999}\n") != NULL);
+    qry_cancel(q);
+    qry_put(q);
+}
+
+/* A DEFAULT may read the columns before it: a query that reads only the
+ * last one still gets values made from the others. */
+Test(random, defaults_read_earlier_columns)
+{
+    run("CREATE RANDOM STREAM r2 (a int32, b int64 DEFAULT a * 2, c string DEFAULT "
+        "to_string(b)) SETTINGS eps=10");
+    cr_expect_str_eq(answer("SELECT count() AS cnt FROM table(r2) WHERE b = a * 2 AND c = "
+                            "to_string(b)"),
+                     "{\"cnt\":10}\n");
+    cr_expect_str_eq(answer("SELECT count() AS cnt FROM table(r2) WHERE to_int64(c) % 2 = 0"),
+                     "{\"cnt\":10}\n", "c alone: a and b are made for it");
+    struct qry *q = start("SELECT c, _tp_sn AS sn FROM r2 WHERE to_int64(c) % 2 = 0");
+    settle_tick(q, SEC);
+    cr_expect_eq(lines(result(q)), 10);
+    qry_cancel(q);
+    qry_put(q);
+}
+
+/* A global aggregation over a random stream emits its running result
+ * every 2 s (Proton's EMIT PERIODIC default), as over any stream. */
+Test(random, global_aggregation_emits_periodically)
+{
+    struct qry *q = start("SELECT count() AS c FROM r");
+    settle_tick(q, SEC);
+    cr_expect_str_eq(result(q), "", "within the period");
+    settle_tick(q, SEC);
+    cr_expect_str_eq(result(q), "{\"c\":20}\n");
+    settle_tick(q, 2 * SEC);
+    cr_expect_str_eq(result(q), "{\"c\":20}\n{\"c\":40}\n");
+    qry_cancel(q);
+    qry_put(q);
 }
 
 /* --- Proton's smoke cases, run as streams ---------------------------------------

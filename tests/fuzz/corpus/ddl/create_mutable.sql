@@ -1,0 +1,1 @@
+CREATE MUTABLE STREAM device_metrics (device_id string, timestamp datetime64(3), batch_id uint32, region string, lat float32, lon float32, INDEX sidx1 (region), FAMILY cf1 (lat, lon)) PRIMARY KEY (device_id, timestamp, batch_id) SETTINGS shards=4

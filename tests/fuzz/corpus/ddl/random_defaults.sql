@@ -1,0 +1,1 @@
+create random stream if not exists r (a int8, b nullable(string) DEFAULT NULL, c decimal(9, 2) default rand_uniform(-1, 1), d array(int32) default [1, 2])

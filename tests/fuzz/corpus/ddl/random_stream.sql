@@ -1,0 +1,1 @@
+CREATE RANDOM STREAM devices(device string default 'device'||to_string(rand()%4), location string default 'city'||to_string(rand()%10), temperature float default rand()%1000/10) SETTINGS eps=10, interval_time=200

@@ -1,0 +1,1 @@
+CREATE RANDOM STREAM r (a int32 DEFAULT rand(

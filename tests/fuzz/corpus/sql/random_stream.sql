@@ -1,0 +1,1 @@
+SELECT window_start, k, count(), avg(x) FROM tumble(rnd, 1s) WHERE v > 0 GROUP BY window_start, k

@@ -1,0 +1,1 @@
+SELECT k, _tp_sn FROM table(rnd) LIMIT 3
