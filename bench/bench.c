@@ -457,11 +457,10 @@ static int bench_log_tail(const struct buf *rows)
     return rc != 0;
 }
 
-/* Start a query through queries/new and read its whole result; seconds in *secs. */
-static int mount_query(const char *mnt, const char *sql, struct buf *result, double *secs)
+/* Start a query through queries/new; its directory in dir. */
+static int start_query(const char *mnt, const char *sql, char *dir, size_t dirlen)
 {
     char path[600], id[128];
-    double t0 = now_s();
     FMT(path, "%s/queries/new", mnt);
     int fd = open(path, O_RDWR);
     if (fd < 0)
@@ -477,7 +476,20 @@ static int mount_query(const char *mnt, const char *sql, struct buf *result, dou
         return -EIO;
     id[n] = 0;
     id[strcspn(id, "\n")] = 0;
-    FMT(path, "%s/queries/%s/result", mnt, id);
+    if (snprintf(dir, dirlen, "%s/queries/%s", mnt, id) >= (int)dirlen)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+/* Start a query through queries/new and read its whole result; seconds in *secs. */
+static int mount_query(const char *mnt, const char *sql, struct buf *result, double *secs)
+{
+    char dir[600], path[700];
+    double t0 = now_s();
+    int fd, rc = start_query(mnt, sql, dir, sizeof(dir));
+    if (rc)
+        return rc;
+    FMT(path, "%s/result", dir);
     if ((fd = open(path, O_RDONLY)) < 0)
         return -errno;
     char chunk[65536];
@@ -495,8 +507,7 @@ static int mount_query(const char *mnt, const char *sql, struct buf *result, dou
     }
     close(fd);
     *secs = now_s() - t0;
-    FMT(path, "%s/queries/%s", mnt, id);
-    rmdir(path);
+    rmdir(dir);
     return 0;
 }
 
@@ -824,30 +835,6 @@ static int bench_mutable_keys(void)
 }
 
 /* --- streaming ----------------------------------------------------------- */
-
-/* Start a query through queries/new; its directory in dir. */
-static int start_query(const char *mnt, const char *sql, char *dir, size_t dirlen)
-{
-    char path[600], id[128];
-    FMT(path, "%s/queries/new", mnt);
-    int fd = open(path, O_RDWR);
-    if (fd < 0)
-        return -errno;
-    if (write(fd, sql, strlen(sql)) < 0) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
-    ssize_t n = pread(fd, id, sizeof(id) - 1, 0);
-    close(fd);
-    if (n <= 0)
-        return -EIO;
-    id[n] = 0;
-    id[strcspn(id, "\n")] = 0;
-    if (snprintf(dir, dirlen, "%s/queries/%s", mnt, id) >= (int)dirlen)
-        return -ENAMETOOLONG;
-    return 0;
-}
 
 /* A number from a query's status ("key: N"); -1 when absent. */
 static long long status_num(const char *qdir, const char *key)
