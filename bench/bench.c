@@ -2,7 +2,7 @@
  * bench.c — streamfs-bench: named workloads, each printing one line with
  * its figure and a baseline measured in the same run.
  *
- *   bench/streamfs-bench [-b path/to/streamfs] [-r rows] [workload...]
+ *   bench/streamfs-bench [-b path/to/streamfs] [-d bench dir] [-r rows] [workload...]
  *
  * Workloads:
  *   ingest_json         100-byte JSON rows through a real mount, written
@@ -55,6 +55,17 @@
  *                       query over a DEFAULT string, a random int and a
  *                       random float reads; baseline: the same query over
  *                       numbers() (the expressions without the generator).
+ *   history_*           the columnar store: 10 M rows (device string with
+ *                       2,400 values, temp float64, ts datetime64(3) 10 ms
+ *                       apart) loaded by INSERT ... SELECT and compacted into
+ *                       parts, then four queries through queries/new, median
+ *                       of 5 after a warm-up: history_count (count, sum, avg),
+ *                       history_group (GROUP BY device), history_range (a 1%
+ *                       ts range), history_minute (to_start_of_minute
+ *                       buckets); baseline: DuckDB on the same rows in the
+ *                       same run (bench/duckdb_peer.mjs, when node and
+ *                       @duckdb/node-api are installed in bench/), with the
+ *                       ratio.
  * Every line also reports the daemon's resident memory (idle after mount,
  * and its peak during the workload).
  */
@@ -82,6 +93,7 @@
 #define RUNS 3
 
 static const char *bin = "src/streamfs";
+static const char *bench_dir = "bench"; /* where duckdb_peer.mjs is (-d) */
 static long nrows = 1000000;
 static char tmpdir[256];
 
@@ -179,12 +191,17 @@ static pid_t mount_daemon(const char *data, const char *mnt)
     if (run(cmd))
         return -1;
     FMT(lock, "%s/LOCK", data);
-    FILE *f = fopen(lock, "r");
     long pid = -1;
-    if (f) {
-        if (fscanf(f, "%ld", &pid) != 1)
-            pid = -1;
-        fclose(f);
+    /* the daemon rewrites LOCK with its own pid once it has detached */
+    for (int i = 0; i < 100 && pid <= 0; i++) {
+        FILE *f = fopen(lock, "r");
+        if (f) {
+            if (fscanf(f, "%ld", &pid) != 1)
+                pid = -1;
+            fclose(f);
+        }
+        if (pid <= 0)
+            usleep(10 * 1000);
     }
     return (pid_t)pid;
 }
@@ -440,11 +457,10 @@ static int bench_log_tail(const struct buf *rows)
     return rc != 0;
 }
 
-/* Start a query through queries/new and read its whole result; seconds in *secs. */
-static int mount_query(const char *mnt, const char *sql, struct buf *result, double *secs)
+/* Start a query through queries/new; its directory in dir. */
+static int start_query(const char *mnt, const char *sql, char *dir, size_t dirlen)
 {
     char path[600], id[128];
-    double t0 = now_s();
     FMT(path, "%s/queries/new", mnt);
     int fd = open(path, O_RDWR);
     if (fd < 0)
@@ -460,7 +476,20 @@ static int mount_query(const char *mnt, const char *sql, struct buf *result, dou
         return -EIO;
     id[n] = 0;
     id[strcspn(id, "\n")] = 0;
-    FMT(path, "%s/queries/%s/result", mnt, id);
+    if (snprintf(dir, dirlen, "%s/queries/%s", mnt, id) >= (int)dirlen)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+/* Start a query through queries/new and read its whole result; seconds in *secs. */
+static int mount_query(const char *mnt, const char *sql, struct buf *result, double *secs)
+{
+    char dir[600], path[700];
+    double t0 = now_s();
+    int fd, rc = start_query(mnt, sql, dir, sizeof(dir));
+    if (rc)
+        return rc;
+    FMT(path, "%s/result", dir);
     if ((fd = open(path, O_RDONLY)) < 0)
         return -errno;
     char chunk[65536];
@@ -478,8 +507,7 @@ static int mount_query(const char *mnt, const char *sql, struct buf *result, dou
     }
     close(fd);
     *secs = now_s() - t0;
-    FMT(path, "%s/queries/%s", mnt, id);
-    rmdir(path);
+    rmdir(dir);
     return 0;
 }
 
@@ -808,30 +836,6 @@ static int bench_mutable_keys(void)
 
 /* --- streaming ----------------------------------------------------------- */
 
-/* Start a query through queries/new; its directory in dir. */
-static int start_query(const char *mnt, const char *sql, char *dir, size_t dirlen)
-{
-    char path[600], id[128];
-    FMT(path, "%s/queries/new", mnt);
-    int fd = open(path, O_RDWR);
-    if (fd < 0)
-        return -errno;
-    if (write(fd, sql, strlen(sql)) < 0) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
-    ssize_t n = pread(fd, id, sizeof(id) - 1, 0);
-    close(fd);
-    if (n <= 0)
-        return -EIO;
-    id[n] = 0;
-    id[strcspn(id, "\n")] = 0;
-    if (snprintf(dir, dirlen, "%s/queries/%s", mnt, id) >= (int)dirlen)
-        return -ENAMETOOLONG;
-    return 0;
-}
-
 /* A number from a query's status ("key: N"); -1 when absent. */
 static long long status_num(const char *qdir, const char *key)
 {
@@ -1148,16 +1152,160 @@ static int bench_random_stream(void)
     return 0;
 }
 
+#define H_ROWS 10000000L
+
+struct h_query {
+    const char *name;
+    const char *sql;
+    long lines; /* result rows expected */
+};
+
+static const struct h_query h_queries[] = {
+    {"history_count", "SELECT count(), sum(temp), avg(temp) FROM table(h)", 1},
+    {"history_group", "SELECT device, avg(temp), max(temp) FROM table(h) GROUP BY device", 2400},
+    {"history_range",
+     "SELECT count(), avg(temp) FROM table(h) WHERE ts >= '2024-07-10 10:00:00' AND "
+     "ts < '2024-07-10 10:16:40'", 1},
+    {"history_minute",
+     "SELECT to_start_of_minute(ts) AS m, count(), avg(temp) FROM table(h) GROUP BY m", 1667},
+};
+#define H_NQ (int)(sizeof(h_queries) / sizeof(h_queries[0]))
+
+/* A key's value in the stream's stats file, or -1. */
+static long long stat_value(const char *mnt, const char *stream, const char *key)
+{
+    char path[600], line[256];
+    FMT(path, "%s/%s/stats", mnt, stream);
+    FILE *f = fopen(path, "r");
+    long long v = -1;
+    size_t klen = strlen(key);
+    while (f && fgets(line, sizeof(line), f))
+        if (!strncmp(line, key, klen) && line[klen] == ':')
+            v = atoll(line + klen + 1);
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* DuckDB's medians (ms) for the same queries, by running the peer script;
+ * 0 when DuckDB is not installed. */
+static int duckdb_peer(double ms[H_NQ])
+{
+    char cmd[700], line[256];
+    memset(ms, 0, H_NQ * sizeof(*ms));
+    FMT(cmd, "cd %s && node duckdb_peer.mjs %ld 2>&1", bench_dir, H_ROWS);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -errno;
+    int found = 0;
+    while (fgets(line, sizeof(line), p)) {
+        char name[64];
+        double v;
+        if (sscanf(line, "%63s %lf", name, &v) == 2)
+            for (int q = 0; q < H_NQ; q++)
+                if (!strcmp(name, h_queries[q].name)) {
+                    ms[q] = v;
+                    found++;
+                }
+        if (!found)
+            fprintf(stderr, "duckdb_peer: %s", line);
+    }
+    pclose(p);
+    return found == H_NQ ? 0 : -ENOENT;
+}
+
+static int bench_history(void)
+{
+    char data[512], mnt[512], ins[400];
+    FMT(data, "%s/history/data", tmpdir);
+    FMT(mnt, "%s/history/mnt", tmpdir);
+    pid_t pid = mount_daemon(data, mnt);
+    if (pid <= 0) {
+        fprintf(stderr, "history: cannot mount\n");
+        return 1;
+    }
+    usleep(200 * 1000);
+    long idle = rss_kb(pid, "VmRSS:");
+    int rc = ctl(mnt, "CREATE STREAM h (device string, temp float64, ts datetime64(3))");
+    FMT(ins, "INSERT INTO h (device, temp, ts) SELECT 'device_' || to_string(number %% 2400), "
+             "to_float64(number %% 997) / 10 - 20, "
+             "to_datetime64(1720569600, 3) + to_interval_millisecond(number * 10) FROM numbers(%ld)",
+        H_ROWS);
+    double t0 = now_s();
+    if (!rc)
+        rc = ctl(mnt, ins);
+    double load = now_s() - t0;
+    /* until every row is in parts and the merges have settled */
+    t0 = now_s();
+    long long parts = -1, prev = -2;
+    while (!rc && (stat_value(mnt, "h", "compacted_sequence") != H_ROWS || parts != prev)) {
+        if (now_s() - t0 > 300) {
+            rc = -ETIMEDOUT;
+            break;
+        }
+        prev = parts;
+        usleep(500 * 1000);
+        parts = stat_value(mnt, "h", "parts");
+    }
+    double compact = now_s() - t0;
+    double med[H_NQ];
+    struct buf res = BUF_INIT;
+    for (int q = 0; q < H_NQ && !rc; q++) {
+        double t[RUNS + 2];
+        int runs = RUNS + 2;
+        for (int i = 0; i <= runs && !rc; i++) { /* run 0 warms up */
+            double s;
+            rc = mount_query(mnt, h_queries[q].sql, &res, &s);
+            if (i > 0)
+                t[i - 1] = s;
+        }
+        long lines = 0;
+        for (size_t i = 0; i < res.len; i++)
+            lines += res.data[i] == '\n';
+        if (!rc && lines != h_queries[q].lines) {
+            fprintf(stderr, "%s: %ld rows, want %ld: %.200s\n", h_queries[q].name, lines,
+                    h_queries[q].lines, res.data);
+            rc = -EINVAL;
+        }
+        med[q] = median(t, runs);
+    }
+    long peak = rss_kb(pid, "VmHWM:");
+    long long part_bytes = stat_value(mnt, "h", "part_bytes");
+    unmount_daemon(mnt);
+    buf_free(&res);
+    if (rc) {
+        fprintf(stderr, "history: %s\n", strerror(-rc));
+        return 1;
+    }
+    double duck[H_NQ];
+    int have_duck = duckdb_peer(duck) == 0;
+    printf("history_load: 10 M rows by INSERT ... SELECT in %.1f s, in parts %.1f s later: "
+           "%lld parts, %.1f MB (%.1f bytes a row) | rss idle %.1f MB, peak %.1f MB\n",
+           load, compact, parts, (double)part_bytes / 1e6, (double)part_bytes / H_ROWS,
+           (double)idle / 1024.0, (double)peak / 1024.0);
+    for (int q = 0; q < H_NQ; q++) {
+        if (have_duck)
+            printf("%s: %.1f ms | baseline DuckDB %.1f ms (%.2fx of its time)\n", h_queries[q].name,
+                   med[q] * 1e3, duck[q], med[q] * 1e3 / duck[q]);
+        else
+            printf("%s: %.1f ms | baseline DuckDB not installed (npm install @duckdb/node-api "
+                   "in bench/)\n", h_queries[q].name, med[q] * 1e3);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int opt;
-    while ((opt = getopt(argc, argv, "b:r:")) != -1) {
+    while ((opt = getopt(argc, argv, "b:d:r:")) != -1) {
         if (opt == 'b')
             bin = optarg;
+        else if (opt == 'd')
+            bench_dir = optarg;
         else if (opt == 'r')
             nrows = atol(optarg);
         else {
-            fprintf(stderr, "usage: streamfs-bench [-b streamfs] [-r rows] [workload...]\n");
+            fprintf(stderr, "usage: streamfs-bench [-b streamfs] [-d benchdir] [-r rows] [workload...]\n");
             return 2;
         }
     }
@@ -1200,6 +1348,8 @@ int main(int argc, char **argv)
             failed |= bench_many_queries(&rows);
         if (all || !strcmp(w, "random_stream"))
             failed |= bench_random_stream();
+        if (all || !strcmp(w, "history"))
+            failed |= bench_history();
         if (all)
             break;
     }

@@ -55,6 +55,10 @@ struct agg_ops {
     /* Checkpoints: append the state / restore it into an init'ed state. */
     int (*serialize)(const struct agg_bind *b, const void *state, struct buf *out);
     int (*deserialize)(const struct agg_bind *b, void *state, const void *p, size_t n);
+    /* Optional: add like add, every row into the one state (an aggregation
+     * without GROUP BY), in the same order, so the result is the same. */
+    int (*add_one)(const struct agg_bind *b, void *state, const struct col *const *args,
+                   const uint32_t *rows, uint32_t n);
     /* Take rows back out (the changelog of a mutable stream: a row with
      * _tp_delta -1 retracts one added before), same arguments as add.
      * Only each row that was added may be retracted, once; a state whose

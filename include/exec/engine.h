@@ -7,6 +7,7 @@
  * DATADIR layout:
  *   catalog                   streams and their schemas (store/catalog.h)
  *   streams/<id>/log          the stream's log (store/log.h)
+ *   streams/<id>/parts        its column parts and MANIFEST (store/colstore.h)
  *   streams/<id>/errors       rejected rows, one line each
  *   streams/<id>/kv/shard-<n> a mutable stream's current rows (store/kv.h)
  *   queries/<id>/             a query's statement, result, status, error
@@ -24,6 +25,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "store/colstore.h"
 #include "store/kv.h"
 #include "store/log.h"
 #include "types/schema.h"
@@ -51,6 +53,7 @@ struct eng_stream {
     uint32_t id;
     const struct schema *schema; /* immutable, owned by the stream */
     struct log *log;
+    struct cst *cs;              /* the columnar store: parts/ (store/colstore.h) */
     char dir[256];               /* DATADIR/streams/<id> */
     atomic_int refs;
     atomic_int dropped;
@@ -112,19 +115,38 @@ void eng_stream_reject(struct eng_stream *s, uint64_t line_no, const char *reaso
 void eng_sync_later(struct eng_stream *s);
 /*
  * The sequence number below which the stream's rows may be dropped by
- * retention: the rows the columnar store has taken in. The one place the
- * columnar-store issue replaces; until that store exists nothing else
- * needs the log's rows, so it is the log's next_sn (every row is safe).
+ * retention: the rows the columnar store has taken in (cst_safe_sn: in
+ * parts, and needed by no running scan).
  */
 uint64_t eng_stream_safe_sn(struct eng_stream *s);
 /*
  * Apply the stream's SETTINGS retention_bytes / retention_ms to its log
  * (log_retain, up to eng_stream_safe_sn). The engine calls it when it
  * opens the stream and after each append (cheap when nothing is due: a
- * segment can only go once it is sealed). 0, or the file system's error
- * (also logged); rows already committed stay committed either way.
+ * segment can only go once it is sealed). When the log is over its
+ * bounds, the rows not yet in parts are compacted first, so retention
+ * never waits for the background thread and never loses a row. 0, or the
+ * file system's error (also logged); rows already committed stay
+ * committed either way.
  */
 int eng_stream_retain(struct eng_stream *s);
+/*
+ * The columnar store's background work: a thread (started by the first
+ * append or historical scan, never before; joined by eng_close) that
+ * every ENG_COMPACT_TICK_MS compacts each stream's log into parts once
+ * ENG_COMPACT_ROWS rows wait or the stream has been idle for
+ * ENG_COMPACT_IDLE_MS, then runs its merges, ttl and retention, and lets
+ * the pages of parts no scan read for ENG_UNMAP_IDLE_MS go.
+ * eng_compact_all does one full round now, compacting every waiting row
+ * (tests, benchmarks); 0 or the first error.
+ */
+#define ENG_COMPACT_TICK_MS 200
+#define ENG_COMPACT_ROWS (1u << 16)
+#define ENG_COMPACT_IDLE_MS 1000
+/* Parts no scan has read for this long give back their resident pages. */
+#define ENG_UNMAP_IDLE_MS 10000
+void eng_compactor_start(struct engine *e);
+int eng_compact_all(struct engine *e);
 /*
  * Append block b (every schema column) to the stream's log; for a mutable
  * stream also apply its rows to the key table (store/kv.h), the two under

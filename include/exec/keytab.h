@@ -41,6 +41,9 @@ struct keytab {
     uint64_t *off;       /* encoded: n+1 offsets into bytes */
     struct buf bytes;    /* encoded keys, back to back */
     struct buf scratch;  /* one row's encoding */
+    uint32_t *dmap;      /* a block's dictionary code -> id (col_dcodes keys) */
+    uint32_t dmap_cap;
+    struct buf dmap_dict; /* the dictionary dmap is for: kept while blocks repeat it */
     size_t mem;          /* bytes allocated, for memory accounting */
 };
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "exec/engine.h"
+#include "store/enc.h"
 #include "types/block.h"
 
 struct xpr;
@@ -64,6 +65,41 @@ int src_numbers_create(uint64_t offset, uint64_t count, struct src **out);
 int src_log_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                    struct src **out);
 
+/*
+ * The rows of stream s's log from sequence number from_sn to the log's end
+ * when the source is created (bounded); rows before from_sn in its first
+ * record are dropped. Projected like src_log_create. Holds a reference on s.
+ */
+int src_log_range_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                         uint64_t from_sn, struct src **out);
+
+
+/*
+ * The historical scan of stream s, `table(s)` (src_table.c): the stream's
+ * column parts, then the log rows they do not hold yet, every row committed
+ * before the call exactly once, in sequence order; blocks projected like
+ * src_log_create's. preds (copied; may be NULL) are conjuncts of the
+ * query's WHERE by stream column (store/enc.h): granules whose statistics
+ * show that no row can satisfy one of them are not read. where, when not
+ * NULL, is the whole WHERE (taken, also on failure; src_table_preds said
+ * it is exactly the AND of preds, which cannot fail to evaluate): the
+ * source then filters itself, skipping the evaluation for granules whose
+ * statistics show that every row passes, and the caller plans no filter.
+ * Holds a reference on s.
+ */
+int src_table_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                     const struct enc_pred *preds, uint32_t npreds, struct xpr *where,
+                     struct src **out);
+/*
+ * The conjuncts `column OP constant` of a WHERE expression over a scan's
+ * block (column i of the block is stream column cols[i]) that statistics
+ * can decide, as stream-column predicates; *out (caller frees) borrows the
+ * constants' strings from where. Conjuncts it cannot use are left out,
+ * which is always safe; *exact says whether there were none.
+ */
+int src_table_preds(const struct xpr *where, const uint32_t *cols, uint32_t ncols,
+                    struct enc_pred **out, uint32_t *n, int *exact);
+
 /* Where an unbounded log source starts (SETTINGS seek_to, backfill). */
 enum src_seek {
     SRC_SEEK_END = 0,            /* new rows only: those appended after creation */
@@ -92,6 +128,18 @@ struct src_start {
  */
 int src_log_tail_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                         const struct src_start *start, struct src **out);
+
+/*
+ * The unbounded scan of stream s for FROM s: src_log_tail_create, except
+ * when start (earliest, or a sequence number) lies below the rows the log
+ * still retains: then the column parts give those rows first (from the
+ * start on, in sequence order), and the log's tail follows from where the
+ * parts end, so a backfill sees every row once although retention
+ * trimmed the log (src_table.c). The parts are held only until they are
+ * read. A seek by time reads the log only. Holds a reference on s.
+ */
+int src_stream_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                      const struct src_start *start, struct src **out);
 
 /*
  * What part of a mutable stream's key table a historical scan reads, as

@@ -26,6 +26,14 @@ int os_fsync(int fd);
 int os_fdatasync(int fd);
 int os_ftruncate(int fd, off_t len);
 int os_fsize(int fd, off_t *size);
+/* Map the first n bytes of fd read-only and shared (immutable files such
+ * as column parts: reads become memory accesses); os_munmap undoes it. */
+int os_mmap_ro(int fd, size_t n, const void **out);
+void os_munmap(const void *p, size_t n);
+/* Let go of the mapping's resident pages (the file's page cache keeps
+ * them; the next access maps them again): a mapping no reader uses stops
+ * counting in the daemon's RSS. */
+void os_mmap_drop(const void *p, size_t n);
 int os_rename(const char *from, const char *to);
 int os_unlink(const char *path);
 /* mkdir; an existing directory is success. */

@@ -22,5 +22,8 @@ int codec_parse(const char *name, enum codec_id *out);
 
 int codec_compress(enum codec_id c, const void *src, size_t n, struct buf *out);
 int codec_decompress(enum codec_id c, const void *src, size_t n, size_t raw_len, struct buf *out);
+/* The same into dst, which has room for exactly raw_len bytes (a column's
+ * values: decompression straight into a block). */
+int codec_decompress_to(enum codec_id c, const void *src, size_t n, void *dst, size_t raw_len);
 
 #endif

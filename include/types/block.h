@@ -42,6 +42,18 @@ struct col {
     size_t chars_cap;
     uint8_t borrowed; /* memory belongs to another block (blk.base) */
     struct col *child; /* arrays only: the elements (created by col_reserve) */
+    /* Optional, non-nullable strings only: each row's dictionary code, set
+     * by a reader that decoded a dictionary-encoded chunk (store/enc.h).
+     * Equal codes mean equal values; code k < ndict. Valid only while
+     * dcodes_n == n (a push or truncation makes them stale), so consumers
+     * check col_dcodes(). Owned like data (not when borrowed). dict says which
+ * dictionary the codes index: two columns with equal dict bytes map codes
+ * to the same values. */
+    uint16_t *dcodes;
+    uint32_t dcodes_n;
+    uint32_t ndict;
+    char *dict;        /* the dictionary's bytes, comparable between columns: */
+    size_t dict_len;   /* equal bytes, equal code-to-value mapping */
 };
 
 struct blk {
@@ -148,6 +160,12 @@ static inline int col_put_str(struct col *c, const char *s, size_t n)
         c->nulls[c->n] = 0;
     c->n++;
     return 0;
+}
+
+/* The column's dictionary codes, or NULL when it has none (or stale ones). */
+static inline const uint16_t *col_dcodes(const struct col *c)
+{
+    return c->dcodes && c->dcodes_n == c->n && !c->nulls ? c->dcodes : NULL;
 }
 
 static inline int col_is_null(const struct col *c, uint32_t i)

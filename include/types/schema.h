@@ -70,6 +70,7 @@ struct schema {
     uint64_t segment_bytes;  /* 0, or SCH_SEGMENT_MIN..SCH_SEGMENT_MAX */
     uint64_t retention_bytes; /* drop old segments past this size; 0: no limit */
     uint64_t retention_ms;   /* drop segments whose rows are all older; 0: no limit */
+    uint64_t ttl_ms;         /* drop column parts whose rows are all older; 0: keep */
 
     int is_mutable;          /* a primary-key stream (the fields below) */
     uint32_t nkey;
@@ -142,7 +143,7 @@ struct sch_amount {
     uint64_t min, max; /* the valid range besides 0 */
     const char *desc; /* what the value must be, for error messages */
 };
-#define SCH_NAMOUNTS 3
+#define SCH_NAMOUNTS 4
 extern const struct sch_amount sch_amounts[SCH_NAMOUNTS];
 /* The amount setting called name (any case), or NULL. */
 const struct sch_amount *sch_amount_find(const char *name);

@@ -75,12 +75,29 @@ static int count_finalize(const struct agg_bind *b, const void *state, struct co
     return col_push_fixed(out, state);
 }
 
+static int count_add_one(const struct agg_bind *b, void *state, const struct col *const *args,
+                         const uint32_t *rows, uint32_t n)
+{
+    const struct col *x = b->nargs ? args[0] : NULL;
+    uint64_t c = 0;
+    if (x && x->ty.kind == TY_NOTHING)
+        return 0;
+    if (x && x->nulls) {
+        for (uint32_t k = 0; k < n; k++)
+            c += !x->nulls[rows ? rows[k] : k];
+    } else
+        c = n;
+    *(uint64_t *)state += c;
+    return 0;
+}
+
 static int count_bind(struct agg_bind *b)
 {
     b->ret = (struct ty){TY_UINT64, 0, 0};
     b->flags |= AGG_OWN_NULLS;
     b->ops = (struct agg_ops){sizeof(uint64_t), count_init, count_add, count_merge,
-                              count_finalize, NULL, agg_save_raw, agg_load_raw, count_retract};
+                              count_finalize, NULL, agg_save_raw, agg_load_raw, count_add_one,
+                              count_retract};
     return 0;
 }
 
@@ -150,6 +167,44 @@ static int add_nums(void *const *states, const struct col *x, const uint32_t *ro
     return 0;
 }
 
+/* The same sums into one state, with the running sum in a register
+ * (add_one; not for decimals, whose adds are checked). */
+#define ONE_KIND(K, T, FIELD, CAST)                                                                \
+    case K: {                                                                                      \
+        __typeof__(acc->FIELD) s_ = acc->FIELD;                                                    \
+        if (rows)                                                                                  \
+            for (uint32_t k_ = 0; k_ < n; k_++)                                                    \
+                s_ += CAST COL_AT(x, T, rows[k_]);                                                 \
+        else                                                                                       \
+            for (uint32_t r_ = 0; r_ < n; r_++)                                                    \
+                s_ += CAST COL_AT(x, T, r_);                                                       \
+        acc->FIELD = s_;                                                                           \
+        break;                                                                                     \
+    }
+
+static int add_nums_one(void *state, const struct col *x, const uint32_t *rows, uint32_t n,
+                        int with_count)
+{
+    union num *acc = state; /* never a decimal: those keep the checked add */
+    switch (x->ty.kind) {
+        ONE_KIND(TY_INT8, int8_t, u, (uint64_t)(int64_t));
+        ONE_KIND(TY_INT16, int16_t, u, (uint64_t)(int64_t));
+        ONE_KIND(TY_INT32, int32_t, u, (uint64_t)(int64_t));
+        ONE_KIND(TY_INT64, int64_t, u, (uint64_t));
+        ONE_KIND(TY_BOOL, uint8_t, u, (uint64_t));
+        ONE_KIND(TY_UINT8, uint8_t, u, (uint64_t));
+        ONE_KIND(TY_UINT16, uint16_t, u, (uint64_t));
+        ONE_KIND(TY_UINT32, uint32_t, u, (uint64_t));
+        ONE_KIND(TY_UINT64, uint64_t, u, (uint64_t));
+        ONE_KIND(TY_FLOAT32, float, f, (double));
+        ONE_KIND(TY_FLOAT64, double, f, (double));
+    default: return -EINVAL;
+    }
+    if (with_count)
+        ((struct avg_st *)state)->n += n;
+    return 0;
+}
+
 static int sum_add(const struct agg_bind *b, void *const *states, const struct col *const *args,
                    const uint32_t *rows, uint32_t n)
 {
@@ -162,6 +217,13 @@ static int sum_retract(const struct agg_bind *b, void *const *states,
 {
     (void)b;
     return add_nums(states, args[0], rows, n, 0, -1);
+}
+
+static int sum_add_one(const struct agg_bind *b, void *state, const struct col *const *args,
+                       const uint32_t *rows, uint32_t n)
+{
+    (void)b;
+    return add_nums_one(state, args[0], rows, n, 0);
 }
 
 static void num_merge_into(int is_float, union num *dst, const union num *src)
@@ -215,7 +277,8 @@ static int sum_bind(struct agg_bind *b)
         agg_ret(b, (struct ty){ty_is_float(t) ? TY_FLOAT64 : ty_is_signed(t) ? TY_INT64 : TY_UINT64,
                            0, 0});
     b->ops = (struct agg_ops){sizeof(union num), num_init, sum_add, sum_merge, sum_finalize,
-                              NULL, agg_save_raw, agg_load_raw, sum_retract};
+                              NULL, agg_save_raw, agg_load_raw,
+                              t.kind == TY_DECIMAL ? NULL : sum_add_one, sum_retract};
     return 0;
 }
 
@@ -231,6 +294,13 @@ static int avg_retract(const struct agg_bind *b, void *const *states,
 {
     (void)b;
     return add_nums(states, args[0], rows, n, 1, -1);
+}
+
+static int avg_add_one(const struct agg_bind *b, void *state, const struct col *const *args,
+                       const uint32_t *rows, uint32_t n)
+{
+    (void)b;
+    return add_nums_one(state, args[0], rows, n, 1);
 }
 
 static int avg_merge(const struct agg_bind *b, void *dst, const void *src)
@@ -269,7 +339,8 @@ static int avg_bind(struct agg_bind *b)
         return rc;
     agg_ret(b, (struct ty){TY_FLOAT64, 0, 0});
     b->ops = (struct agg_ops){sizeof(struct avg_st), num_init, avg_add, avg_merge, avg_finalize,
-                              NULL, agg_save_raw, agg_load_raw, avg_retract};
+                              NULL, agg_save_raw, agg_load_raw,
+                              b->arg_ty[0].kind == TY_DECIMAL ? NULL : avg_add_one, avg_retract};
     return 0;
 }
 

@@ -15,6 +15,7 @@
  * answers NaN when it comes first, a number otherwise.
  */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "exec/agg_impl.h"
@@ -68,11 +69,35 @@ static int better(const struct one_cfg *c, const struct agg_val *x, const struct
     return 0;
 }
 
+/* min/max of a float64 or int64 column: the same choices as better(),
+ * typed (a NaN never replaces a number; a number replaces a NaN). */
+#define TYPED_MINMAX(T, FIELD, NAN_OF)                                                             \
+    AGG_EACH(states, rows, n, {                                                                    \
+        struct agg_val *h = &((struct one_st *)st)->value;                                         \
+        T v = COL_AT(args[0], T, r);                                                               \
+        if (!h->set || (NAN_OF(h->v.FIELD) ? !NAN_OF(v) : max ? v > h->v.FIELD : v < h->v.FIELD)) { \
+            h->v.FIELD = v;                                                                        \
+            h->set = 1;                                                                            \
+        }                                                                                          \
+    })
+#define NEVER_NAN(x) ((void)(x), 0)
+
 static int one_add(const struct agg_bind *b, void *const *states, const struct col *const *args,
                    const uint32_t *rows, uint32_t n)
 {
     const struct one_cfg *c = cfg_of(b);
     int two = b->nargs == 2, rc = 0;
+    if (!two && (c->pick == PICK_MIN || c->pick == PICK_MAX)) {
+        int max = c->pick == PICK_MAX;
+        if (c->cls == AGG_F && args[0]->ty.kind == TY_FLOAT64) {
+            TYPED_MINMAX(double, f, isnan);
+            return 0;
+        }
+        if (c->cls == AGG_I && args[0]->ty.kind == TY_INT64) {
+            TYPED_MINMAX(int64_t, i, NEVER_NAN);
+            return 0;
+        }
+    }
     AGG_EACH(states, rows, n, {
         struct one_st *s = st;
         struct agg_val x, by;

@@ -34,9 +34,13 @@ struct engine {
     char *outcomes[ENG_OUTCOMES];
     uint32_t outcome_next;       /* total outcomes ever added */
     pthread_t syncer;            /* fsync='interval' streams; started on first use */
-    int syncer_on, stopping;
+    int syncer_on;
+    atomic_int stopping;         /* eng_close has begun (read by the background threads) */
     pthread_cond_t syncer_cv;
     struct qry_reg *queries;     /* its own locks; threads start with the first query */
+    pthread_t compactor;         /* columnar store work; started on first use */
+    atomic_int compactor_on;
+    pthread_cond_t compactor_cv;
 };
 
 const char *eng_datadir(const struct engine *e)
@@ -60,6 +64,7 @@ static void stream_free(struct eng_stream *s)
         return;
     kv_close(s->kv);
     log_close(s->log);
+    cst_close(s->cs);
     pthread_mutex_destroy(&s->app_mu);
     if (s->err_fd >= 0)
         os_close(s->err_fd);
@@ -89,6 +94,21 @@ static void count_errors(struct eng_stream *s)
     s->err_rows = count_lines(path);
     snprintf(path, sizeof(path), "%s/errors.1", s->dir);
     s->err_rows += count_lines(path);
+}
+
+/* The stream's columnar store, in its directory's parts/. */
+static int open_parts(struct eng_stream *s)
+{
+    char dir[PATH_MAX];
+    struct ty *types = NULL;
+    struct cst_opts o = {(enum codec_id)s->schema->codec, s->schema->ttl_ms};
+    int rc = sch_types(s->schema, &types);
+    if (rc)
+        return rc;
+    snprintf(dir, sizeof(dir), "%s/parts", s->dir);
+    rc = cst_open(dir, types, s->schema->ncols, &o, &s->cs);
+    free(types);
+    return rc;
 }
 
 /* A mutable stream's key table: open it, then replay the log rows it
@@ -172,6 +192,8 @@ static int stream_open(struct engine *e, uint32_t id, const struct schema *schem
     rc = os_mkdir(s->dir, 0755);
     if (!rc)
         rc = log_open(logdir, &lo, &s->log);
+    if (!rc)
+        rc = open_parts(s);
     if (!rc && s->schema->is_mutable)
         rc = open_kv(s);
     if (rc)
@@ -193,6 +215,7 @@ int eng_open(const char *datadir, struct engine **out)
         return -ENOMEM;
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->syncer_cv, NULL);
+    pthread_cond_init(&e->compactor_cv, NULL);
     e->start_ns = clk_now_ns();
     int rc = -ENOMEM;
     e->datadir = strdup(datadir);
@@ -236,13 +259,17 @@ void eng_close(struct engine *e)
         return;
     qry_registry_close(e->queries); /* queries may hold streams */
     pthread_mutex_lock(&e->mu);
-    int joined = e->syncer_on;
+    int joined = e->syncer_on, compactor = atomic_load(&e->compactor_on);
     e->stopping = 1;
     pthread_cond_signal(&e->syncer_cv);
+    pthread_cond_signal(&e->compactor_cv);
     pthread_mutex_unlock(&e->mu);
     if (joined)
         pthread_join(e->syncer, NULL);
+    if (compactor)
+        pthread_join(e->compactor, NULL);
     pthread_cond_destroy(&e->syncer_cv);
+    pthread_cond_destroy(&e->compactor_cv);
     for (uint32_t i = 0; i < e->nstreams; i++)
         eng_stream_put(e->streams[i]);
     free(e->streams);
@@ -430,6 +457,8 @@ void eng_stream_accepted(struct eng_stream *s, uint64_t rows, uint64_t bytes)
     s->ingest_bytes += bytes;
     s->mtime_ns = clk_now_ns();
     pthread_mutex_unlock(&s->mu);
+    if (!atomic_load(&s->engine->compactor_on))
+        eng_compactor_start(s->engine);
     pthread_mutex_lock(&s->sub_mu);
     for (struct eng_sub *sub = s->subs; sub; sub = sub->next)
         sub->wake(sub);
@@ -460,22 +489,44 @@ void eng_stream_unsubscribe(struct eng_stream *s, struct eng_sub *sub)
 
 uint64_t eng_stream_safe_sn(struct eng_stream *s)
 {
-    /* the columnar store replaces this: the sequence number it has taken in */
     struct log_info li;
     log_get_info(s->log, &li);
     if (s->kv) { /* a mutable stream's log carries rows until LevelDB has them */
         uint64_t a = kv_applied_sn(s->kv);
         return a < li.next_sn ? a : li.next_sn;
     }
-    return li.next_sn;
+    uint64_t sn = cst_safe_sn(s->cs); /* rows in column parts no scan still reads from the log */
+    return sn < li.next_sn ? sn : li.next_sn;
+}
+
+/* Compact every row waiting in the log (whole parts of up to
+ * CST_COMPACT_ROWS rows). */
+static int compact_waiting(struct eng_stream *s, uint64_t min_rows)
+{
+    uint64_t rows;
+    int rc;
+    do
+        rc = cst_compact(s->cs, s->log, min_rows, &rows);
+    while (!rc && rows);
+    return rc;
 }
 
 int eng_stream_retain(struct eng_stream *s)
 {
     struct log_retention r = {s->schema->retention_bytes, s->schema->retention_ms};
     struct log_dropped d;
+    struct log_info li;
     if (!r.bytes && !r.ms)
         return 0;
+    log_get_info(s->log, &li);
+    int over = (r.bytes && li.bytes > r.bytes) ||
+               (r.ms && li.min_time_ms <= li.max_time_ms &&
+                li.min_time_ms < clk_now_ns() / 1000000 - (int64_t)r.ms);
+    if (over && !s->kv && li.segments > 1 && cst_safe_sn(s->cs) < li.next_sn) {
+        int rc = compact_waiting(s, 0); /* what retention would drop must be in parts */
+        if (rc)
+            msg_warn("stream %s: compaction before retention: %s", s->schema->name, err_str(rc));
+    }
     int rc = log_retain(s->log, &r, eng_stream_safe_sn(s), &d);
     if (d.segments)
         msg_info("stream %s: retention dropped %llu segments (%llu rows, %llu bytes)",
@@ -508,6 +559,15 @@ int eng_stream_stats(struct eng_stream *s, struct buf *out)
                         (unsigned long long)li.next_sn, (unsigned long long)li.first_sn,
                         (unsigned long long)(li.records - li.first_record),
                         (unsigned long long)li.segments, codec_name((enum codec_id)s->schema->codec));
+    struct cst_info ci;
+    cst_get_info(s->cs, &ci);
+    if (!rc) /* the columnar store: rows below compacted_sequence are in parts */
+        rc = buf_printf(out,
+                        "parts: %u\npart_rows: %llu\npart_bytes: %llu\ncompacted_sequence: %llu\n"
+                        "compactions: %llu\nmerges: %llu\n",
+                        ci.parts, (unsigned long long)ci.rows, (unsigned long long)ci.bytes,
+                        (unsigned long long)ci.covered_sn, (unsigned long long)ci.compactions,
+                        (unsigned long long)ci.merges);
     if (!rc && li.min_time_ms <= li.max_time_ms) { /* absent where they do not apply */
         char tmin[DT_MAX_TEXT], tmax[DT_MAX_TEXT];
         dt_format(li.min_time_ms, 3, tmin);
@@ -616,6 +676,98 @@ void eng_sync_later(struct eng_stream *s)
     if (!e->syncer_on && !e->stopping &&
         pthread_create(&e->syncer, NULL, syncer_main, e) == 0)
         e->syncer_on = 1;
+    pthread_mutex_unlock(&e->mu);
+}
+
+/* --- the columnar store's background work ------------------------------ */
+
+/* One stream's round: compaction (all of it when force or idle, else in
+ * parts of ENG_COMPACT_ROWS), merges, ttl, retention. */
+static int compact_stream(struct engine *e, struct eng_stream *s, int force)
+{
+    struct log_info li;
+    int rc = 0;
+    log_get_info(s->log, &li);
+    uint64_t covered = cst_safe_sn(s->cs), waiting = li.next_sn > covered ? li.next_sn - covered : 0;
+    if (s->kv) /* a mutable stream's history is its key table (store/kv.h) */
+        waiting = 0;
+    pthread_mutex_lock(&s->mu);
+    int64_t idle_ms = (clk_now_ns() - s->mtime_ns) / 1000000;
+    pthread_mutex_unlock(&s->mu);
+    if (waiting && (force || idle_ms >= ENG_COMPACT_IDLE_MS))
+        rc = compact_waiting(s, 0);
+    else if (waiting >= ENG_COMPACT_ROWS)
+        rc = compact_waiting(s, ENG_COMPACT_ROWS);
+    uint32_t merged, dropped;
+    int mrc;
+    do
+        mrc = cst_merge(s->cs, &merged);
+    while (!mrc && merged && (force || !e->stopping));
+    if (!rc)
+        rc = mrc;
+    int trc = cst_expire(s->cs, clk_now_ns() / 1000000, &dropped);
+    if (dropped)
+        msg_info("stream %s: ttl dropped %u parts", s->schema->name, dropped);
+    if (!rc)
+        rc = trc;
+    cst_drop_idle(s->cs, ENG_UNMAP_IDLE_MS * 1000000LL);
+    int rrc = eng_stream_retain(s);
+    if (rc)
+        msg_warn("stream %s: columnar store: %s", s->schema->name, err_str(rc));
+    return rc ? rc : rrc;
+}
+
+static int compact_round(struct engine *e, int force)
+{
+    uint32_t *ids = NULL, n = 0;
+    int rc = eng_list(e, &ids, &n), first = 0;
+    for (uint32_t i = 0; !rc && i < n && (force || !e->stopping); i++) {
+        struct eng_stream *s;
+        if (eng_stream_get_id(e, ids[i], &s))
+            continue;
+        if (!atomic_load(&s->dropped)) {
+            int r = compact_stream(e, s, force);
+            if (r && !first)
+                first = r;
+        }
+        eng_stream_put(s);
+    }
+    free(ids);
+    return rc ? rc : first;
+}
+
+int eng_compact_all(struct engine *e)
+{
+    return compact_round(e, 1);
+}
+
+static void *compactor_main(void *arg)
+{
+    struct engine *e = arg;
+    pthread_mutex_lock(&e->mu);
+    while (!e->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += ENG_COMPACT_TICK_MS * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000;
+        ts.tv_nsec %= 1000000000;
+        pthread_cond_timedwait(&e->compactor_cv, &e->mu, &ts);
+        if (e->stopping)
+            break;
+        pthread_mutex_unlock(&e->mu);
+        compact_round(e, 0);
+        pthread_mutex_lock(&e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
+
+void eng_compactor_start(struct engine *e)
+{
+    pthread_mutex_lock(&e->mu);
+    if (!atomic_load(&e->compactor_on) && !e->stopping &&
+        pthread_create(&e->compactor, NULL, compactor_main, e) == 0)
+        atomic_store(&e->compactor_on, 1);
     pthread_mutex_unlock(&e->mu);
 }
 

@@ -35,6 +35,8 @@ void keytab_free(struct keytab *t)
     free(t->off);
     buf_free(&t->bytes);
     buf_free(&t->scratch);
+    free(t->dmap);
+    buf_free(&t->dmap_dict);
     const struct ty *types = t->types;
     uint32_t nkeys = t->nkeys;
     keytab_init(t, types, nkeys);
@@ -251,10 +253,50 @@ int keytab_row(struct keytab *t, const struct col *const *cols, uint32_t r, uint
 int keytab_rows(struct keytab *t, const struct col *const *cols, uint32_t nrows, uint32_t *ids)
 {
     int added, rc = 0;
-    if (t->fast) {
+    if (t->fast) { /* a run of equal keys (sorted or bucketed times) costs one lookup */
         size_t w = ty_width(t->types[0]);
-        for (uint32_t r = 0; r < nrows && !rc; r++)
-            rc = find_fast(t, fixed_bits(cols[0], r, w), &ids[r], &added);
+        uint64_t last = 0;
+        uint32_t last_id = UINT32_MAX;
+        for (uint32_t r = 0; r < nrows && !rc; r++) {
+            uint64_t k = w == 8   ? COL_AT(cols[0], uint64_t, r)
+                         : w == 4 ? COL_AT(cols[0], uint32_t, r)
+                                  : fixed_bits(cols[0], r, w);
+            if (k == last && last_id != UINT32_MAX) {
+                ids[r] = last_id;
+                continue;
+            }
+            rc = find_fast(t, k, &ids[r], &added);
+            last = k;
+            last_id = ids[r];
+        }
+        return rc;
+    }
+    const uint16_t *codes = t->nkeys == 1 ? col_dcodes(cols[0]) : NULL;
+    if (codes && cols[0]->n == nrows) { /* one lookup per distinct value of the block */
+        uint32_t nd = cols[0]->ndict;
+        if (nd > t->dmap_cap) {
+            uint32_t *m = realloc(t->dmap, nd * sizeof(*m));
+            if (!m)
+                return -ENOMEM;
+            t->dmap = m;
+            t->dmap_cap = nd;
+        }
+        const struct col *kc = cols[0];
+        if (kc->dict_len != t->dmap_dict.len || memcmp(kc->dict, t->dmap_dict.data, kc->dict_len)) {
+            /* another dictionary: codes mean other values */
+            memset(t->dmap, 0xff, nd * sizeof(*t->dmap));
+            buf_reset(&t->dmap_dict);
+            if ((rc = buf_append(&t->dmap_dict, kc->dict, kc->dict_len)))
+                return rc;
+        }
+        for (uint32_t r = 0; r < nrows && !rc; r++) {
+            uint32_t k = codes[r];
+            if (k >= nd)
+                return ERR_CORRUPT;
+            if (t->dmap[k] == UINT32_MAX)
+                rc = keytab_row(t, cols, r, &t->dmap[k], &added);
+            ids[r] = t->dmap[k];
+        }
         return rc;
     }
     for (uint32_t r = 0; r < nrows && !rc; r++)

@@ -227,6 +227,17 @@ static int add_call(struct aggregate *a, uint32_t ai, const struct blk *b)
     if (!(c->bind.flags & AGG_OWN_NULLS))
         n = select_non_null(a, args, c->nargs, n, &all);
     const uint32_t *rows = all ? NULL : a->sel;
+    if (!a->nkeys && c->bind.ops.add_one && a->delta_col < 0) { /* one group: no state per row */
+        if (n && (rc = c->bind.ops.add_one(&c->bind, a->gstate[0] + off, args, rows, n))) {
+            if (!a->op.ctx->err[0])
+                op_ctx_fail(a->op.ctx, rc, "aggregate function %s failed",
+                            c->fn ? c->fn->name : "call");
+            goto done;
+        }
+        if (n && a->flag_off[ai] != UINT32_MAX)
+            a->gstate[0][a->flag_off[ai]] = 1;
+        goto done;
+    }
     if (a->delta_col >= 0 && all) { /* runs below need the rows listed */
         for (uint32_t r = 0; r < n; r++)
             a->sel[r] = r;

@@ -190,8 +190,8 @@ static int log_alloc(struct eng_stream *s, const uint32_t *cols, uint32_t ncols,
     return 0;
 }
 
-int src_log_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
-                   struct src **out)
+int src_log_range_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                         uint64_t from_sn, struct src **out)
 {
     struct src_log *l;
     struct log_info info;
@@ -200,9 +200,23 @@ int src_log_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, i
         return rc;
     log_get_info(s->log, &info);
     l->end = info.records;
-    l->base.total_rows = info.next_sn;
+    if (from_sn < info.next_sn) {
+        if ((rc = log_find_sn(s->log, from_sn, &l->next))) {
+            src_destroy(&l->base);
+            return rc;
+        }
+        l->skip_below_sn = from_sn;
+        l->base.total_rows = info.next_sn - (from_sn > info.first_sn ? from_sn : info.first_sn);
+    } else
+        l->next = l->end;
     *out = &l->base;
     return 0;
+}
+
+int src_log_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
+                   struct src **out)
+{
+    return src_log_range_create(s, cols, ncols, with_sn, 0, out);
 }
 
 int src_log_tail_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,

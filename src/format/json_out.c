@@ -193,6 +193,29 @@ static size_t special(const char *text, char out[32])
     return n;
 }
 
+/* [-]ip.fp with fp written as k digits, trailing zeros dropped (none at
+ * all when fp is 0). */
+static size_t put_fixed_point(char out[32], int neg, uint64_t ip, uint64_t fp, int k)
+{
+    char *p = out;
+    if (neg)
+        *p++ = '-';
+    p = put_u64(p, ip);
+    if (fp) {
+        char frac[20];
+        for (int i = k - 1; i >= 0; i--, fp /= 10)
+            frac[i] = (char)('0' + fp % 10);
+        int n = k;
+        while (n > 1 && frac[n - 1] == '0')
+            n--;
+        *p++ = '.';
+        memcpy(p, frac, (size_t)n);
+        p += n;
+    }
+    *p = '\0';
+    return (size_t)(p - out);
+}
+
 /*
  * The common case of measurements and averages: v has at most 9 decimals
  * in fixed notation (20.35, 0.125). If the integer m nearest to |v| * 10^k
@@ -216,22 +239,8 @@ static size_t fixed_fast(double v, char out[32])
             continue;
         if (m / p10[k] != a)
             continue;
-        uint64_t mi = (uint64_t)m, ip = mi / (uint64_t)p10[k], fp = mi % (uint64_t)p10[k];
-        char *p = out;
-        if (v < 0)
-            *p++ = '-';
-        p = put_u64(p, ip);
-        *p++ = '.';
-        char frac[10];
-        for (int i = k - 1; i >= 0; i--, fp /= 10)
-            frac[i] = (char)('0' + fp % 10);
-        int n = k;
-        while (n > 1 && frac[n - 1] == '0')
-            n--;
-        memcpy(p, frac, (size_t)n);
-        p += n;
-        *p = '\0';
-        return (size_t)(p - out);
+        uint64_t mi = (uint64_t)m;
+        return put_fixed_point(out, v < 0, mi / (uint64_t)p10[k], mi % (uint64_t)p10[k], k);
     }
     return 0;
 }
@@ -319,24 +328,7 @@ static size_t exact_shortest(double v, char out[32])
     if (!found)
         return 0;
     (void)xf;
-    uint64_t ip = best / p10[k], fp = best % p10[k];
-    char *p = out;
-    if (v < 0)
-        *p++ = '-';
-    p = put_u64(p, ip);
-    if (fp) {
-        char frac[20];
-        for (int i = k - 1; i >= 0; i--, fp /= 10)
-            frac[i] = (char)('0' + fp % 10);
-        int n = k;
-        while (n > 1 && frac[n - 1] == '0')
-            n--;
-        *p++ = '.';
-        memcpy(p, frac, (size_t)n);
-        p += n;
-    }
-    *p = '\0';
-    return (size_t)(p - out);
+    return put_fixed_point(out, v < 0, best / p10[k], best % p10[k], k);
 }
 
 size_t fmt_double(double v, char out[32])

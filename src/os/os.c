@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -227,6 +228,30 @@ int os_fsize(int fd, off_t *size)
         return -errno;
     *size = st.st_size;
     return 0;
+}
+
+int os_mmap_ro(int fd, size_t n, const void **out)
+{
+    int rc = fault(OS_FAULT_OPEN);
+    if (rc)
+        return rc;
+    void *p = mmap(NULL, n ? n : 1, PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    *out = p;
+    return 0;
+}
+
+void os_mmap_drop(const void *p, size_t n)
+{
+    if (p)
+        madvise((void *)p, n ? n : 1, MADV_DONTNEED);
+}
+
+void os_munmap(const void *p, size_t n)
+{
+    if (p)
+        munmap((void *)p, n ? n : 1);
 }
 
 int os_rename(const char *from, const char *to)

@@ -17,7 +17,8 @@
 
 static const char *const setting_names[] = {"event_time_column", "format",        "fsync",
                                             "on_error",          "codec",         "segment_bytes",
-                                            "retention_bytes",   "retention_ms",  "shards"};
+                                            "retention_bytes",   "retention_ms",  "ttl",
+                                            "shards"};
 #define NSETTINGS (int)(sizeof(setting_names) / sizeof(setting_names[0]))
 
 int sql_reserved_name(const char *name)

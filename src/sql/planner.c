@@ -10,7 +10,10 @@
  * hidden columns -> the next stage. A subquery in FROM is planned with the
  * outer chain as its next stage, so one source feeds both. A streaming
  * SELECT (FROM s) is planned by plan_stream: the tail of the stream's log
- * and a chain whose aggregation emits periodically.
+ * (after the column parts when a backfill starts below what the log
+ * retains: src_stream_create) and a chain whose aggregation emits
+ * periodically. table(s) reads parts then the log (src_table_create), and
+ * a WHERE made only of column-to-constant comparisons is handed to it.
  *
  * Entry points: sql_query_start (queries/new: SELECT, INSERT ... SELECT,
  * run on the query pool) and sql_exec_insert (ctl: INSERT ... VALUES and
@@ -164,7 +167,7 @@ static int plan_stream(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
     if (b->stream->schema->random)
         rc = sql_random_src(b, 0, &ctx->fn, src);
     else
-        rc = src_log_tail_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &b->start, src);
+        rc = src_stream_create(b->stream, b->scan_cols, b->nscan, b->with_sn, &b->start, src);
     if (rc) {
         op_destroy(cur);
         return rc;
@@ -182,21 +185,34 @@ static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
                        struct op **head)
 {
     struct op *cur = next;
-    int rc = 0;
+    struct enc_pred *preds = NULL; /* WHERE conjuncts for pruning table(s) granules */
+    uint32_t npreds = 0;
+    struct xpr *scan_where = NULL; /* a WHERE the table(s) scan applies itself */
+    int rc = 0, exact = 0;
 
     if (b->src_kind == BS_STREAM)
         return plan_stream(b, ctx, next, src, head);
+    int kv = b->src_kind == BS_TABLE && b->stream->kv;
+    /* an append stream's history: column parts, pruned by WHERE's comparisons */
+    if (b->src_kind == BS_TABLE && !kv && !b->stream->schema->random &&
+        (rc = src_table_preds(b->where, b->scan_cols, b->nscan, &preds, &npreds, &exact)))
+        return rc;
+    if (exact) { /* only comparisons the statistics decide: no filter operator */
+        scan_where = b->where;
+        b->where = NULL;
+    }
     /* over a streaming subquery an aggregation emits periodically too */
     int64_t periodic = sql_bsel_streaming(b) ? OP_DEFAULT_PERIODIC_NS : 0;
     /* a mutable stream's scan reads the key range or index entries its
      * WHERE asks for (the filter, which takes b->where, still runs) */
     struct src_kv_range r;
-    int kv = b->src_kind == BS_TABLE && b->stream->kv;
     if (kv && (rc = src_kv_plan(b->stream->schema, b->where, b->scan_cols, &r)))
         return rc;
     if ((rc = plan_output(b, ctx, cur, &cur)) ||
         (rc = plan_aggregate(b, ctx, periodic, cur, &cur)) ||
         (rc = plan_where(b, ctx, cur, &cur))) {
+        free(preds);
+        xpr_destroy(scan_where);
         if (kv)
             src_kv_range_free(&r);
         return rc;
@@ -210,10 +226,13 @@ static int plan_select(struct bsel *b, struct op_ctx *ctx, struct op *next, stru
             src_kv_range_free(&r);
             break;
         }
-        if (b->stream->schema->random) /* generated rows, as table(r) reads them */
+        if (b->stream->schema->random) { /* generated rows, as table(r) reads them */
             rc = sql_random_src(b, 1, &ctx->fn, src);
-        else
-            rc = src_log_create(b->stream, b->scan_cols, b->nscan, b->with_sn, src);
+            break;
+        }
+        rc = src_table_create(b->stream, b->scan_cols, b->nscan, b->with_sn, preds, npreds,
+                              scan_where, src);
+        free(preds); /* the source copied them; they borrowed from the WHERE */
         break;
     case BS_SUBQUERY: return plan_select(b->sub, ctx, cur, src, head);
     case BS_STREAM: rc = -EINVAL; break; /* plan_stream */

@@ -63,34 +63,38 @@ int codec_compress(enum codec_id c, const void *src, size_t n, struct buf *out)
 /* No record or granule decodes to more than this. */
 #define MAX_RAW (1u << 30)
 
-int codec_decompress(enum codec_id c, const void *src, size_t n, size_t raw_len, struct buf *out)
+int codec_decompress_to(enum codec_id c, const void *src, size_t n, void *dst, size_t raw_len)
 {
     if (raw_len > MAX_RAW)
         return ERR_CORRUPT;
-    int rc = buf_reserve(out, raw_len);
-    if (rc)
-        return rc;
     switch (c) {
     case CODEC_NONE:
         if (n != raw_len)
             return ERR_CORRUPT;
-        return buf_append(out, src, n);
+        if (n)
+            memcpy(dst, src, n);
+        return 0;
     case CODEC_LZ4: {
         if (n > LZ4_MAX_INPUT_SIZE || raw_len > LZ4_MAX_INPUT_SIZE)
             return ERR_CORRUPT;
-        int r = LZ4_decompress_safe(src, out->data + out->len, (int)n, (int)raw_len);
-        if (r < 0 || (size_t)r != raw_len)
-            return ERR_CORRUPT;
-        out->len += raw_len;
-        return 0;
+        int r = LZ4_decompress_safe(src, dst, (int)n, (int)raw_len);
+        return r < 0 || (size_t)r != raw_len ? ERR_CORRUPT : 0;
     }
     case CODEC_ZSTD: {
-        size_t r = ZSTD_decompress(out->data + out->len, raw_len, src, n);
-        if (ZSTD_isError(r) || r != raw_len)
-            return ERR_CORRUPT;
-        out->len += raw_len;
-        return 0;
+        size_t r = ZSTD_decompress(dst, raw_len, src, n);
+        return ZSTD_isError(r) || r != raw_len ? ERR_CORRUPT : 0;
     }
     default: return ERR_CORRUPT;
     }
+}
+
+int codec_decompress(enum codec_id c, const void *src, size_t n, size_t raw_len, struct buf *out)
+{
+    if (raw_len > MAX_RAW)
+        return ERR_CORRUPT;
+    int rc = buf_reserve(out, raw_len ? raw_len : 1);
+    if (rc || (rc = codec_decompress_to(c, src, n, out->data + out->len, raw_len)))
+        return rc;
+    out->len += raw_len;
+    return 0;
 }

@@ -89,6 +89,8 @@ void col_release(struct col *c)
         free(c->data);
         free(c->nulls);
         free(c->chars);
+        free(c->dcodes);
+        free(c->dict);
         col_delete(c->child);
     }
     struct ty ty = c->ty;
@@ -287,6 +289,7 @@ void col_truncate(struct col *c, uint32_t n)
 {
     if (n > c->n)
         return;
+    c->dcodes_n = 0; /* stale from here on */
     if (c->ty.kind == TY_STRING && c->data)
         c->chars_len = ((uint32_t *)c->data)[n];
     if (c->ty.kind == TY_ARRAY && c->data && c->child)

@@ -247,6 +247,9 @@ const struct sch_amount sch_amounts[SCH_NAMOUNTS] = {
     {"retention_ms", offsetof(struct schema, retention_ms), 1, 1, INT64_MAX,
      "a duration in milliseconds: an integer >= 0 or a string such as '7d', '12h', '30s' "
      "(0: no limit)"},
+    {"ttl", offsetof(struct schema, ttl_ms), 1, 1, INT64_MAX,
+     "a duration in milliseconds: an integer >= 0 or a string such as '7d', '12h', '30s' "
+     "(0: keep history forever)"},
 };
 
 const struct sch_amount *sch_amount_find(const char *name)
