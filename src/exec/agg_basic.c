@@ -115,17 +115,21 @@ static void num_init(const struct agg_bind *b, void *state)
 
 /* Add column x into each state's leading union num (sum and avg share the
  * layout); with_count also counts rows (avg); sign -1 takes the rows back
- * out (retract). Signed values add through uint64 so that overflow wraps
- * instead of being undefined, and a retract wraps back. */
+ * out (retract), in loops of their own so adding stays a plain pass.
+ * Signed values add through uint64 so that overflow wraps instead of
+ * being undefined, and a retract wraps back. */
 #define SUM_KIND(K, T, FIELD, CAST)                                                                \
     case K:                                                                                        \
-        if (with_count)                                                                            \
-            AGG_EACH(states, rows, n,                                                              \
-                     ((struct avg_st *)st)->sum.FIELD += sign * (CAST COL_AT(x, T, r));            \
-                     ((struct avg_st *)st)->n += (uint64_t)(int64_t)sign);                         \
+        if (with_count && sign > 0)                                                                \
+            AGG_EACH(states, rows, n, ((struct avg_st *)st)->sum.FIELD += CAST COL_AT(x, T, r);   \
+                     ((struct avg_st *)st)->n++);                                                  \
+        else if (with_count)                                                                       \
+            AGG_EACH(states, rows, n, ((struct avg_st *)st)->sum.FIELD -= CAST COL_AT(x, T, r);   \
+                     ((struct avg_st *)st)->n--);                                                  \
+        else if (sign > 0)                                                                         \
+            AGG_EACH(states, rows, n, ((union num *)st)->FIELD += CAST COL_AT(x, T, r));           \
         else                                                                                       \
-            AGG_EACH(states, rows, n,                                                              \
-                     ((union num *)st)->FIELD += sign * (CAST COL_AT(x, T, r)));                   \
+            AGG_EACH(states, rows, n, ((union num *)st)->FIELD -= CAST COL_AT(x, T, r));           \
         break
 
 /* Decimals add with an overflow check: a sum past int64 fails the query
