@@ -19,6 +19,11 @@
  * bound aggregate so that its states collect the distinct tuples, and
  * finalize runs the aggregate once over them. Merging and checkpoints are
  * those of the key table.
+ *
+ * The counts themselves (count_distinct, uniq, ...) keep how many rows
+ * hold each value beside the key table (struct cset), so that a mutable
+ * stream's changelog can retract a row: a value counts while some row
+ * holds it. Their checkpoints are the key table, then the counts.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -103,14 +108,6 @@ static int dist_merge(const struct agg_bind *b, void *dst, const void *src)
     return rc;
 }
 
-static int dist_finalize(const struct agg_bind *b, const void *state, struct col *out)
-{
-    (void)b;
-    const struct keytab *t = *(struct keytab *const *)state;
-    uint64_t n = t ? t->n : 0;
-    return col_push_fixed(out, &n);
-}
-
 static int dist_save(const struct agg_bind *b, const void *state, struct buf *out)
 {
     (void)b;
@@ -132,6 +129,161 @@ static int dist_load(const struct agg_bind *b, void *state, const void *p, size_
     return rc ? rc : used == n ? 0 : ERR_CORRUPT;
 }
 
+/* ---- count_distinct and the uniq family: values with their row counts -- */
+
+struct cset {
+    struct keytab t;
+    int64_t *cnt;  /* per value id: rows holding it */
+    uint32_t cap;
+    uint64_t live; /* values with cnt > 0: the result */
+};
+
+static void cset_destroy(const struct agg_bind *b, void *state)
+{
+    struct cset *cs = *(struct cset **)state;
+    if (!cs)
+        return;
+    agg_hold(b, -(int64_t)(cs->t.mem + sizeof(*cs) + (size_t)cs->cap * sizeof(*cs->cnt)));
+    keytab_free(&cs->t);
+    free(cs->cnt);
+    free(cs);
+    *(struct cset **)state = NULL;
+}
+
+static int cset_get(const struct agg_bind *b, void *state, struct cset **out)
+{
+    struct cset **pc = state;
+    if (!*pc) {
+        const struct distinct_cfg *c = b->cfg;
+        struct cset *cs = calloc(1, sizeof(*cs));
+        if (!cs)
+            return -ENOMEM;
+        keytab_init(&cs->t, c->types, b->nargs);
+        agg_hold(b, sizeof(*cs));
+        *pc = cs;
+    }
+    *out = *pc;
+    return 0;
+}
+
+/* Value id of cs gains delta rows. */
+static int cset_bump(const struct agg_bind *b, struct cset *cs, uint32_t id, int64_t delta)
+{
+    if (id >= cs->cap) {
+        uint32_t cap = cs->cap ? cs->cap * 2 : 8;
+        while (cap <= id)
+            cap *= 2;
+        int64_t *c = realloc(cs->cnt, (size_t)cap * sizeof(*c));
+        if (!c)
+            return -ENOMEM;
+        memset(c + cs->cap, 0, (size_t)(cap - cs->cap) * sizeof(*c));
+        agg_hold(b, (int64_t)(cap - cs->cap) * (int64_t)sizeof(*c));
+        cs->cnt = c;
+        cs->cap = cap;
+    }
+    int64_t was = cs->cnt[id], now = was + delta;
+    cs->cnt[id] = now;
+    cs->live += (uint64_t)((was <= 0 && now > 0) - (was > 0 && now <= 0));
+    return 0;
+}
+
+static int cset_rows(const struct agg_bind *b, void *const *states, const struct col *const *args,
+                     const uint32_t *rows, uint32_t n, int64_t delta)
+{
+    struct cset *cs;
+    uint32_t id;
+    int added, rc;
+    AGG_EACH(states, rows, n, {
+        if (agg_any_null(args, b->nargs, r))
+            continue;
+        if ((rc = cset_get(b, st, &cs)))
+            return rc;
+        size_t mem = cs->t.mem;
+        rc = keytab_row(&cs->t, args, r, &id, &added);
+        agg_hold(b, (int64_t)cs->t.mem - (int64_t)mem);
+        if (rc || (rc = cset_bump(b, cs, id, delta)))
+            return rc;
+    });
+    return 0;
+}
+
+static int cset_add(const struct agg_bind *b, void *const *states, const struct col *const *args,
+                    const uint32_t *rows, uint32_t n)
+{
+    return cset_rows(b, states, args, rows, n, 1);
+}
+
+static int cset_retract(const struct agg_bind *b, void *const *states,
+                        const struct col *const *args, const uint32_t *rows, uint32_t n)
+{
+    return cset_rows(b, states, args, rows, n, -1);
+}
+
+static int cset_merge(const struct agg_bind *b, void *dst, const void *src)
+{
+    const struct cset *s = *(struct cset *const *)src;
+    struct cset *d;
+    uint32_t *ids;
+    int rc;
+    if (!s || !s->t.n)
+        return 0;
+    if ((rc = cset_get(b, dst, &d)))
+        return rc;
+    if (!(ids = malloc((size_t)s->t.n * sizeof(*ids))))
+        return -ENOMEM;
+    size_t mem = d->t.mem;
+    rc = keytab_merge(&d->t, &s->t, ids);
+    agg_hold(b, (int64_t)d->t.mem - (int64_t)mem);
+    for (uint32_t i = 0; i < s->t.n && !rc; i++)
+        rc = cset_bump(b, d, ids[i], i < s->cap ? s->cnt[i] : 0);
+    free(ids);
+    return rc;
+}
+
+static int cset_finalize(const struct agg_bind *b, const void *state, struct col *out)
+{
+    (void)b;
+    const struct cset *cs = *(struct cset *const *)state;
+    uint64_t n = cs ? cs->live : 0;
+    return col_push_fixed(out, &n);
+}
+
+/* The key table (keytab_save), then an int64 count per value. */
+static int cset_save(const struct agg_bind *b, const void *state, struct buf *out)
+{
+    (void)b;
+    const struct cset *cs = *(struct cset *const *)state;
+    uint32_t zero = 0;
+    int rc = cs ? keytab_save(&cs->t, out) : buf_append(out, &zero, 4);
+    for (uint32_t i = 0; cs && i < cs->t.n && !rc; i++) {
+        int64_t c = i < cs->cap ? cs->cnt[i] : 0;
+        rc = buf_append(out, &c, sizeof(c));
+    }
+    return rc;
+}
+
+static int cset_load(const struct agg_bind *b, void *state, const void *p, size_t n)
+{
+    struct cset *cs;
+    size_t used;
+    int rc = cset_get(b, state, &cs);
+    if (rc)
+        return rc;
+    size_t mem = cs->t.mem;
+    uint32_t had = cs->t.n;
+    rc = keytab_load(&cs->t, p, n, &used);
+    agg_hold(b, (int64_t)cs->t.mem - (int64_t)mem);
+    if (rc)
+        return rc;
+    struct agg_rd rd = {(const unsigned char *)p + used, n - used};
+    for (uint32_t i = had; i < cs->t.n && !rc; i++) {
+        int64_t c;
+        if (!(rc = agg_rd_take(&rd, &c, sizeof(c))))
+            rc = cset_bump(b, cs, i, c);
+    }
+    return rc ? rc : agg_rd_end(&rd);
+}
+
 static int dist_bind(struct agg_bind *b)
 {
     int rc = agg_cfg_new(b, sizeof(struct distinct_cfg));
@@ -150,8 +302,9 @@ static int dist_bind(struct agg_bind *b)
     }
     b->ret = (struct ty){TY_UINT64, 0, 0};
     b->flags |= AGG_OWN_NULLS;
-    b->ops = (struct agg_ops){sizeof(struct keytab *), dist_init, dist_add, dist_merge,
-                              dist_finalize, dist_destroy, dist_save, dist_load};
+    b->ops = (struct agg_ops){sizeof(struct cset *), dist_init, cset_add, cset_merge,
+                              cset_finalize, cset_destroy, cset_save, cset_load, NULL,
+                              cset_retract};
     return 0;
 }
 

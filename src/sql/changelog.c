@@ -45,8 +45,8 @@ int sql_changelog_refuse(const char *fn, const struct sql_pos *pos, struct sql_e
 {
     return sql_fail(err, -EINVAL, pos->line, pos->col,
                     "%s cannot retract rows: over a mutable stream every update and delete "
-                    "takes the old row back out; use count, sum or avg here, or read the "
-                    "current rows with table(m)",
+                    "takes the old row back out; use count, sum, avg or count_distinct here, "
+                    "or read the current rows with table(m)",
                     fn);
 }
 
