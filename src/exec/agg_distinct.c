@@ -10,20 +10,18 @@
  * the result is never NULL (ClickHouse's uniq family), so the function
  * skips NULLs itself (AGG_OWN_NULLS).
  *
- * A state is a pointer to a key table (exec/keytab.h) made on the first
- * row, so a group that never sees a value costs 8 bytes. Values compare
- * bit for bit, as GROUP BY keys do.
+ * A state is a pointer to a set (struct cset) made on the first row, so
+ * a group that never sees a value costs 8 bytes: a key table of the
+ * values (exec/keytab.h) and how many rows hold each, so that a mutable
+ * stream's changelog can retract a row (a value counts while some row
+ * holds it). Values compare bit for bit, as GROUP BY keys do.
+ * Checkpoints are the key table, then the counts.
  *
  * The same state makes DISTINCT for any aggregate (sum(DISTINCT x),
  * avg(DISTINCT x), group_array(DISTINCT x)): agg_make_distinct wraps a
  * bound aggregate so that its states collect the distinct tuples, and
- * finalize runs the aggregate once over them. Merging and checkpoints are
- * those of the key table.
- *
- * The counts themselves (count_distinct, uniq, ...) keep how many rows
- * hold each value beside the key table (struct cset), so that a mutable
- * stream's changelog can retract a row: a value counts while some row
- * holds it. Their checkpoints are the key table, then the counts.
+ * finalize runs the aggregate once over them (no retract: the inner
+ * aggregate's result is not kept per value).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,96 +37,6 @@ struct distinct_cfg {
     struct ty types[FN_MAX_ARGS]; /* the arguments' types without NULL */
 };
 
-static void dist_init(const struct agg_bind *b, void *state)
-{
-    (void)b;
-    *(struct keytab **)state = NULL;
-}
-
-static void dist_destroy(const struct agg_bind *b, void *state)
-{
-    struct keytab *t = *(struct keytab **)state;
-    if (!t)
-        return;
-    agg_hold(b, -(int64_t)(t->mem + sizeof(*t)));
-    keytab_free(t);
-    free(t);
-    *(struct keytab **)state = NULL;
-}
-
-/* The state's table, made when missing. */
-static int table(const struct agg_bind *b, void *state, struct keytab **out)
-{
-    struct keytab **pt = state;
-    if (!*pt) {
-        const struct distinct_cfg *c = b->cfg;
-        struct keytab *t = malloc(sizeof(*t));
-        if (!t)
-            return -ENOMEM;
-        keytab_init(t, c->types, b->nargs);
-        agg_hold(b, sizeof(*t));
-        *pt = t;
-    }
-    *out = *pt;
-    return 0;
-}
-
-static int dist_add(const struct agg_bind *b, void *const *states, const struct col *const *args,
-                    const uint32_t *rows, uint32_t n)
-{
-    struct keytab *t;
-    uint32_t id;
-    int added, rc;
-    AGG_EACH(states, rows, n, {
-        if (agg_any_null(args, b->nargs, r))
-            continue;
-        if ((rc = table(b, st, &t)))
-            return rc;
-        size_t mem = t->mem;
-        rc = keytab_row(t, args, r, &id, &added);
-        agg_hold(b, (int64_t)t->mem - (int64_t)mem);
-        if (rc)
-            return rc;
-    });
-    return 0;
-}
-
-static int dist_merge(const struct agg_bind *b, void *dst, const void *src)
-{
-    const struct keytab *s = *(struct keytab *const *)src;
-    struct keytab *t;
-    int rc;
-    if (!s || !s->n)
-        return 0;
-    if ((rc = table(b, dst, &t)))
-        return rc;
-    size_t mem = t->mem;
-    rc = keytab_merge(t, s, NULL);
-    agg_hold(b, (int64_t)t->mem - (int64_t)mem);
-    return rc;
-}
-
-static int dist_save(const struct agg_bind *b, const void *state, struct buf *out)
-{
-    (void)b;
-    const struct keytab *t = *(struct keytab *const *)state;
-    uint32_t zero = 0;
-    return t ? keytab_save(t, out) : buf_append(out, &zero, 4);
-}
-
-static int dist_load(const struct agg_bind *b, void *state, const void *p, size_t n)
-{
-    struct keytab *t;
-    size_t used;
-    int rc = table(b, state, &t);
-    if (rc)
-        return rc;
-    size_t mem = t->mem;
-    rc = keytab_load(t, p, n, &used);
-    agg_hold(b, (int64_t)t->mem - (int64_t)mem);
-    return rc ? rc : used == n ? 0 : ERR_CORRUPT;
-}
-
 /* ---- count_distinct and the uniq family: values with their row counts -- */
 
 struct cset {
@@ -137,6 +45,12 @@ struct cset {
     uint32_t cap;
     uint64_t live; /* values with cnt > 0: the result */
 };
+
+static void dist_init(const struct agg_bind *b, void *state)
+{
+    (void)b;
+    *(struct cset **)state = NULL;
+}
 
 static void cset_destroy(const struct agg_bind *b, void *state)
 {
@@ -330,7 +244,8 @@ static int dwrap_finalize(const struct agg_bind *b, const void *state, struct co
 {
     const struct dwrap_cfg *c = b->cfg;
     const struct agg_bind *in = &c->inner;
-    const struct keytab *t = *(struct keytab *const *)state;
+    const struct cset *cs = *(struct cset *const *)state;
+    const struct keytab *t = cs ? &cs->t : NULL;
     uint32_t n = t ? t->n : 0;
     struct blk *vals = NULL;
     void **states = NULL;
@@ -387,8 +302,8 @@ int agg_make_distinct(struct agg_bind *b)
     b->cfg = c;
     b->cfg_free = dwrap_cfg_free;
     b->flags = AGG_HELD | AGG_OWN_NULLS; /* NULL tuples are not values */
-    b->ops = (struct agg_ops){sizeof(struct keytab *), dist_init, dist_add, dist_merge,
-                              dwrap_finalize, dist_destroy, dist_save, dist_load};
+    b->ops = (struct agg_ops){sizeof(struct cset *), dist_init, cset_add, cset_merge,
+                              dwrap_finalize, cset_destroy, cset_save, cset_load};
     return 0;
 }
 
