@@ -118,14 +118,16 @@ int sql_random_src(struct bsel *b, int bounded, struct fn_ctx *fctx, struct src 
  * (FROM m); mark: its key columns and _tp_delta are read (used: per input
  * column) and b->changelog set; map: their places in the scan's block
  * (map: input column -> block column); refuse: the error for aggregate fn
- * without retract, at pos; plan: set the delta on agg (the aggregation
- * operator, which *cur leads to) and put the changelog operator in front
- * of *cur (on failure *cur and what follows are destroyed).
+ * (or fn(DISTINCT ...)) without retract, at pos; plan: set the delta on
+ * agg (the aggregation operator, which *cur leads to) and put the
+ * changelog operator in front of *cur (on failure *cur and what follows
+ * are destroyed).
  */
 int sql_changelog_wanted(const struct bsel *b);
 void sql_changelog_mark(struct bsel *b, uint8_t *used);
 void sql_changelog_map(struct bsel *b, const int32_t *map);
-int sql_changelog_refuse(const char *fn, const struct sql_pos *pos, struct sql_error *err);
+int sql_changelog_refuse(const char *fn, int distinct, const struct sql_pos *pos,
+                         struct sql_error *err);
 int sql_changelog_plan(struct bsel *b, struct op_ctx *ctx, struct op *agg, struct op **cur);
 
 /* "unknown stream 'name'" at pos, with the closest stream name as a hint;

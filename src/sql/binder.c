@@ -575,7 +575,7 @@ static int agg_slot(struct binder *bd, const struct sql_expr *x, const struct ag
     }
     call.distinct = x->distinct && !distinct_is_noop(fn->name);
     if (sql_changelog_wanted(b) && (call.distinct || !call.bind.ops.retract)) {
-        rc = sql_changelog_refuse(fn->name, &x->pos, bd->err);
+        rc = sql_changelog_refuse(fn->name, call.distinct, &x->pos, bd->err);
         goto fail;
     }
     if (call.distinct) {

@@ -41,13 +41,14 @@ void sql_changelog_map(struct bsel *b, const int32_t *map)
     b->cl_delta = (uint32_t)map[sch_delta_col(sc)];
 }
 
-int sql_changelog_refuse(const char *fn, const struct sql_pos *pos, struct sql_error *err)
+int sql_changelog_refuse(const char *fn, int distinct, const struct sql_pos *pos,
+                         struct sql_error *err)
 {
     return sql_fail(err, -EINVAL, pos->line, pos->col,
-                    "%s cannot retract rows: over a mutable stream every update and delete "
+                    "%s%s cannot retract rows: over a mutable stream every update and delete "
                     "takes the old row back out; use count, sum, avg or count_distinct here, "
                     "or read the current rows with table(m)",
-                    fn);
+                    fn, distinct ? "(DISTINCT ...)" : "");
 }
 
 int sql_changelog_plan(struct bsel *b, struct op_ctx *ctx, struct op *agg, struct op **cur)
