@@ -108,8 +108,8 @@ int op_window_create(struct op_ctx *ctx, const struct op_window_spec *spec, stru
  * int8 column col is -1 are retracted from the states of their windows
  * (agg_ops.retract) instead of added; a group whose rows are all retracted
  * leaves the result (CHANGELOG: its -1 row, no new one). Fails (op_ctx
- * error) when an aggregate cannot retract. Live row counts are not part
- * of op_window_save. */
+ * error) when an aggregate cannot retract. Groups' live row counts are
+ * part of op_window_save. */
 int op_window_set_delta(struct op *o, uint32_t col);
 
 /* The state of window operator o, appended to out. */

@@ -1044,8 +1044,9 @@ static int save_win(struct window *a, const struct win *w, struct buf *out)
         return rc;
     struct buf st = {0};
     for (uint32_t g = 0; g < w->ngroups && !rc; g++) {
-        const char *s = w->gstate[g];
-        rc = put(out, &w->shown[g], 1);
+        char *s = w->gstate[g];
+        if (!(rc = put(out, &w->shown[g], 1)))
+            rc = put_i64(out, *live_of(a, s));
         for (uint32_t i = 0; i < a->naggs && !rc; i++) {
             struct agg_bind *bd = &a->aggs[i].bind;
             uint8_t flag = a->flag_off[i] != UINT32_MAX ? (uint8_t)s[a->flag_off[i]] : 1;
@@ -1131,7 +1132,7 @@ static int load_win(struct window *a, uint32_t pi, struct agg_rd *rd)
             return rc;
     for (uint32_t g = 0; g < ng; g++) {
         char *s = w->gstate[g];
-        if ((rc = agg_rd_take(rd, &w->shown[g], 1)))
+        if ((rc = agg_rd_take(rd, &w->shown[g], 1)) || (rc = take_i64(rd, live_of(a, s))))
             return rc;
         for (uint32_t i = 0; i < a->naggs; i++) {
             struct agg_bind *bd = &a->aggs[i].bind;

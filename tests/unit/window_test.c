@@ -8,8 +8,8 @@
  * WITH DELAY and its late event, hop membership, sessions per partition
  * with the gap and the max_length cut), then the emit policies (PERIODIC,
  * ON UPDATE, CHANGELOG), hop windows before the first event, boundaries,
- * the watermark never moving back, late counting, the memory limit and
- * the save / load round trip.
+ * the watermark never moving back, late counting, the memory limit,
+ * the save / load round trip, and retraction (a fourth int8 delta column).
  *
  * Output rows are rendered as text: "start-end keys... aggregates..." with
  * times in milliseconds since BASE, and "+1"/"-1" before a CHANGELOG row.
@@ -157,20 +157,28 @@ static struct op *mk(const struct op_window_spec *sp, int flags, struct collecto
     return o;
 }
 
-/* One event (one write): time in milliseconds since BASE. */
-static int ev(struct op *o, int64_t ms, const char *k, int64_t v)
+/* One event (one write): time in milliseconds since BASE; with d, a
+ * fourth column: the int8 delta *d (retraction). */
+static int ev_delta(struct op *o, int64_t ms, const char *k, int64_t v, const int8_t *d)
 {
-    struct ty t[3] = {TS, STR, I64};
+    struct ty t[4] = {TS, STR, I64, {TY_INT8, 0, 0}};
     struct blk *b;
-    cr_assert_eq(blk_create(t, 3, &b), 0);
+    cr_assert_eq(blk_create(t, d ? 4 : 3, &b), 0);
     int64_t ts = BASE_MS + ms;
     col_push_fixed(&b->cols[0], &ts);
     col_push_str(&b->cols[1], k, strlen(k));
     col_push_fixed(&b->cols[2], &v);
+    if (d)
+        col_push_fixed(&b->cols[3], d);
     cr_assert_eq(blk_seal(b), 0);
     int rc = op_push(o, b);
     blk_unref(b);
     return rc;
+}
+
+static int ev(struct op *o, int64_t ms, const char *k, int64_t v)
+{
+    return ev_delta(o, ms, k, v, NULL);
 }
 
 static void setup(void)
@@ -740,4 +748,45 @@ Test(window, on_update_per_write_of_a_block)
     cr_assert_eq(op_finish(o), 0);
     cr_expect_str_eq(take(c), "", "the rows are out already");
     op_destroy(o);
+}
+
+/* --- retraction (a mutable stream's changelog) --------------------------------
+ * Rows whose int8 delta column is -1 take their value back out of their
+ * windows; a group whose rows are all gone leaves the result; the groups'
+ * live counts survive a checkpoint (without them the restored group would
+ * look empty after one retraction and be reset). */
+
+static int evd(struct op *o, int64_t ms, const char *k, int64_t v, int8_t d)
+{
+    return ev_delta(o, ms, k, v, &d);
+}
+
+Test(window, retract_and_save_load)
+{
+    struct op_window_spec sp = tumble(5);
+    struct collector *c1, *c2;
+    struct op *a = mk(&sp, KEYED | SUMV, &c1);
+    cr_assert_eq(op_window_set_delta(a, 3), 0);
+    cr_assert_eq(evd(a, 0, "a", 1, 1), 0);
+    cr_assert_eq(evd(a, 1000, "a", 2, 1), 0);
+    cr_assert_eq(evd(a, 1200, "b", 4, 1), 0);
+    struct buf state = {0};
+    cr_assert_eq(op_window_save(a, &state), 0);
+    struct op *b = mk(&sp, KEYED | SUMV, &c2);
+    cr_assert_eq(op_window_set_delta(b, 3), 0);
+    cr_assert_eq(op_window_load(b, state.data, state.len), 0, "%s", ctx.err);
+    struct op *both[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(evd(both[i], 0, "a", 1, -1), 0);
+        cr_assert_eq(evd(both[i], 1200, "b", 4, -1), 0);
+        cr_assert_eq(evd(both[i], 2000, "c", 8, 1), 0);
+        cr_assert_eq(op_finish(both[i]), 0);
+    }
+    char want[8192];
+    snprintf(want, sizeof want, "%s", take(c1));
+    cr_expect_str_eq(want, "0-5000 a 1 2\n0-5000 c 1 8\n", "b is gone");
+    cr_expect_str_eq(take(c2), want);
+    buf_free(&state);
+    op_destroy(a);
+    op_destroy(b);
 }
