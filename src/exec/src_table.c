@@ -477,6 +477,24 @@ fail:
     return rc;
 }
 
+/* The first row of the first part granule holding a row at or after ms
+ * (a time seek, as the log's finds the first record holding one); the
+ * end of the parts when none does. */
+static uint64_t time_start_sn(const struct cst_snap *snap, int64_t ms)
+{
+    for (uint32_t i = 0; i < snap->nparts; i++) {
+        const struct prt *p = snap->parts[i];
+        uint32_t tc = p->ncols - 1; /* _tp_time, datetime64(3): ms */
+        uint64_t sn = p->first_sn;
+        for (uint32_t g = 0; g < p->ngran; sn += p->gran_rows[g++]) {
+            const struct enc_stat *st = prt_stat(p, g, tc);
+            if (!(st->flags & ENC_ST_MINMAX) || st->max.i >= ms)
+                return sn;
+        }
+    }
+    return snap->covered_sn;
+}
+
 int src_stream_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                       const struct src_start *start, struct src **out)
 {
@@ -486,8 +504,19 @@ int src_stream_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols
     uint64_t from = start->seek == SRC_SEEK_EARLIEST ? 0 : start->sn;
     int rc;
     log_get_info(s->log, &li);
-    if ((start->seek != SRC_SEEK_EARLIEST && start->seek != SRC_SEEK_SN) || from >= li.first_sn)
+    if (start->seek == SRC_SEEK_TIME && li.first_sn > 0) {
+        /* rows before the log's first may be in parts: where the time is */
+        if ((rc = cst_snapshot(s->cs, &snap)))
+            return rc;
+        from = snap->nparts ? time_start_sn(snap, start->time_ms) : li.first_sn;
+        cst_snap_release(s->cs, snap);
+        snap = NULL;
+        if (from >= li.first_sn) /* the log has them: its own time seek */
+            return src_log_tail_create(s, cols, ncols, with_sn, start, out);
+    } else if ((start->seek != SRC_SEEK_EARLIEST && start->seek != SRC_SEEK_SN) ||
+               from >= li.first_sn) {
         return src_log_tail_create(s, cols, ncols, with_sn, start, out);
+    }
     /* the start lies below what the log retains: the parts hold those rows */
     if ((rc = cst_snapshot(s->cs, &snap)))
         return rc;
