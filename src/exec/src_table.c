@@ -46,6 +46,7 @@ struct src_tab {
     struct enc_pred *preds;
     uint32_t npreds;
     struct xpr *where;           /* the whole WHERE, when the scan filters (owned) */
+    uint8_t *wcol;               /* per scan column: WHERE reads it (decoded first) */
     struct fn_ctx fctx;          /* for evaluating it (comparisons only) */
     uint32_t part, gran;         /* the next granule to look at */
     uint64_t gran_sn;            /* its first row's sequence number */
@@ -161,18 +162,77 @@ out:
     return rc;
 }
 
+/* The scan columns x reads. */
+static void mark_cols(const struct xpr *x, uint8_t *used, uint32_t ncols)
+{
+    if (x->kind == XPR_COL && x->col < ncols)
+        used[x->col] = 1;
+    for (uint32_t i = 0; x->kind == XPR_CALL && i < x->nargs; i++)
+        mark_cols(x->args[i], used, ncols);
+}
+
+/*
+ * Late materialization: the columns WHERE reads are decoded first and the
+ * filter runs over them; the other columns are decoded only when some row
+ * passes (a selective filter leaves most granules' other columns packed).
+ * *sel gets the passing rows (NULL: all of them), *nsel their count.
+ */
+static int decode_where_first(struct src_tab *t, const struct prt *p, uint32_t g, struct buf *raw,
+                              struct blk *b, uint32_t **sel, uint32_t *nsel)
+{
+    uint32_t rows = p->gran_rows[g];
+    struct col *c = NULL;
+    int owned = 0, rc = 0;
+    *sel = NULL;
+    *nsel = 0;
+    for (uint32_t i = 0; i < t->ncols && !rc; i++)
+        if (t->wcol[i])
+            rc = prt_read_col(p, g, t->cols[i], raw, &b->cols[i]);
+    if (rc)
+        return rc;
+    b->nrows = rows; /* the filter reads only the columns it names */
+    if ((rc = xpr_eval(t->where, &t->fctx, b, &c, &owned)))
+        return rc;
+    rc = xpr_select(c, rows, sel, nsel);
+    if (owned)
+        col_delete(c);
+    if (rc || !*nsel)
+        return rc;
+    for (uint32_t i = 0; i < t->ncols && !rc; i++)
+        if (!t->wcol[i])
+            rc = prt_read_col(p, g, t->cols[i], raw, &b->cols[i]);
+    if (!rc && *nsel == rows) {
+        free(*sel);
+        *sel = NULL;
+    }
+    return rc;
+}
+
 /* Decode granule g of part p into a new block (NULL: no row passes). */
 static int decode(struct src_tab *t, const struct prt *p, uint32_t g, uint64_t sn,
                   struct buf *raw, struct blk **out)
 {
     uint32_t n = t->ncols + (t->with_sn ? 1 : 0), rows = p->gran_rows[g];
     struct blk *b;
+    uint32_t *sel = NULL, nsel = 0;
+    /* late materialization where the whole granule is read and filtered */
+    int late = t->where && sn >= t->skip_below_sn && !all_match(t, p, g);
     int rc = blk_create(t->types, n, &b);
     if (rc)
         return rc;
-    for (uint32_t i = 0; i < t->ncols; i++)
-        if ((rc = prt_read_col(p, g, t->cols[i], raw, &b->cols[i])))
+    if (late) {
+        if ((rc = decode_where_first(t, p, g, raw, b, &sel, &nsel)))
             goto fail;
+        if (!nsel) { /* no row passes: the other columns stay packed */
+            blk_unref(b);
+            *out = NULL;
+            return 0;
+        }
+    } else {
+        for (uint32_t i = 0; i < t->ncols; i++)
+            if ((rc = prt_read_col(p, g, t->cols[i], raw, &b->cols[i])))
+                goto fail;
+    }
     if (t->with_sn) {
         struct col *c = &b->cols[t->ncols];
         if ((rc = col_reserve(c, rows)))
@@ -202,11 +262,22 @@ static int decode(struct src_tab *t, const struct prt *p, uint32_t g, uint64_t s
             return rc;
         b = cut;
     }
+    if (late) {
+        if (!sel) {
+            *out = b;
+            return 0;
+        }
+        rc = keep_rows(b, sel, 0, nsel, out);
+        free(sel);
+        blk_unref(b);
+        return rc;
+    }
     if (t->where && !all_match(t, p, g))
         return filter(t, b, out);
     *out = b;
     return 0;
 fail:
+    free(sel);
     blk_unref(b);
     return rc;
 }
@@ -371,6 +442,7 @@ static void tab_destroy(struct src *base)
     if (t->snap)
         cst_snap_release(t->s->cs, t->snap);
     xpr_destroy(t->where);
+    free(t->wcol);
     for (uint32_t i = 0; i < t->npreds; i++)
         free((char *)t->preds[i].s);
     free(t->preds);
@@ -400,6 +472,13 @@ static int tab_alloc(struct eng_stream *s, const uint32_t *cols, uint32_t ncols,
         return rc;
     }
     t->where = where;
+    if (where && !(t->wcol = calloc(ncols + 1, 1))) {
+        free(t);
+        xpr_destroy(where);
+        return rc;
+    }
+    if (where)
+        mark_cols(where, t->wcol, ncols);
     t->base.vt = &tab_vt;
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
@@ -477,6 +556,24 @@ fail:
     return rc;
 }
 
+/* The first row of the first part granule holding a row at or after ms
+ * (a time seek, as the log's finds the first record holding one); the
+ * end of the parts when none does. */
+static uint64_t time_start_sn(const struct cst_snap *snap, int64_t ms)
+{
+    for (uint32_t i = 0; i < snap->nparts; i++) {
+        const struct prt *p = snap->parts[i];
+        uint32_t tc = p->ncols - 1; /* _tp_time, datetime64(3): ms */
+        uint64_t sn = p->first_sn;
+        for (uint32_t g = 0; g < p->ngran; sn += p->gran_rows[g++]) {
+            const struct enc_stat *st = prt_stat(p, g, tc);
+            if (!(st->flags & ENC_ST_MINMAX) || st->max.i >= ms)
+                return sn;
+        }
+    }
+    return snap->covered_sn;
+}
+
 int src_stream_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols, int with_sn,
                       const struct src_start *start, struct src **out)
 {
@@ -486,8 +583,19 @@ int src_stream_create(struct eng_stream *s, const uint32_t *cols, uint32_t ncols
     uint64_t from = start->seek == SRC_SEEK_EARLIEST ? 0 : start->sn;
     int rc;
     log_get_info(s->log, &li);
-    if ((start->seek != SRC_SEEK_EARLIEST && start->seek != SRC_SEEK_SN) || from >= li.first_sn)
+    if (start->seek == SRC_SEEK_TIME && li.first_sn > 0) {
+        /* rows before the log's first may be in parts: where the time is */
+        if ((rc = cst_snapshot(s->cs, &snap)))
+            return rc;
+        from = snap->nparts ? time_start_sn(snap, start->time_ms) : li.first_sn;
+        cst_snap_release(s->cs, snap);
+        snap = NULL;
+        if (from >= li.first_sn) /* the log has them: its own time seek */
+            return src_log_tail_create(s, cols, ncols, with_sn, start, out);
+    } else if ((start->seek != SRC_SEEK_EARLIEST && start->seek != SRC_SEEK_SN) ||
+               from >= li.first_sn) {
         return src_log_tail_create(s, cols, ncols, with_sn, start, out);
+    }
     /* the start lies below what the log retains: the parts hold those rows */
     if ((rc = cst_snapshot(s->cs, &snap)))
         return rc;

@@ -1,7 +1,8 @@
 # History and live data are one: a stream whose log is trimmed by
 # retention keeps its history in column parts, and a streaming query with
-# seek_to='earliest' reads it all from there, then follows new rows from the
-# log: every row once, in order. table(s) sees the same rows.
+# seek_to='earliest' (or a time before the log's first row) reads it all from
+# there, then follows new rows from the log: every row once, in order.
+# table(s) sees the same rows.
 . "$(dirname "$0")/../lib/common.sh"
 sfs_start
 
@@ -28,6 +29,13 @@ awk '{ if ($0 != "{\"v\":" NR - 1 "}") { print "line " NR ": " $0; exit 1 } }' "
 printf '{"v":%d,"pad":"x"}\n' "$N" "$((N + 1))" > "$MNT/b/ingest"
 wait_for lines_ge $((N + 2))
 expect_eq "$(tail -1 "$MNT/queries/$id/result")" "{\"v\":$((N + 1))}" "new rows follow"
+rmdir "$MNT/queries/$id"
+
+# a seek by time below what the log keeps starts in the parts as well
+id=$(echo "SELECT v FROM b SETTINGS seek_to='2000-01-01 00:00:00'" | { exec 3<>"$MNT/queries/new"; cat >&3; cat <&3; })
+wait_for lines_ge $((N + 2))
+awk '{ if ($0 != "{\"v\":" NR - 1 "}") { print "line " NR ": " $0; exit 1 } }' "$MNT/queries/$id/result" ||
+    fail "a seek by time is not rows 0..$((N + 1)) in order"
 rmdir "$MNT/queries/$id"
 
 out=$(echo "SELECT count() AS n, sum(v) AS s FROM table(b)" | { exec 3<>"$MNT/queries/new"; cat >&3; cat <&3; })
