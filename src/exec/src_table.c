@@ -224,6 +224,7 @@ static int decode(struct src_tab *t, const struct prt *p, uint32_t g, uint64_t s
         if ((rc = decode_where_first(t, p, g, raw, b, &sel, &nsel)))
             goto fail;
         if (!nsel) { /* no row passes: the other columns stay packed */
+            free(sel);
             blk_unref(b);
             *out = NULL;
             return 0;
