@@ -1,6 +1,7 @@
 /*
  * query.c — the query registry, the result sink and the query task
- * (exec/query.h).
+ * (exec/query.h; the state they share is in query_int.h, and loading
+ * from disk and reading a query's files are in query_files.c).
  *
  * The registry lists queries in number order (creation order) under its
  * mutex; creating a query holds it across the few small file operations
@@ -43,6 +44,7 @@
  * attributes; it is called by the task, never from a FUSE request.
  */
 #include "exec/query.h"
+#include "query_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,103 +61,17 @@
 #include "util/err.h"
 #include "util/msg.h"
 
-enum task_state { TASK_NONE = 0, TASK_ON, TASK_DONE };
-enum turn { TURN_QUEUED = 0, TURN_RUNNING, TURN_IDLE };
+const char *const qry_state_names[] = {"pending", "running", "finished", "failed", "cancelled"};
+const char *const qry_kind_names[] = {"", "historical", "streaming", "insert"};
 
-/* Blocks a streaming turn pushes before it lets other tasks run. */
-#define TURN_BLOCKS 64
-#define TICK_NS 1000000000ll /* the ticker's period for queries that ask for none */
-/* pump: max blocks went, more may be ready (not OP_DONE) */
-#define PUMP_MORE 2
-
-struct qry {
-    atomic_int refs;
-    struct qry_reg *reg;
-    char id[QRY_ID_MAX];
-    uint64_t num;
-    char *dir;                   /* DATADIR/queries/<id> */
-    uint64_t start_seq;          /* order of starts (`last`); under the registry's mutex */
-    int64_t tick_period_ns;      /* the ticker's period for it; under the registry's mutex */
-    int64_t tick_due_ns;         /* its next tick (monotonic); under the registry's mutex */
-
-    /* fixed once the statement is set (qry_create) */
-    char *sql;
-    size_t sql_len;
-    enum qry_kind kind;
-    enum fmt_kind format;
-    uint32_t ncols;
-    char **names;
-    struct ty *types;
-    uint64_t max_result_bytes;
-
-    struct op_ctx ctx;
-    struct op sink;
-    struct qpool_task task;
-    /* the task's own (one thread at a time) */
-    struct src *src;
-    struct op *head;
-    struct buf render;
-    int fd;                      /* result, open for appends while the task runs */
-    int started;                 /* the result is open and its header written */
-    int unbounded;               /* the source never ends: the task runs in turns */
-    uint64_t rotate_bytes;
-    struct eng_sub sub;          /* on the stream while the task is on */
-    struct eng_stream *stream;   /* the unbounded source's stream (a reference) */
-
-    pthread_mutex_t mu;          /* guards everything below */
-    pthread_cond_t cv;           /* result grew, state changed, task done */
-    enum qry_state state;
-    int has_sql;                 /* 0: reserved by mkdir, no statement yet */
-    enum task_state task_state;
-    int removed;
-    char *error;                 /* why it failed */
-    uint64_t result_size, rows_out, rows_read, total_rows;
-    int64_t start_mono;
-    int64_t elapsed_ms;          /* fixed once ended */
-    double progress;             /* fixed once ended; < 0: none */
-    int64_t mtime_ns;
-    unsigned waiters;
-    int read_fd;                 /* result, opened by the first read */
-    enum turn sched;            /* streaming: where its task is */
-    int wake;                    /* streaming: a wake-up came while queued or running */
-    uint64_t rot;                /* rotations so far (the result's generation) */
-    uint64_t prev_size;          /* result.1's size */
-    int64_t prev_mtime_ns;       /* result.1's last change (its rotation) */
-    uint64_t bytes_total;        /* every byte produced, rotations included */
-    uint64_t pos_sn;             /* streaming: the next row's sequence number */
-    int read_fd_prev;            /* result.1, for readers (the old result's descriptor) */
-};
-
-struct qry_reg {
-    char *dir;                   /* DATADIR/queries */
-    struct qpool *pool;
-    pthread_mutex_t mu;          /* guards everything below */
-    struct qry **q;              /* listed, by number */
-    uint32_t n, cap;
-    uint64_t next_num;           /* the next number to give; .next_id holds it */
-    uint64_t next_start;         /* start_seq of the next start; loaded queries have their number */
-    uint32_t max_finished;
-    int stopping;
-    pthread_t ticker;            /* started by the first streaming query */
-    int ticker_on;
-    pthread_cond_t tick_cv;      /* stopping, a new period (monotonic clock) */
-    pthread_rwlock_t notify_lock; /* guards notify, notify_arg */
-    qry_notify_fn notify;
-    void *notify_arg;
-    atomic_int readers_closed;   /* qry_release_readers: no blocking read waits */
-};
-
-static const char *const state_names[] = {"pending", "running", "finished", "failed", "cancelled"};
-static const char *const kind_names[] = {"", "historical", "streaming", "insert"};
-
-static struct qry_reg *reg_of(struct engine *e)
+struct qry_reg *qry_reg_of(struct engine *e)
 {
     return eng_queries(e);
 }
 
 /* --- queries: life ------------------------------------------------------- */
 
-static void qry_free(struct qry *q)
+void qry_free(struct qry *q)
 {
     src_destroy(q->src);
     op_destroy(q->head);
@@ -193,7 +109,7 @@ static const struct op_vt sink_vt = {sink_push, sink_finish, sink_destroy, NULL}
 static void task_run(struct qpool_task *t);
 static void on_append(struct eng_sub *sub);
 
-static int qry_alloc(struct qry_reg *r, const char *id, uint64_t num, struct qry **out)
+int qry_alloc(struct qry_reg *r, const char *id, uint64_t num, struct qry **out)
 {
     struct qry *q = calloc(1, sizeof(*q));
     if (!q)
@@ -222,7 +138,7 @@ static int qry_alloc(struct qry_reg *r, const char *id, uint64_t num, struct qry
     return 0;
 }
 
-static void file_path(const struct qry *q, const char *name, char out[PATH_MAX])
+void qry_file_path(const struct qry *q, const char *name, char out[PATH_MAX])
 {
     snprintf(out, PATH_MAX, "%s/%s", q->dir, name);
 }
@@ -233,19 +149,19 @@ static void file_path(const struct qry *q, const char *name, char out[PATH_MAX])
 static int write_file(const struct qry *q, const char *name, const char *p, size_t n)
 {
     char path[PATH_MAX];
-    file_path(q, name, path);
+    qry_file_path(q, name, path);
     return os_write_file(path, p, n);
 }
 
 /* --- the registry --------------------------------------------------------- */
 
 /* 1 for an id a query may have: a number, or a name (not new or last). */
-static int valid_name(const char *name)
+int qry_valid_name(const char *name)
 {
     return sch_valid_name(name, strlen(name)) && strlen(name) < QRY_ID_MAX;
 }
 
-static int taken_name(const char *name)
+int qry_taken_name(const char *name)
 {
     return !strcmp(name, "new") || !strcmp(name, "last");
 }
@@ -260,7 +176,7 @@ static struct qry *find(struct qry_reg *r, const char *id)
 }
 
 /* Insert keeping number order (under r->mu; loading inserts out of order). */
-static int list_add(struct qry_reg *r, struct qry *q)
+int qry_list_add(struct qry_reg *r, struct qry *q)
 {
     if (r->n == r->cap) {
         uint32_t cap = r->cap ? 2 * r->cap : 16;
@@ -301,7 +217,7 @@ static void retire(struct qry_reg *r, struct qry *q, char trash[PATH_MAX])
     list_del(r, q);
     pthread_mutex_lock(&q->mu);
     q->removed = 1;
-    file_path(q, "result", path);
+    qry_file_path(q, "result", path);
     if (q->has_sql && q->read_fd < 0) /* readers it has keep reading */
         os_open(path, O_RDONLY, 0, &q->read_fd);
     pthread_mutex_unlock(&q->mu);
@@ -319,7 +235,7 @@ static void remove_trash(const struct qry *q, const char *trash)
 
 /* Take the next number and record it as used before it is given (under
  * r->mu). The counter file is replaced without a sync: a kill -9 keeps it
- * (page cache), and after a power loss load() also starts above every
+ * (page cache), and after a power loss qry_load_all() also starts above every
  * query still in DATADIR; syncing would cost each query a millisecond. */
 static int take_num(struct qry_reg *r, uint64_t *num)
 {
@@ -339,7 +255,7 @@ static int64_t elapsed_now(const struct qry *q)
 }
 
 /* The status text (under q->mu). */
-static int render_status(struct qry *q, struct buf *out)
+int qry_render_status(struct qry *q, struct buf *out)
 {
     if (!q->has_sql)
         return 0; /* reserved by mkdir: nothing applies yet */
@@ -352,7 +268,7 @@ static int render_status(struct qry *q, struct buf *out)
     int rc = buf_printf(out,
                         "state: %s\nkind: %s\nrows_read: %llu\nrows_out: %llu\nbytes_out: %llu\n"
                         "elapsed_ms: %lld\n",
-                        state_names[q->state], kind_names[q->kind],
+                        qry_state_names[q->state], qry_kind_names[q->kind],
                         (unsigned long long)q->rows_read, (unsigned long long)q->rows_out,
                         (unsigned long long)q->bytes_total,
                         (long long)(running ? elapsed_now(q) : q->elapsed_ms));
@@ -379,11 +295,11 @@ static int render_status(struct qry *q, struct buf *out)
 }
 
 /* Write the status and error files of an ended query. */
-static void persist_end(struct qry *q)
+void qry_persist_end(struct qry *q)
 {
     struct buf st = BUF_INIT;
     pthread_mutex_lock(&q->mu);
-    int rc = render_status(q, &st);
+    int rc = qry_render_status(q, &st);
     char *error = q->error ? strdup(q->error) : NULL;
     pthread_mutex_unlock(&q->mu);
     if (!rc && error)
@@ -394,181 +310,6 @@ static void persist_end(struct qry *q)
         msg_warn("query %s: cannot record its end: %s", q->id, err_str(rc));
     free(error);
     buf_free(&st);
-}
-
-/* --- loading -------------------------------------------------------------- */
-
-static uint64_t status_u64(const char *text, const char *key)
-{
-    size_t kl = strlen(key);
-    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (!strncmp(p, key, kl) && p[kl] == ':')
-            return strtoull(p + kl + 1, NULL, 10);
-    return 0;
-}
-
-static const char *status_str(const char *text, const char *key, char *out, size_t n)
-{
-    size_t kl = strlen(key);
-    out[0] = '\0';
-    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (!strncmp(p, key, kl) && p[kl] == ':') {
-            p += kl + 1;
-            while (*p == ' ')
-                p++;
-            size_t len = strcspn(p, "\n");
-            snprintf(out, n, "%.*s", (int)len, p);
-            break;
-        }
-    return out;
-}
-
-static int lookup_name(const char *const *names, int n, const char *s)
-{
-    for (int i = 0; i < n; i++)
-        if (!strcmp(names[i], s))
-            return i;
-    return -1;
-}
-
-/* Restore what a status file says (an ended query). */
-static void load_status(struct qry *q, const char *text)
-{
-    char word[32];
-    int st = lookup_name(state_names, 5, status_str(text, "state", word, sizeof(word)));
-    q->state = st >= QRY_FINISHED ? (enum qry_state)st : QRY_FAILED;
-    int k = lookup_name(kind_names, 4, status_str(text, "kind", word, sizeof(word)));
-    q->kind = k > 0 ? (enum qry_kind)k : QRY_HISTORICAL;
-    q->rows_read = status_u64(text, "rows_read");
-    q->rows_out = status_u64(text, "rows_out");
-    q->elapsed_ms = (int64_t)status_u64(text, "elapsed_ms");
-    if (*status_str(text, "progress", word, sizeof(word)))
-        q->progress = strtod(word, NULL);
-}
-
-/* One directory of DATADIR/queries; *q NULL when it holds no query. */
-static int load_one(struct qry_reg *r, const char *name, struct qry **out)
-{
-    char path[PATH_MAX];
-    struct buf b = BUF_INIT;
-    uint64_t num;
-    int rc;
-    *out = NULL;
-    if (name[0] >= '0' && name[0] <= '9') {
-        char *end;
-        char canon[32];
-        num = strtoull(name, &end, 10);
-        snprintf(canon, sizeof(canon), "%llu", (unsigned long long)num);
-        if (*end || num == 0 || strcmp(canon, name))
-            return 0;
-    } else {
-        if (!valid_name(name) || taken_name(name))
-            return 0;
-        snprintf(path, sizeof(path), "%s/%s/num", r->dir, name);
-        if (os_read_file(path, &b) || buf_cstr(&b)) {
-            buf_free(&b);
-            return 0; /* not a query's directory */
-        }
-        num = strtoull(b.data, NULL, 10);
-        buf_free(&b);
-        if (!num)
-            return 0;
-    }
-    struct qry *q;
-    rc = qry_alloc(r, name, num, &q);
-    if (rc)
-        return rc;
-    q->state = QRY_PENDING;
-    file_path(q, "sql", path);
-    rc = os_read_file(path, &b);
-    if (rc == -ENOENT) {
-        *out = q; /* reserved by mkdir */
-        return 0;
-    }
-    if (rc || (rc = buf_cstr(&b)))
-        goto fail;
-    q->has_sql = 1;
-    q->sql_len = b.len && b.data[b.len - 1] == '\n' ? b.len - 1 : b.len;
-    q->sql = b.data;
-    b = (struct buf)BUF_INIT;
-    int fd = -1;
-    file_path(q, "result", path);
-    if (os_open(path, O_RDONLY, 0, &fd) == 0) {
-        off_t size = 0;
-        os_fsize(fd, &size);
-        q->result_size = q->bytes_total = (uint64_t)size;
-        os_close(fd);
-    }
-    file_path(q, "result.1", path);
-    if (os_open(path, O_RDONLY, 0, &fd) == 0) { /* a rotated streaming result */
-        off_t size = 0;
-        os_fsize(fd, &size);
-        q->prev_size = (uint64_t)size;
-        q->prev_mtime_ns = q->mtime_ns;
-        q->bytes_total += q->prev_size;
-        q->rot = 1;
-        os_close(fd);
-    }
-    file_path(q, "status", path);
-    if (os_read_file(path, &b) == 0 && buf_cstr(&b) == 0) {
-        load_status(q, b.data);
-        file_path(q, "error", path);
-        buf_reset(&b);
-        if (os_read_file(path, &b) == 0 && b.len && buf_cstr(&b) == 0) {
-            q->error = b.data;
-            b = (struct buf)BUF_INIT;
-        }
-    } else {
-        q->state = QRY_FAILED;
-        q->kind = QRY_HISTORICAL;
-        q->error = strdup(QRY_STOPPED_ERROR);
-        persist_end(q);
-    }
-    buf_free(&b);
-    *out = q;
-    return 0;
-fail:
-    buf_free(&b);
-    qry_free(q);
-    return rc;
-}
-
-static int load(struct qry_reg *r)
-{
-    char path[PATH_MAX], *names = NULL;
-    size_t n = 0;
-    struct buf b = BUF_INIT;
-    snprintf(path, sizeof(path), "%s/.next_id", r->dir);
-    r->next_num = 1;
-    if (os_read_file(path, &b) == 0 && buf_cstr(&b) == 0)
-        r->next_num = strtoull(b.data, NULL, 10);
-    buf_free(&b);
-    if (r->next_num == 0)
-        r->next_num = 1;
-    int rc = os_list_dir(r->dir, &names, &n);
-    if (rc)
-        return rc;
-    const char *name = names;
-    for (size_t i = 0; i < n && !rc; i++, name += strlen(name) + 1) {
-        struct qry *q;
-        if (!strncmp(name, ".gone.", 6)) { /* a removal the daemon stopped under */
-            snprintf(path, sizeof(path), "%s/%s", r->dir, name);
-            os_rmtree(path);
-            continue;
-        }
-        rc = load_one(r, name, &q);
-        if (rc || !q)
-            continue;
-        if (q->num >= r->next_num)
-            r->next_num = q->num + 1;
-        q->start_seq = q->num;
-        rc = list_add(r, q);
-        if (rc)
-            qry_put(q);
-    }
-    free(names);
-    r->next_start = r->next_num;
-    return rc;
 }
 
 static void trim(struct qry_reg *r);
@@ -597,7 +338,7 @@ int qry_registry_open(const char *datadir, struct qry_reg **out)
     if (!rc)
         rc = qpool_create(0, &r->pool);
     if (!rc)
-        rc = load(r);
+        rc = qry_load_all(r);
     if (rc)
         goto fail;
     trim(r);
@@ -638,7 +379,7 @@ void qry_registry_close(struct qry_reg *r)
 
 void qry_set_max_finished(struct engine *e, uint32_t n)
 {
-    struct qry_reg *r = reg_of(e);
+    struct qry_reg *r = qry_reg_of(e);
     pthread_mutex_lock(&r->mu);
     r->max_finished = n;
     pthread_mutex_unlock(&r->mu);
@@ -739,9 +480,9 @@ static void clear_spec(struct qry *q)
     q->types = NULL;
     q->sql = NULL;
     q->ncols = 0;
-    file_path(q, "sql", path);
+    qry_file_path(q, "sql", path);
     os_unlink(path);
-    file_path(q, "result", path);
+    qry_file_path(q, "result", path);
     os_unlink(path);
 }
 
@@ -751,7 +492,7 @@ static int create_files(struct qry *q)
     char path[PATH_MAX];
     int fd = -1;
     int rc = write_file(q, "sql", q->sql, q->sql_len + 1);
-    file_path(q, "result", path);
+    qry_file_path(q, "result", path);
     if (!rc)
         rc = os_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644, &fd);
     if (!rc)
@@ -791,17 +532,17 @@ static int make_query(struct qry_reg *r, const char *name, struct qry **out)
 
 int qry_reserve(struct engine *e, const char *name)
 {
-    struct qry_reg *r = reg_of(e);
-    if (!valid_name(name))
+    struct qry_reg *r = qry_reg_of(e);
+    if (!qry_valid_name(name))
         return -EINVAL;
-    if (taken_name(name))
+    if (qry_taken_name(name))
         return -EEXIST;
     pthread_mutex_lock(&r->mu);
     struct qry *q = NULL;
     int rc = find(r, name) ? -EEXIST : make_query(r, name, &q);
     if (!rc) {
         q->state = QRY_PENDING;
-        rc = list_add(r, q);
+        rc = qry_list_add(r, q);
         if (rc) {
             os_rmtree(q->dir);
             qry_put(q);
@@ -813,13 +554,13 @@ int qry_reserve(struct engine *e, const char *name)
 
 int qry_create(struct engine *e, const struct qry_spec *spec, struct qry **out)
 {
-    struct qry_reg *r = reg_of(e);
+    struct qry_reg *r = qry_reg_of(e);
     pthread_mutex_lock(&r->mu);
     int rc = 0, fresh = 0;
     struct qry *q = spec->name ? find(r, spec->name) : NULL;
-    if (!q && spec->name && !valid_name(spec->name))
+    if (!q && spec->name && !qry_valid_name(spec->name))
         rc = -EINVAL;
-    else if (!q && spec->name && taken_name(spec->name))
+    else if (!q && spec->name && qry_taken_name(spec->name))
         rc = -EEXIST;
     else if (q) { /* (a numbered id is found here too: taken) */
         pthread_mutex_lock(&q->mu);
@@ -847,7 +588,7 @@ int qry_create(struct engine *e, const struct qry_spec *spec, struct qry **out)
     }
     pthread_mutex_unlock(&q->mu);
     if (!rc && fresh)
-        rc = list_add(r, q);
+        rc = qry_list_add(r, q);
     if (rc) {
         if (fresh) {
             os_rmtree(q->dir);
@@ -867,7 +608,7 @@ out:
 
 int qry_get(struct engine *e, const char *id, struct qry **out)
 {
-    struct qry_reg *r = reg_of(e);
+    struct qry_reg *r = qry_reg_of(e);
     pthread_mutex_lock(&r->mu);
     struct qry *q = find(r, id);
     if (q)
@@ -879,7 +620,7 @@ int qry_get(struct engine *e, const char *id, struct qry **out)
 
 int qry_get_num(struct engine *e, uint64_t num, struct qry **out)
 {
-    struct qry_reg *r = reg_of(e);
+    struct qry_reg *r = qry_reg_of(e);
     struct qry *q = NULL;
     pthread_mutex_lock(&r->mu);
     uint32_t lo = 0, hi = r->n;
@@ -911,7 +652,7 @@ uint64_t qry_num(const struct qry *q)
 
 int qry_list(struct engine *e, char ***ids, uint32_t *n)
 {
-    struct qry_reg *r = reg_of(e);
+    struct qry_reg *r = qry_reg_of(e);
     pthread_mutex_lock(&r->mu);
     char **a = calloc(r->n ? r->n : 1, sizeof(*a));
     int rc = a ? 0 : -ENOMEM;
@@ -933,7 +674,7 @@ int qry_list(struct engine *e, char ***ids, uint32_t *n)
 
 int qry_last(struct engine *e, char out[QRY_ID_MAX])
 {
-    struct qry_reg *r = reg_of(e);
+    struct qry_reg *r = qry_reg_of(e);
     struct qry *newest = NULL;
     pthread_mutex_lock(&r->mu);
     for (uint32_t i = 0; i < r->n; i++) {
@@ -987,7 +728,7 @@ static void notify(struct qry *q, uint64_t gen, int rotated)
 
 void qry_set_notify(struct engine *e, qry_notify_fn fn, void *arg)
 {
-    struct qry_reg *r = reg_of(e);
+    struct qry_reg *r = qry_reg_of(e);
     pthread_rwlock_wrlock(&r->notify_lock);
     r->notify = fn;
     r->notify_arg = arg;
@@ -998,8 +739,8 @@ void qry_set_notify(struct engine *e, qry_notify_fn fn, void *arg)
 static int rotate(struct qry *q)
 {
     char path[PATH_MAX], old[PATH_MAX];
-    file_path(q, "result", path);
-    file_path(q, "result.1", old);
+    qry_file_path(q, "result", path);
+    qry_file_path(q, "result.1", old);
     os_close(q->fd);
     q->fd = -1;
     pthread_mutex_lock(&q->mu); /* no reader between the rename and the swap */
@@ -1091,7 +832,7 @@ static int start_result(struct qry *q)
     if (q->started)
         return 0;
     q->started = 1;
-    file_path(q, "result", path);
+    qry_file_path(q, "result", path);
     int rc = os_open(path, O_WRONLY | O_APPEND, 0, &q->fd);
     if (rc)
         return op_ctx_fail(&q->ctx, rc, "opening the result: %s", err_str(rc));
@@ -1204,7 +945,7 @@ static void task_end(struct qry *q, int rc)
     int removed = q->removed;
     pthread_mutex_unlock(&q->mu);
     if (!removed)
-        persist_end(q);
+        qry_persist_end(q);
     if (!stopping)
         trim(r); /* (never this query: its task is still on) */
     pthread_mutex_lock(&q->mu);
@@ -1347,7 +1088,7 @@ static void *ticker_main(void *arg)
 
 void qry_tick_all(struct engine *e)
 {
-    struct qry_reg *r = reg_of(e);
+    struct qry_reg *r = qry_reg_of(e);
     pthread_mutex_lock(&r->mu);
     for (uint32_t i = 0; i < r->n; i++)
         kick(r->q[i]);
@@ -1423,7 +1164,7 @@ int qry_run(struct qry *q, struct src *src, struct op *head)
         q->task_state = TASK_DONE;
         set_end(q, QRY_FAILED, "cannot start the query's task");
         pthread_mutex_unlock(&q->mu);
-        persist_end(q);
+        qry_persist_end(q);
         qry_put(q);
     }
     return rc;
@@ -1451,7 +1192,7 @@ static int unqueue(struct qry *q)
     int removed = q->removed;
     pthread_mutex_unlock(&q->mu);
     if (!removed)
-        persist_end(q);
+        qry_persist_end(q);
     qry_put(q); /* the task's reference */
     return 1;
 }
@@ -1463,7 +1204,7 @@ void qry_abort(struct qry *q, const char *why)
     int removed = q->removed;
     pthread_mutex_unlock(&q->mu);
     if (done && !removed) {
-        persist_end(q);
+        qry_persist_end(q);
         trim(q->reg);
     }
 }
@@ -1476,7 +1217,7 @@ void qry_cancel(struct qry *q)
     int removed = q->removed;
     pthread_mutex_unlock(&q->mu);
     if (done && !removed)
-        persist_end(q);
+        qry_persist_end(q);
     if (done || unqueue(q))
         trim(q->reg);
     else
@@ -1485,7 +1226,7 @@ void qry_cancel(struct qry *q)
 
 int qry_remove(struct engine *e, const char *id)
 {
-    struct qry_reg *r = reg_of(e);
+    struct qry_reg *r = qry_reg_of(e);
     char trash[PATH_MAX];
     pthread_mutex_lock(&r->mu);
     struct qry *q = find(r, id);
@@ -1518,230 +1259,4 @@ enum qry_state qry_wait(struct qry *q)
     enum qry_state st = q->state;
     pthread_mutex_unlock(&q->mu);
     return st;
-}
-
-/* --- reading -------------------------------------------------------------- */
-
-enum qry_state qry_get_state(struct qry *q)
-{
-    pthread_mutex_lock(&q->mu);
-    enum qry_state st = q->state;
-    pthread_mutex_unlock(&q->mu);
-    return st;
-}
-
-enum qry_kind qry_get_kind(struct qry *q)
-{
-    pthread_mutex_lock(&q->mu);
-    enum qry_kind k = q->kind ? q->kind : QRY_HISTORICAL;
-    pthread_mutex_unlock(&q->mu);
-    return k;
-}
-
-uint64_t qry_result_size(struct qry *q)
-{
-    pthread_mutex_lock(&q->mu);
-    uint64_t n = q->result_size;
-    pthread_mutex_unlock(&q->mu);
-    return n;
-}
-
-int64_t qry_mtime_ns(struct qry *q)
-{
-    pthread_mutex_lock(&q->mu);
-    int64_t t = q->mtime_ns;
-    pthread_mutex_unlock(&q->mu);
-    return t;
-}
-
-/* The reading descriptor and size of generation gen (under q->mu); -ENOENT
- * for a generation older than result.1. */
-static int gen_file(struct qry *q, uint64_t gen, int *fd, uint64_t *size)
-{
-    int rc = 0;
-    char path[PATH_MAX];
-    if (gen == q->rot) {
-        if (q->read_fd < 0 && q->result_size) {
-            file_path(q, "result", path);
-            rc = os_open(path, O_RDONLY, 0, &q->read_fd);
-        }
-        *fd = q->read_fd;
-        *size = q->result_size;
-    } else if (gen + 1 == q->rot) {
-        if (q->read_fd_prev < 0 && q->prev_size) {
-            file_path(q, "result.1", path);
-            rc = os_open(path, O_RDONLY, 0, &q->read_fd_prev);
-        }
-        *fd = q->read_fd_prev;
-        *size = q->prev_size;
-    } else {
-        return -ENOENT;
-    }
-    return rc;
-}
-
-/* Read from fd under q->mu (a rotation never closes it under a reader). */
-static ssize_t read_at(int fd, uint64_t size, uint64_t off, size_t n, char *dst)
-{
-    if (off >= size)
-        return 0;
-    size_t want = size - off < n ? (size_t)(size - off) : n;
-    size_t got = 0;
-    int rc = os_pread(fd, dst, want, (off_t)off, &got);
-    return rc ? rc : (ssize_t)got;
-}
-
-ssize_t qry_result_read_gen(struct qry *q, uint64_t gen, uint64_t off, size_t n, int block,
-                            char *dst, const atomic_int *interrupt_flag)
-{
-    pthread_mutex_lock(&q->mu);
-    while (gen == q->rot && off >= q->result_size && block && q->state == QRY_RUNNING) {
-        if ((interrupt_flag && atomic_load(interrupt_flag)) ||
-            atomic_load(&q->reg->readers_closed)) {
-            pthread_mutex_unlock(&q->mu);
-            return -EINTR;
-        }
-        q->waiters++;
-        pthread_cond_wait(&q->cv, &q->mu);
-        q->waiters--;
-    }
-    int fd = -1;
-    uint64_t size = 0;
-    ssize_t got;
-    int rc = gen_file(q, gen, &fd, &size);
-    if (rc == -ENOENT)
-        got = 0; /* rotated away twice: nothing left to read */
-    else if (rc)
-        got = rc;
-    else if (off >= size)
-        got = gen == q->rot && q->state == QRY_FAILED ? -EIO : 0;
-    else
-        got = read_at(fd, size, off, n, dst);
-    pthread_mutex_unlock(&q->mu);
-    return got;
-}
-
-ssize_t qry_result_read(struct qry *q, uint64_t off, size_t n, int block, char *dst,
-                        const atomic_int *interrupt_flag)
-{
-    return qry_result_read_gen(q, qry_result_gen(q), off, n, block, dst, interrupt_flag);
-}
-
-uint64_t qry_result_gen(struct qry *q)
-{
-    pthread_mutex_lock(&q->mu);
-    uint64_t g = q->rot;
-    pthread_mutex_unlock(&q->mu);
-    return g;
-}
-
-int qry_result_gen_size(struct qry *q, uint64_t gen, uint64_t *size, int64_t *mtime_ns)
-{
-    int rc = 0;
-    int64_t t = 0;
-    pthread_mutex_lock(&q->mu);
-    if (gen == q->rot) {
-        *size = q->result_size;
-        t = q->mtime_ns;
-    } else if (gen + 1 == q->rot) {
-        *size = q->prev_size;
-        t = q->prev_mtime_ns;
-    } else {
-        rc = -ENOENT;
-    }
-    if (mtime_ns)
-        *mtime_ns = t;
-    pthread_mutex_unlock(&q->mu);
-    return rc;
-}
-
-uint64_t qry_stream_pos(struct qry *q)
-{
-    pthread_mutex_lock(&q->mu);
-    uint64_t pos = q->bytes_total;
-    pthread_mutex_unlock(&q->mu);
-    return pos;
-}
-
-ssize_t qry_stream_read(struct qry *q, uint64_t *pos, size_t n, char *dst,
-                        const atomic_int *interrupt_flag)
-{
-    pthread_mutex_lock(&q->mu);
-    while (*pos >= q->bytes_total && q->state == QRY_RUNNING) {
-        if ((interrupt_flag && atomic_load(interrupt_flag)) ||
-            atomic_load(&q->reg->readers_closed)) {
-            pthread_mutex_unlock(&q->mu);
-            return -EINTR;
-        }
-        q->waiters++;
-        pthread_cond_wait(&q->cv, &q->mu);
-        q->waiters--;
-    }
-    ssize_t got = 0;
-    uint64_t cur_start = q->bytes_total - q->result_size;
-    uint64_t prev_start = cur_start - (q->rot ? q->prev_size : 0);
-    if (*pos < prev_start)
-        *pos = prev_start; /* fell behind what is kept */
-    if (*pos < q->bytes_total) {
-        int fd = -1;
-        uint64_t size = 0;
-        int prev = *pos < cur_start;
-        int rc = gen_file(q, prev ? q->rot - 1 : q->rot, &fd, &size);
-        got = rc ? rc : read_at(fd, size, *pos - (prev ? prev_start : cur_start), n, dst);
-        if (got > 0)
-            *pos += (uint64_t)got;
-    }
-    pthread_mutex_unlock(&q->mu);
-    return got;
-}
-
-void qry_release_readers(struct engine *e)
-{
-    struct qry_reg *r = reg_of(e);
-    pthread_mutex_lock(&r->mu);
-    atomic_store(&r->readers_closed, 1);
-    for (uint32_t i = 0; i < r->n; i++)
-        qry_result_wake(r->q[i]);
-    pthread_mutex_unlock(&r->mu);
-}
-
-void qry_result_wake(struct qry *q)
-{
-    pthread_mutex_lock(&q->mu);
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-}
-
-unsigned qry_result_waiters(struct qry *q)
-{
-    pthread_mutex_lock(&q->mu);
-    unsigned n = q->waiters;
-    pthread_mutex_unlock(&q->mu);
-    return n;
-}
-
-int qry_status_render(struct qry *q, struct buf *out)
-{
-    pthread_mutex_lock(&q->mu);
-    int rc = render_status(q, out);
-    pthread_mutex_unlock(&q->mu);
-    return rc;
-}
-
-int qry_error_render(struct qry *q, struct buf *out)
-{
-    pthread_mutex_lock(&q->mu);
-    int rc = q->error ? buf_printf(out, "%s\n", q->error) : 0;
-    pthread_mutex_unlock(&q->mu);
-    return rc;
-}
-
-int qry_sql_render(struct qry *q, struct buf *out)
-{
-    pthread_mutex_lock(&q->mu);
-    int rc = q->has_sql ? buf_append(out, q->sql, q->sql_len) : 0;
-    if (!rc && q->has_sql)
-        rc = buf_putc(out, '\n');
-    pthread_mutex_unlock(&q->mu);
-    return rc;
 }

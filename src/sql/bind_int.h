@@ -135,4 +135,62 @@ int sql_changelog_plan(struct bsel *b, struct op_ctx *ctx, struct op *agg, struc
 int sql_unknown_stream(struct engine *e, struct sql_error *err, const char *name,
                        struct sql_pos pos);
 
+/* ---- shared by binder.c and bind_stream.c (one SELECT's binding) ---- */
+
+/* The WITH subqueries a FROM can name: those of the select being bound,
+ * then, outwards, the first n of each enclosing select's (a CTE sees the
+ * ones before it, never itself, so no chain of names loops). */
+struct cte_scope {
+    const struct sql_select *sel;
+    uint32_t n;
+    const struct cte_scope *up;
+};
+
+struct binder {
+    const struct cte_scope *scope; /* the enclosing selects' WITH subqueries */
+    struct engine *e;
+    struct sql_error *err;
+    struct fn_ctx *fctx;
+    const struct sql_select *sel;
+    struct bsel *b;
+
+    /* the input: names and types of the source's columns (schema order) */
+    uint32_t nin;
+    const char **in_names;
+    struct ty *in_types;
+    const char *qual1, *qual2;   /* stream or function name, alias */
+    char in_desc[96];            /* "stream m" for messages */
+    uint8_t *used;               /* per input column */
+    int nvisible;                /* columns * expands to */
+    int hide;                    /* an input column * skips (a mutable stream's _tp_delta), or -1 */
+
+    uint8_t *alias_busy;         /* per select item, while expanding it */
+    const struct sql_expr **group; /* GROUP BY keys with aliases and positions resolved */
+    const struct sql_select *sub_sel; /* FROM (SELECT ...) or a WITH name: its AST */
+    const struct sql_expr **wconds; /* WHERE conditions on window_start / window_end only */
+    uint32_t nwconds, wcap;
+    int in_agg;                  /* binding an aggregate's arguments */
+    const char *clause;          /* "WHERE", "GROUP BY", ... */
+    int time_idx;                /* windows: the time column's input index */
+    int depth;                   /* alias and WITH expansion depth */
+};
+
+/* binder.c's helpers: a positioned error at x (NULL: the statement);
+ * an expression bound over the input (post: after aggregation); a
+ * select-list alias resolved to its expression; the first aggregate call
+ * inside x (NULL: none) and whether there is one. */
+int sql_b_fail(struct binder *bd, const struct sql_expr *x, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int sql_b_expr(struct binder *bd, const struct sql_expr *x, int post, struct xpr **out);
+const struct sql_expr *sql_b_alias(struct binder *bd, const struct sql_expr *x);
+const struct sql_expr *sql_b_find_agg(const struct sql_expr *x);
+int sql_b_contains_agg(const struct sql_expr *x);
+
+/* Streaming parts of bind_select (bind_stream.c). */
+int sql_b_window(struct binder *bd, const struct sql_from *f);
+int sql_b_global(struct binder *bd);
+int sql_b_emit(struct binder *bd);
+int sql_b_settings(struct binder *bd, const struct sql_select *s);
+int sql_b_streaming(struct binder *bd);
+
 #endif

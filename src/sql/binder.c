@@ -38,48 +38,8 @@
 
 #define MAX_COLS 4096
 
-/* The WITH subqueries a FROM can name: those of the select being bound,
- * then, outwards, the first n of each enclosing select's (a CTE sees the
- * ones before it, never itself, so no chain of names loops). */
-struct cte_scope {
-    const struct sql_select *sel;
-    uint32_t n;
-    const struct cte_scope *up;
-};
 
-struct binder {
-    const struct cte_scope *scope; /* the enclosing selects' WITH subqueries */
-    struct engine *e;
-    struct sql_error *err;
-    struct fn_ctx *fctx;
-    const struct sql_select *sel;
-    struct bsel *b;
-
-    /* the input: names and types of the source's columns (schema order) */
-    uint32_t nin;
-    const char **in_names;
-    struct ty *in_types;
-    const char *qual1, *qual2;   /* stream or function name, alias */
-    char in_desc[96];            /* "stream m" for messages */
-    uint8_t *used;               /* per input column */
-    int nvisible;                /* columns * expands to */
-    int hide;                    /* an input column * skips (a mutable stream's _tp_delta), or -1 */
-
-    uint8_t *alias_busy;         /* per select item, while expanding it */
-    const struct sql_expr **group; /* GROUP BY keys with aliases and positions resolved */
-    const struct sql_select *sub_sel; /* FROM (SELECT ...) or a WITH name: its AST */
-    const struct sql_expr **wconds; /* WHERE conditions on window_start / window_end only */
-    uint32_t nwconds, wcap;
-    int in_agg;                  /* binding an aggregate's arguments */
-    const char *clause;          /* "WHERE", "GROUP BY", ... */
-    int time_idx;                /* windows: the time column's input index */
-    int depth;                   /* alias and WITH expansion depth */
-};
-
-static int failx(struct binder *bd, const struct sql_expr *x, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int failx(struct binder *bd, const struct sql_expr *x, int code, const char *fmt, ...)
+int sql_b_fail(struct binder *bd, const struct sql_expr *x, int code, const char *fmt, ...)
 {
     char what[SQL_ERR_MAX];
     va_list ap;
@@ -229,7 +189,7 @@ static int input_col(struct binder *bd, const struct sql_expr *x, int *idx)
 {
     if (x->qualifier && !(bd->qual1 && strcmp(x->qualifier, bd->qual1) == 0) &&
         !(bd->qual2 && strcmp(x->qualifier, bd->qual2) == 0))
-        return failx(bd, x, -EINVAL, "unknown stream or alias '%s' in '%s.%s'", x->qualifier,
+        return sql_b_fail(bd, x, -EINVAL, "unknown stream or alias '%s' in '%s.%s'", x->qualifier,
                      x->qualifier, x->str);
     for (uint32_t i = 0; i < bd->nin; i++)
         if (strcmp(bd->in_names[i], x->str) == 0) {
@@ -246,7 +206,7 @@ static int unknown_column(struct binder *bd, const struct sql_expr *x)
     for (uint32_t i = 0; bd->depth && bd->sel && !x->qualifier && i < bd->sel->nitems; i++)
         if (bd->alias_busy[i] && bd->sel->items[i].alias &&
             strcmp(bd->sel->items[i].alias, x->str) == 0)
-            return failx(bd, x, -EINVAL, "cyclic aliases: '%s' refers to itself", x->str);
+            return sql_b_fail(bd, x, -EINVAL, "cyclic aliases: '%s' refers to itself", x->str);
     const char *hint = sql_closest(x->str, bd->in_names, (int)bd->nin);
     if (!hint && bd->sel) { /* an alias of the select list? */
         const char *al[64];
@@ -257,12 +217,11 @@ static int unknown_column(struct binder *bd, const struct sql_expr *x)
         hint = sql_closest(x->str, al, n);
     }
     if (hint)
-        return failx(bd, x, -EINVAL, "unknown column '%s' in %s, did you mean '%s'?", x->str,
+        return sql_b_fail(bd, x, -EINVAL, "unknown column '%s' in %s, did you mean '%s'?", x->str,
                      bd->in_desc, hint);
-    return failx(bd, x, -EINVAL, "unknown column '%s' in %s", x->str, bd->in_desc);
+    return sql_b_fail(bd, x, -EINVAL, "unknown column '%s' in %s", x->str, bd->in_desc);
 }
 
-static int bind_expr(struct binder *bd, const struct sql_expr *x, int post, struct xpr **out);
 static int window_col(const struct binder *bd, const struct sql_expr *x);
 
 /* The select item whose alias x names (not while expanding it), or -1. */
@@ -278,7 +237,7 @@ static int alias_item(struct binder *bd, const struct sql_expr *x)
 }
 
 /* x with its alias resolved (for matching against group keys). */
-static const struct sql_expr *resolve_alias(struct binder *bd, const struct sql_expr *x)
+const struct sql_expr *sql_b_alias(struct binder *bd, const struct sql_expr *x)
 {
     int i = alias_item(bd, x);
     return i >= 0 ? bd->sel->items[i].e : x;
@@ -296,7 +255,7 @@ static int fold(struct binder *bd, const struct sql_expr *at, struct xpr **x)
     if (rc) {
         xpr_destroy(*x);
         *x = NULL;
-        return failx(bd, at, rc, "%s", fn_error(bd->fctx)[0] ? fn_error(bd->fctx) : "cannot evaluate");
+        return sql_b_fail(bd, at, rc, "%s", fn_error(bd->fctx)[0] ? fn_error(bd->fctx) : "cannot evaluate");
     }
     struct xpr *c;
     rc = xpr_const(&v, &c);
@@ -304,7 +263,7 @@ static int fold(struct binder *bd, const struct sql_expr *at, struct xpr **x)
     if (rc) {
         xpr_destroy(*x);
         *x = NULL;
-        return failx(bd, at, rc, "out of memory");
+        return sql_b_fail(bd, at, rc, "out of memory");
     }
     xpr_destroy(*x);
     *x = c;
@@ -321,16 +280,16 @@ static int call_named(struct binder *bd, const struct sql_expr *at, const char *
         for (uint32_t i = 0; i < n; i++)
             xpr_destroy(args[i]);
         free(args);
-        return failx(bd, at, -EINVAL, "function '%s' is not available", name);
+        return sql_b_fail(bd, at, -EINVAL, "function '%s' is not available", name);
     }
     if (n < f->min_args || n > f->max_args) {
         for (uint32_t i = 0; i < n; i++)
             xpr_destroy(args[i]);
         free(args);
         if (f->min_args == f->max_args)
-            return failx(bd, at, -EINVAL, "function %s takes %u argument%s, got %u", f->name,
+            return sql_b_fail(bd, at, -EINVAL, "function %s takes %u argument%s, got %u", f->name,
                          f->min_args, f->min_args == 1 ? "" : "s", n);
-        return failx(bd, at, -EINVAL, "function %s takes %u to %u arguments, got %u", f->name,
+        return sql_b_fail(bd, at, -EINVAL, "function %s takes %u to %u arguments, got %u", f->name,
                      f->min_args, f->max_args, n);
     }
     int rc = xpr_call(f, args, n, out, err, &err_arg);
@@ -338,7 +297,7 @@ static int call_named(struct binder *bd, const struct sql_expr *at, const char *
         const struct sql_expr *culprit = at;
         if (err_arg >= 0 && at->kind == SX_CALL && (uint32_t)err_arg < at->nargs)
             culprit = at->args[err_arg];
-        return failx(bd, culprit, rc, "%s", err);
+        return sql_b_fail(bd, culprit, rc, "%s", err);
     }
     if ((rc = fold(bd, at, out)))
         return rc;
@@ -356,16 +315,16 @@ static int bind_in(struct binder *bd, const struct sql_expr *x, int post, struct
     struct xpr *acc = NULL;
     int rc;
     if (x->nargs < 2)
-        return failx(bd, x, -EINVAL, "%s needs a value and at least one value to compare with",
+        return sql_b_fail(bd, x, -EINVAL, "%s needs a value and at least one value to compare with",
                      x->str);
     if (x->nargs >= 2 && x->args[1]->kind == SX_SUBQUERY)
-        return failx(bd, x->args[1], -EINVAL, "IN with a subquery is not supported; list the values");
+        return sql_b_fail(bd, x->args[1], -EINVAL, "IN with a subquery is not supported; list the values");
     for (uint32_t i = 1; i < x->nargs; i++) {
         struct xpr **a = calloc(2, sizeof(*a)), *cmp;
         if (!a)
-            return xpr_destroy(acc), failx(bd, x, -ENOMEM, "out of memory");
-        if ((rc = bind_expr(bd, x->args[0], post, &a[0])) ||
-            (rc = bind_expr(bd, x->args[i], post, &a[1]))) {
+            return xpr_destroy(acc), sql_b_fail(bd, x, -ENOMEM, "out of memory");
+        if ((rc = sql_b_expr(bd, x->args[0], post, &a[0])) ||
+            (rc = sql_b_expr(bd, x->args[i], post, &a[1]))) {
             xpr_destroy(a[0]);
             free(a);
             xpr_destroy(acc);
@@ -381,7 +340,7 @@ static int bind_in(struct binder *bd, const struct sql_expr *x, int post, struct
         }
         struct xpr **b = calloc(2, sizeof(*b));
         if (!b)
-            return xpr_destroy(acc), xpr_destroy(cmp), failx(bd, x, -ENOMEM, "out of memory");
+            return xpr_destroy(acc), xpr_destroy(cmp), sql_b_fail(bd, x, -ENOMEM, "out of memory");
         b[0] = acc;
         b[1] = cmp;
         acc = NULL;
@@ -404,23 +363,23 @@ static int is_agg_call(const struct sql_expr *x)
 }
 
 /* The first aggregate call inside x, or NULL. */
-static const struct sql_expr *find_agg(const struct sql_expr *x)
+const struct sql_expr *sql_b_find_agg(const struct sql_expr *x)
 {
     if (!x || x->kind != SX_CALL)
         return NULL;
     if (is_agg_call(x))
         return x;
     for (uint32_t i = 0; i < x->nargs; i++) {
-        const struct sql_expr *a = find_agg(x->args[i]);
+        const struct sql_expr *a = sql_b_find_agg(x->args[i]);
         if (a)
             return a;
     }
     return NULL;
 }
 
-static int contains_agg(const struct sql_expr *x)
+int sql_b_contains_agg(const struct sql_expr *x)
 {
-    return find_agg(x) != NULL;
+    return sql_b_find_agg(x) != NULL;
 }
 
 /* Aggregates whose answer DISTINCT does not change (the first value and the
@@ -444,22 +403,22 @@ static int bind_call(struct binder *bd, const struct sql_expr *x, int post, stru
         agg = agg_find("count_distinct", 14);
     if (agg) {
         if (bd->in_agg)
-            return failx(bd, x, -EINVAL,
+            return sql_b_fail(bd, x, -EINVAL,
                          "aggregate function '%s' is found inside another aggregate function",
                          x->str);
         if (!post)
-            return failx(bd, x, -EINVAL, "aggregate function '%s' is not allowed in %s", x->str,
+            return sql_b_fail(bd, x, -EINVAL, "aggregate function '%s' is not allowed in %s", x->str,
                          bd->clause);
         uint32_t slot;
         if ((rc = agg_slot(bd, x, agg, &slot)))
             return rc;
-        return xpr_col(bd->b->key_base + bd->b->nkeys + slot, bd->b->aggs[slot].bind.ret, out) ? failx(bd, x, -ENOMEM, "out of memory") : 0;
+        return xpr_col(bd->b->key_base + bd->b->nkeys + slot, bd->b->aggs[slot].bind.ret, out) ? sql_b_fail(bd, x, -ENOMEM, "out of memory") : 0;
     }
     if (x->distinct)
-        return failx(bd, x, -EINVAL, "DISTINCT is only allowed in aggregate functions, not in '%s'",
+        return sql_b_fail(bd, x, -EINVAL, "DISTINCT is only allowed in aggregate functions, not in '%s'",
                      x->str);
     if (x->nparams)
-        return failx(bd, x, -EINVAL, "function '%s' takes no parameters", x->str);
+        return sql_b_fail(bd, x, -EINVAL, "function '%s' takes no parameters", x->str);
     if (strcasecmp(x->str, "in") == 0 || strcasecmp(x->str, "not_in") == 0)
         return bind_in(bd, x, post, out);
     const struct fn_scalar *f = fn_find(x->str, strlen(x->str));
@@ -468,17 +427,17 @@ static int bind_call(struct binder *bd, const struct sql_expr *x, int post, stru
         int n;
         const char *hint = fn_names(&names, &n) == 0 ? sql_closest(x->str, names, n) : NULL;
         if (hint)
-            return failx(bd, x, -EINVAL, "unknown function '%s', did you mean '%s'?", x->str, hint);
-        return failx(bd, x, -EINVAL, "unknown function '%s'", x->str);
+            return sql_b_fail(bd, x, -EINVAL, "unknown function '%s', did you mean '%s'?", x->str, hint);
+        return sql_b_fail(bd, x, -EINVAL, "unknown function '%s'", x->str);
     }
     struct xpr **args = calloc(x->nargs ? x->nargs : 1, sizeof(*args));
     if (!args)
-        return failx(bd, x, -ENOMEM, "out of memory");
+        return sql_b_fail(bd, x, -ENOMEM, "out of memory");
     for (uint32_t i = 0; i < x->nargs; i++) {
         if (x->args[i]->kind == SX_STAR) {
-            rc = failx(bd, x->args[i], -EINVAL, "'*' is not an argument of %s", x->str);
+            rc = sql_b_fail(bd, x->args[i], -EINVAL, "'*' is not an argument of %s", x->str);
         } else {
-            rc = bind_expr(bd, x->args[i], post, &args[i]);
+            rc = sql_b_expr(bd, x->args[i], post, &args[i]);
         }
         if (rc) {
             for (uint32_t j = 0; j < i; j++)
@@ -515,7 +474,7 @@ static int agg_slot(struct binder *bd, const struct sql_expr *x, const struct ag
         nargs -= np;
     }
     if (np > 8)
-        return failx(bd, x, -EINVAL, "too many parameters for %s", fn->name);
+        return sql_b_fail(bd, x, -EINVAL, "too many parameters for %s", fn->name);
     for (uint32_t i = 0; i < np; i++) {
         struct xpr *px;
         bd->in_agg = 1;
@@ -525,7 +484,7 @@ static int agg_slot(struct binder *bd, const struct sql_expr *x, const struct ag
             return rc;
         if (px->kind != XPR_CONST) {
             xpr_destroy(px);
-            return failx(bd, pv[i], -EINVAL, "parameter %u of %s must be a constant", i + 1, fn->name);
+            return sql_b_fail(bd, pv[i], -EINVAL, "parameter %u of %s must be a constant", i + 1, fn->name);
         }
         call.bind.params[i] = px->cval;
         /* string parameters point into the AST, which outlives binding */
@@ -536,17 +495,17 @@ static int agg_slot(struct binder *bd, const struct sql_expr *x, const struct ag
     call.bind.nparams = np;
     if (nargs < fn->min_args || nargs > fn->max_args) {
         if (fn->min_args == fn->max_args)
-            return failx(bd, x, -EINVAL, "aggregate function %s takes %u argument%s, got %u",
+            return sql_b_fail(bd, x, -EINVAL, "aggregate function %s takes %u argument%s, got %u",
                          fn->name, fn->min_args, fn->min_args == 1 ? "" : "s", nargs);
-        return failx(bd, x, -EINVAL, "aggregate function %s takes %u to %u arguments, got %u",
+        return sql_b_fail(bd, x, -EINVAL, "aggregate function %s takes %u to %u arguments, got %u",
                      fn->name, fn->min_args, fn->max_args, nargs);
     }
     call.args = calloc(nargs ? nargs : 1, sizeof(*call.args));
     if (!call.args)
-        return failx(bd, x, -ENOMEM, "out of memory");
+        return sql_b_fail(bd, x, -ENOMEM, "out of memory");
     bd->in_agg = 1;
     for (uint32_t i = 0; i < nargs; i++) {
-        if ((rc = bind_expr(bd, argv[i], 0, &call.args[i]))) {
+        if ((rc = sql_b_expr(bd, argv[i], 0, &call.args[i]))) {
             bd->in_agg = 0;
             goto fail;
         }
@@ -559,7 +518,7 @@ static int agg_slot(struct binder *bd, const struct sql_expr *x, const struct ag
         const struct sql_expr *culprit = x;
         if (call.bind.err_arg >= 0 && (uint32_t)call.bind.err_arg < nargs)
             culprit = argv[call.bind.err_arg];
-        rc = failx(bd, culprit, -EINVAL, "%s", call.bind.err[0] ? call.bind.err : "invalid arguments");
+        rc = sql_b_fail(bd, culprit, -EINVAL, "%s", call.bind.err[0] ? call.bind.err : "invalid arguments");
         goto fail;
     }
     for (uint32_t i = 0; i < nargs; i++) {
@@ -568,7 +527,7 @@ static int agg_slot(struct binder *bd, const struct sql_expr *x, const struct ag
             to.nullable = call.args[i]->ty.nullable;
             if ((rc = xpr_cast(call.args[i], to, &call.args[i]))) {
                 call.args[i] = NULL;
-                rc = failx(bd, argv[i], -EINVAL, "cannot convert argument %u of %s", i + 1, fn->name);
+                rc = sql_b_fail(bd, argv[i], -EINVAL, "cannot convert argument %u of %s", i + 1, fn->name);
                 goto fail;
             }
         }
@@ -585,7 +544,7 @@ static int agg_slot(struct binder *bd, const struct sql_expr *x, const struct ag
             const struct sql_expr *culprit = x;
             if (call.bind.err_arg >= 0 && (uint32_t)call.bind.err_arg < nargs)
                 culprit = argv[call.bind.err_arg];
-            rc = failx(bd, culprit, rc == -ENOMEM ? -ENOMEM : -EINVAL, "%s",
+            rc = sql_b_fail(bd, culprit, rc == -ENOMEM ? -ENOMEM : -EINVAL, "%s",
                        call.bind.err[0] ? call.bind.err : "out of memory");
             goto fail;
         }
@@ -616,7 +575,7 @@ static int agg_slot(struct binder *bd, const struct sql_expr *x, const struct ag
     }
     struct op_agg_call *na = realloc(b->aggs, (b->naggs + 1) * sizeof(*na));
     if (!na) {
-        rc = failx(bd, x, -ENOMEM, "out of memory");
+        rc = sql_b_fail(bd, x, -ENOMEM, "out of memory");
         goto fail;
     }
     b->aggs = na;
@@ -634,39 +593,39 @@ fail:
 
 /* ---- expressions ---- */
 
-static int bind_expr(struct binder *bd, const struct sql_expr *x, int post, struct xpr **out)
+int sql_b_expr(struct binder *bd, const struct sql_expr *x, int post, struct xpr **out)
 {
     int rc, idx;
 
     *out = NULL;
     if (post && !bd->in_agg && bd->group) {
-        const struct sql_expr *r = resolve_alias(bd, x);
+        const struct sql_expr *r = sql_b_alias(bd, x);
         for (uint32_t k = 0; k < bd->b->nkeys; k++)
             if (ast_eq(r, bd->group[k]))
-                return xpr_col(bd->b->key_base + k, bd->b->keys[k]->ty, out) ? failx(bd, x, -ENOMEM, "out of memory") : 0;
+                return xpr_col(bd->b->key_base + k, bd->b->keys[k]->ty, out) ? sql_b_fail(bd, x, -ENOMEM, "out of memory") : 0;
     }
     switch (x->kind) {
     case SX_LIT: {
         struct val v;
         lit_value(x, &v);
-        return xpr_const(&v, out) ? failx(bd, x, -ENOMEM, "out of memory") : 0;
+        return xpr_const(&v, out) ? sql_b_fail(bd, x, -ENOMEM, "out of memory") : 0;
     }
     case SX_STAR:
-        return failx(bd, x, -EINVAL, "'*' is only allowed in the select list and count(*)");
+        return sql_b_fail(bd, x, -EINVAL, "'*' is only allowed in the select list and count(*)");
     case SX_SUBQUERY:
-        return failx(bd, x, -EINVAL, "scalar subqueries are not supported; use a join or WITH");
+        return sql_b_fail(bd, x, -EINVAL, "scalar subqueries are not supported; use a join or WITH");
     case SX_CALL:
         return bind_call(bd, x, post, out);
     case SX_COL:
         break;
     }
     if (bd->depth > 64)
-        return failx(bd, x, -EINVAL, "cyclic aliases: '%s' refers to itself", x->str);
+        return sql_b_fail(bd, x, -EINVAL, "cyclic aliases: '%s' refers to itself", x->str);
     if (bd->sel && !x->qualifier) /* WITH expr AS name */
         for (uint32_t i = 0; i < bd->sel->nwith; i++)
             if (bd->sel->with[i].e && strcmp(bd->sel->with[i].name, x->str) == 0) {
                 bd->depth++;
-                rc = bind_expr(bd, bd->sel->with[i].e, post, out);
+                rc = sql_b_expr(bd, bd->sel->with[i].e, post, out);
                 bd->depth--;
                 return rc;
             }
@@ -674,7 +633,7 @@ static int bind_expr(struct binder *bd, const struct sql_expr *x, int post, stru
     if (ai >= 0) {
         bd->alias_busy[ai] = 1;
         bd->depth++;
-        rc = bind_expr(bd, bd->sel->items[ai].e, post, out);
+        rc = sql_b_expr(bd, bd->sel->items[ai].e, post, out);
         bd->depth--;
         bd->alias_busy[ai] = 0;
         return rc;
@@ -684,24 +643,24 @@ static int bind_expr(struct binder *bd, const struct sql_expr *x, int post, stru
     int wcol = window_col(bd, x);
     if (idx < 0 && wcol >= 0) {
         if (!post && !bd->in_agg && bd->clause && !strcmp(bd->clause, "WHERE"))
-            return failx(bd, x, -EINVAL,
+            return sql_b_fail(bd, x, -EINVAL,
                          "%s is only known after windowing: WHERE takes it in conditions on the "
                          "window alone (AND-ed, with constants), not with the row's columns", x->str);
         if (!post || bd->in_agg)
-            return failx(bd, x, -EINVAL,
+            return sql_b_fail(bd, x, -EINVAL,
                          "%s is only known after windowing: use it in the select list, GROUP BY, "
                          "HAVING or ORDER BY, not in %s", x->str, bd->in_agg ? "an aggregate" : bd->clause);
         struct ty t = bd->b->win_time->ty;
         t.nullable = 0;
-        return xpr_col((uint32_t)wcol, t, out) ? failx(bd, x, -ENOMEM, "out of memory") : 0;
+        return xpr_col((uint32_t)wcol, t, out) ? sql_b_fail(bd, x, -ENOMEM, "out of memory") : 0;
     }
     if (idx < 0)
         return unknown_column(bd, x);
     if (post && !bd->in_agg)
-        return failx(bd, x, -EINVAL,
+        return sql_b_fail(bd, x, -EINVAL,
                      "column '%s' is neither in GROUP BY nor inside an aggregate function", x->str);
     bd->used[idx] = 1;
-    return xpr_col((uint32_t)idx, bd->in_types[idx], out) ? failx(bd, x, -ENOMEM, "out of memory") : 0;
+    return xpr_col((uint32_t)idx, bd->in_types[idx], out) ? sql_b_fail(bd, x, -ENOMEM, "out of memory") : 0;
 }
 
 /* 0 for window_start, 1 for window_end in a window query, else -1. */
@@ -720,7 +679,7 @@ static int window_col(const struct binder *bd, const struct sql_expr *x)
 /* A condition (WHERE, HAVING) must be boolean; numbers are tested against 0. */
 static int bind_cond(struct binder *bd, const struct sql_expr *x, int post, struct xpr **out)
 {
-    int rc = bind_expr(bd, x, post, out);
+    int rc = sql_b_expr(bd, x, post, out);
     if (rc)
         return rc;
     struct ty t = (*out)->ty;
@@ -731,13 +690,13 @@ static int bind_cond(struct binder *bd, const struct sql_expr *x, int post, stru
         ty_name(t, name);
         xpr_destroy(*out);
         *out = NULL;
-        return failx(bd, x, -EINVAL, "%s condition must be boolean, got %s", bd->clause, name);
+        return sql_b_fail(bd, x, -EINVAL, "%s condition must be boolean, got %s", bd->clause, name);
     }
     struct xpr **args = calloc(2, sizeof(*args));
     struct val zero = {.ty = {TY_UINT8, 0, 0}};
     if (!args || xpr_const(&zero, &args[1])) {
         free(args);
-        return failx(bd, x, -ENOMEM, "out of memory");
+        return sql_b_fail(bd, x, -ENOMEM, "out of memory");
     }
     args[0] = *out;
     return call_named(bd, x, "not_equals", args, 2, out);
@@ -813,7 +772,7 @@ static int const_uint(struct binder *bd, const struct sql_expr *x, uint64_t *out
     if (c->kind != XPR_CONST || !ty_is_int(c->ty) || c->cval.is_null ||
         (ty_is_signed(c->ty) && c->cval.v.i < 0)) {
         xpr_destroy(c);
-        return failx(bd, x, -EINVAL, "expected a non-negative integer constant");
+        return sql_b_fail(bd, x, -EINVAL, "expected a non-negative integer constant");
     }
     *out = c->cval.v.u;
     xpr_destroy(c);
@@ -839,165 +798,6 @@ static int bind_select_in(struct engine *e, const struct sql_select *s,
                           const struct cte_scope *scope, struct fn_ctx *fctx, struct bsel **out,
                           struct sql_error *err);
 
-/* The window of FROM tumble / hop / session over the stream just bound:
- * the time column and the operator's spec (EMIT and PARTITION BY are
- * bound with the rest of the select). */
-static int bind_window(struct binder *bd, const struct sql_from *f)
-{
-    const struct sql_window *w = f->win;
-    struct bsel *b = bd->b;
-    const char *tname = w->time_col ? w->time_col : w->time_expr ? "expression" : "_tp_time";
-    struct sql_pos tp = w->time_col || w->time_expr ? w->time_pos : w->pos;
-    int idx = -1, rc;
-    for (uint32_t i = 0; i < bd->nin && !w->time_expr; i++)
-        if (strcmp(bd->in_names[i], tname) == 0)
-            idx = (int)i;
-    if (w->time_expr) { /* the time as an expression over the row (Proton) */
-        bd->clause = "the window's time";
-        if (contains_agg(w->time_expr))
-            return failx(bd, find_agg(w->time_expr), -EINVAL,
-                         "aggregate functions are not allowed in the window's time");
-        if ((rc = bind_expr(bd, w->time_expr, 0, &b->win_time)))
-            return rc;
-    } else if (idx < 0) {
-        const char *hint = sql_closest(tname, bd->in_names, (int)bd->nin);
-        if (hint)
-            return sql_fail(bd->err, -EINVAL, tp.line, tp.col,
-                            "unknown time column '%s' in %s, did you mean '%s'?", tname,
-                            bd->in_desc, hint);
-        return sql_fail(bd->err, -EINVAL, tp.line, tp.col, "unknown time column '%s' in %s", tname,
-                        bd->in_desc);
-    }
-    struct ty t = w->time_expr ? b->win_time->ty : bd->in_types[idx];
-    if (t.kind != TY_DATETIME && t.kind != TY_DATETIME64) {
-        char tn[TY_MAX_NAME];
-        ty_name(t, tn);
-        if (w->time_expr)
-            return sql_fail(bd->err, -EINVAL, tp.line, tp.col,
-                            "the window's time must be datetime or datetime64, got %s", tn);
-        return sql_fail(bd->err, -EINVAL, tp.line, tp.col,
-                        "the time column '%s' must be datetime or datetime64, got %s", tname, tn);
-    }
-    /* Proton refuses intervals finer than the time column holds (1ms over
-     * a datetime): such windows could not be told apart */
-    int prec = t.kind == TY_DATETIME ? 0 : (int)t.prec;
-    int64_t tick = dt_pow10(9 - prec);
-    if (w->size_ns % tick || w->slide_ns % tick || w->max_len_ns % tick) {
-        char tn[TY_MAX_NAME], unit[16] = "1", what[96] = "its time";
-        ty_name(t, tn);
-        if (prec)
-            snprintf(unit, sizeof(unit), "0.%0*d", prec, 1);
-        if (!w->time_expr)
-            snprintf(what, sizeof(what), "its time column '%s'", tname);
-        return sql_fail(bd->err, -EINVAL, w->pos.line, w->pos.col,
-                        "the intervals of %s must be whole multiples of %ss, the precision of "
-                        "%s (%s)",
-                        w->kind == SQL_WIN_TUMBLE ? "tumble" : w->kind == SQL_WIN_HOP ? "hop" : "session",
-                        unit, what, tn);
-    }
-    if (!w->time_expr) {
-        bd->used[idx] = 1;
-        if (xpr_col((uint32_t)idx, t, &b->win_time))
-            return sql_fail(bd->err, -ENOMEM, tp.line, tp.col, "out of memory");
-    }
-    b->windowed = 1;
-    b->key_base = 2;
-    memset(&b->win, 0, sizeof(b->win));
-    b->win.kind = w->kind == SQL_WIN_TUMBLE ? OP_WIN_TUMBLE
-                : w->kind == SQL_WIN_HOP    ? OP_WIN_HOP
-                                            : OP_WIN_SESSION;
-    b->win.size_ns = w->size_ns;
-    b->win.slide_ns = w->slide_ns;
-    b->win.max_len_ns = w->max_len_ns;
-    return 0;
-}
-
-/*
- * A streaming aggregation without a window that asks for an EMIT policy
- * or PARTITION BY (Proton's global aggregation: `SELECT count() FROM s
- * EMIT CHANGELOG`): the window operator's global kind, one window that
- * never closes, timed by _tp_time; window_start / window_end stay unknown
- * names. Plain ones keep the aggregate operator (EMIT PERIODIC 2s).
- */
-static int bind_global(struct binder *bd)
-{
-    const struct sql_select *s = bd->sel;
-    struct bsel *b = bd->b;
-    int idx = -1;
-    for (uint32_t i = 0; i < bd->nin; i++)
-        if (strcmp(bd->in_names[i], "_tp_time") == 0)
-            idx = (int)i;
-    if (idx < 0) /* every stream has it; a subquery may not */
-        return sql_fail(bd->err, -EINVAL, s->emit.given ? s->emit.pos.line : s->partition_pos.line,
-                        s->emit.given ? s->emit.pos.col : s->partition_pos.col,
-                        "EMIT and PARTITION BY without a window need a stream (FROM s)");
-    bd->used[idx] = 1;
-    if (xpr_col((uint32_t)idx, bd->in_types[idx], &b->win_time))
-        return failx(bd, NULL, -ENOMEM, "out of memory");
-    b->windowed = 1;
-    b->key_base = 2;
-    memset(&b->win, 0, sizeof(b->win));
-    b->win.kind = OP_WIN_GLOBAL;
-    return 0;
-}
-
-/* EMIT and PARTITION BY: windows and streaming aggregations. */
-static int bind_emit(struct binder *bd)
-{
-    const struct sql_select *s = bd->sel;
-    struct bsel *b = bd->b;
-    int rc;
-    if (!b->windowed) {
-        int plain = s->emit.stream && s->emit.kind == SQL_EMIT_NONE && !s->emit.delay_ns &&
-                    !s->emit.timeout_ns; /* EMIT STREAM alone: rows as they come */
-        if (s->emit.given && !plain)
-            return sql_fail(bd->err, -EINVAL, s->emit.pos.line, s->emit.pos.col,
-                            "EMIT needs a window (FROM tumble(...), hop(...) or session(...)) "
-                            "or an aggregation over a stream");
-        if (s->npartition)
-            return sql_fail(bd->err, -EINVAL, s->partition_pos.line, s->partition_pos.col,
-                            "PARTITION BY needs a window (FROM tumble(...), hop(...) or "
-                            "session(...)) or an aggregation over a stream");
-        return 0;
-    }
-    if (b->win.kind == OP_WIN_GLOBAL &&
-        (s->emit.kind == SQL_EMIT_WATERMARK || s->emit.timeout_ns || s->emit.delay_ns))
-        return sql_fail(bd->err, -EINVAL, s->emit.pos.line, s->emit.pos.col,
-                        "this EMIT needs a window: a global aggregation emits PERIODIC, ON UPDATE "
-                        "or CHANGELOG");
-    if (b->win.kind != OP_WIN_GLOBAL && s->emit.kind == SQL_EMIT_CHANGELOG && s->emit.periodic_ns)
-        return sql_fail(bd->err, -EINVAL, s->emit.pos.line, s->emit.pos.col,
-                        "EMIT CHANGELOG PERIODIC needs a global aggregation (a window's changes "
-                        "come as it updates and closes)");
-    switch (s->emit.kind) {
-    case SQL_EMIT_NONE:
-    case SQL_EMIT_WATERMARK: b->win.emit = OP_EMIT_WATERMARK; break;
-    case SQL_EMIT_PERIODIC: b->win.emit = OP_EMIT_PERIODIC; break;
-    case SQL_EMIT_ON_UPDATE: b->win.emit = OP_EMIT_ON_UPDATE; break;
-    case SQL_EMIT_CHANGELOG: b->win.emit = OP_EMIT_CHANGELOG; break;
-    }
-    b->win.delay_ns = s->emit.delay_ns;
-    b->win.periodic_ns = s->emit.periodic_ns;
-    b->win.idle_ns = s->emit.timeout_ns;
-    if (b->win.kind == OP_WIN_GLOBAL && b->win.emit == OP_EMIT_WATERMARK) {
-        b->win.emit = OP_EMIT_PERIODIC; /* PARTITION BY alone: the streaming default */
-        b->win.periodic_ns = OP_DEFAULT_PERIODIC_NS;
-    }
-    if (!s->npartition)
-        return 0;
-    bd->clause = "PARTITION BY";
-    if (!(b->parts = calloc(s->npartition, sizeof(*b->parts))))
-        return failx(bd, NULL, -ENOMEM, "out of memory");
-    for (uint32_t i = 0; i < s->npartition; i++) {
-        const struct sql_expr *x = resolve_alias(bd, s->partition[i]);
-        if (contains_agg(x))
-            return failx(bd, find_agg(x), -EINVAL, "aggregate functions are not allowed in PARTITION BY");
-        if ((rc = bind_expr(bd, x, 0, &b->parts[i])))
-            return rc;
-        b->nparts++;
-    }
-    return 0;
-}
 
 static const char *const tp_sn_name = "_tp_sn";
 static const struct ty tp_sn_ty = {TY_UINT64, 0, 0};
@@ -1088,278 +888,6 @@ static int bind_source(struct binder *bd, const struct sql_select *s)
     return 0;
 }
 
-/* ---- settings ---- */
-
-/* An interval like 1h, 30m, 10s, 2d, 500ms in ms; -1 when it is none. */
-static int64_t seek_interval_ms(const char *p)
-{
-    char *end;
-    if (*p < '0' || *p > '9')
-        return -1;
-    double n = strtod(p, &end);
-    static const struct { const char *unit; int64_t ms; } units[] = {
-        {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-        if (strcmp(end, units[i].unit) == 0)
-            return (int64_t)(n * (double)units[i].ms);
-    return -1;
-}
-
-/* SETTINGS seek_to='earliest'|'latest'|'-1h'|'2024-07-10 00:00:00'|<sequence>. */
-static int bind_seek(struct binder *bd, const struct sql_setting *st)
-{
-    struct src_start *sk = &bd->b->start;
-    bd->b->has_seek = 1;
-    if (st->kind == SQL_V_INT && st->i >= 0) {
-        sk->seek = SRC_SEEK_SN;
-        sk->sn = (uint64_t)st->i;
-        return 0;
-    }
-    if (st->kind == SQL_V_STRING) {
-        const char *v = st->str;
-        int64_t ms, ticks;
-        if (!strcasecmp(v, "earliest")) {
-            sk->seek = SRC_SEEK_EARLIEST;
-            return 0;
-        }
-        if (!strcasecmp(v, "latest")) {
-            sk->seek = SRC_SEEK_END;
-            return 0;
-        }
-        if (v[0] == '-' && (ms = seek_interval_ms(v + 1)) >= 0) {
-            sk->seek = SRC_SEEK_TIME;
-            sk->time_ms = bd->fctx->now_ns / 1000000 - ms;
-            return 0;
-        }
-        if (v[0] >= '0' && v[0] <= '9' && strspn(v, "0123456789") == strlen(v)) {
-            sk->seek = SRC_SEEK_SN;
-            sk->sn = strtoull(v, NULL, 10);
-            return 0;
-        }
-        if (dt_parse(v, strlen(v), 3, &ticks) == 0) {
-            sk->seek = SRC_SEEK_TIME;
-            sk->time_ms = ticks;
-            return 0;
-        }
-    }
-    return sql_fail(bd->err, -EINVAL, st->value_pos.line, st->value_pos.col,
-                    "seek_to takes 'earliest', 'latest', a relative time like '-1h', "
-                    "a time like '2024-07-10 00:00:00', or a sequence number");
-}
-
-static int bind_settings(struct binder *bd, const struct sql_select *s)
-{
-    static const char *const known[] = {"max_memory_usage", "max_result_bytes", "seek_to",
-                                        "result_rotate_bytes"};
-    for (uint32_t i = 0; i < s->nsettings; i++) {
-        const struct sql_setting *st = &s->settings[i];
-        uint64_t *dst = NULL;
-        int rc;
-        if (strcmp(st->name, "seek_to") == 0) {
-            if ((rc = bind_seek(bd, st)))
-                return rc;
-            continue;
-        }
-        if (strcmp(st->name, "max_memory_usage") == 0)
-            dst = &bd->b->max_memory_usage;
-        else if (strcmp(st->name, "max_result_bytes") == 0)
-            dst = &bd->b->max_result_bytes;
-        else if (strcmp(st->name, "result_rotate_bytes") == 0)
-            dst = &bd->b->result_rotate_bytes;
-        if (!dst) {
-            const char *hint = sql_closest(st->name, known, 4);
-            if (hint)
-                return sql_fail(bd->err, -EINVAL, st->name_pos.line, st->name_pos.col,
-                                "unknown setting '%s', did you mean '%s'?", st->name, hint);
-            return sql_fail(bd->err, -EINVAL, st->name_pos.line, st->name_pos.col,
-                            "unknown setting '%s'", st->name);
-        }
-        if (st->kind != SQL_V_INT || st->i <= 0)
-            return sql_fail(bd->err, -EINVAL, st->value_pos.line, st->value_pos.col,
-                            "setting %s takes a positive number of bytes", st->name);
-        *dst = (uint64_t)st->i;
-    }
-    if (s->format) {
-        enum fmt_kind k;
-        if (fmt_kind_parse(s->format, strlen(s->format), &k)) {
-            const char *hint = sql_closest(s->format, fmt_kind_names, fmt_kind_count);
-            if (hint)
-                return sql_fail(bd->err, -EINVAL, s->format_pos.line, s->format_pos.col,
-                                "unknown format '%s', did you mean '%s'?", s->format, hint);
-            return sql_fail(bd->err, -EINVAL, s->format_pos.line, s->format_pos.col,
-                            "unknown format '%s'", s->format);
-        }
-        bd->b->format = k;
-    }
-    return 0;
-}
-
-/* ---- streaming: where the scan starts ---- */
-
-/* x as a constant time in ms, when it is one. */
-/* The constant x as t (folded once); -EINVAL when it is not a constant of
- * one of the kinds (k1, k2, k3; TY_STRING: text that converts) or NULL. */
-static int const_as(struct binder *bd, const struct sql_expr *x, struct ty t, const int *kinds,
-                    int64_t *out)
-{
-    struct sql_error quiet;
-    struct xpr *c = NULL, *cast = NULL;
-    struct val v;
-    char *str = NULL;
-    int rc = sql_bind_const(bd->e, x, bd->fctx, &c, &quiet), ok = 0;
-    if (rc)
-        return rc;
-    for (int i = 0; kinds[i]; i++)
-        ok |= c->ty.kind == (enum ty_kind)kinds[i];
-    if (!ok) {
-        xpr_destroy(c);
-        return -EINVAL;
-    }
-    if ((rc = xpr_cast(c, t, &cast)))
-        return rc;
-    rc = xpr_fold(cast, bd->fctx, &v, &str);
-    if (!rc && v.is_null)
-        rc = -EINVAL;
-    if (!rc)
-        *out = v.v.i;
-    free(str);
-    xpr_destroy(cast);
-    return rc;
-}
-
-static int const_time_ms(struct binder *bd, const struct sql_expr *x, int64_t *ms)
-{
-    static const int kinds[] = {TY_DATETIME, TY_DATETIME64, TY_DATE, TY_STRING, 0};
-    return const_as(bd, x, (struct ty){TY_DATETIME64, 0, 3}, kinds, ms);
-}
-
-static int const_sn(struct binder *bd, const struct sql_expr *x, int64_t *sn)
-{
-    static const int kinds[] = {TY_INT8, TY_INT16, TY_INT32, TY_INT64, TY_UINT8,
-                                TY_UINT16, TY_UINT32, TY_UINT64, 0};
-    int rc = const_as(bd, x, (struct ty){TY_INT64, 0, 0}, kinds, sn);
-    return rc ? rc : *sn < 0 ? -EINVAL : 0;
-}
-
-/* Where a streaming query's event predicates ask it to start (Proton):
- * the AND-ed conditions of x comparing _tp_time or _tp_sn with a
- * constant. A lower bound (`>`, `>=`, `=`, also written `c < _tp_time`)
- * starts at the latest one, by sequence number before time; a condition
- * that older rows can meet (`<`, `<=`, `!=`) starts at the earliest row. */
-struct backfill {
-    int64_t ms, sn;     /* INT64_MIN: no bound */
-    int earliest;
-    const char *tname, *sname; /* the names _tp_time and _tp_sn go by (NULL: none) */
-};
-
-static void backfill_of(struct binder *bd, const struct sql_expr *x, struct backfill *bf)
-{
-    static const char *const ops[][2] = {
-        {"greater", "less"}, {"greater_or_equals", "less_or_equals"}, {"equals", "equals"},
-        {"less", "greater"}, {"less_or_equals", "greater_or_equals"}, {"not_equals", "not_equals"},
-    };
-    if (x->kind != SX_CALL || x->nargs != 2)
-        return;
-    if (!strcasecmp(x->str, "and")) {
-        backfill_of(bd, x->args[0], bf);
-        backfill_of(bd, x->args[1], bf);
-        return;
-    }
-    for (int side = 0; side < 2; side++) {
-        const struct sql_expr *col = x->args[side], *c = x->args[1 - side];
-        if (col->kind != SX_COL || col->qualifier ||
-            !((bf->tname && !strcmp(col->str, bf->tname)) || (bf->sname && !strcmp(col->str, bf->sname))))
-            continue;
-        int op = -1; /* as `col op c` */
-        for (int i = 0; i < 6 && op < 0; i++)
-            if (!strcasecmp(x->str, ops[i][side]))
-                op = i;
-        int64_t v;
-        int sn = bf->sname && !strcmp(col->str, bf->sname);
-        if (op < 0 || (sn ? const_sn(bd, c, &v) : const_time_ms(bd, c, &v)))
-            continue;
-        if (op >= 3) {
-            bf->earliest = 1;
-        } else if (sn) {
-            if (op == 0)
-                v++;
-            if (v > bf->sn)
-                bf->sn = v;
-        } else if (v > bf->ms) {
-            bf->ms = v;
-        }
-    }
-}
-
-/* Where bf asks a stream to start, into st. */
-static void backfill_start(const struct backfill *bf, struct src_start *st)
-{
-    if (bf->sn != INT64_MIN) {
-        st->seek = SRC_SEEK_SN;
-        st->sn = (uint64_t)bf->sn;
-    } else if (bf->ms != INT64_MIN) {
-        st->seek = SRC_SEEK_TIME;
-        st->time_ms = bf->ms;
-    } else if (bf->earliest) {
-        st->seek = SRC_SEEK_EARLIEST;
-    }
-}
-
-/* The names a subquery's output gives _tp_time and _tp_sn: `*` (for
- * _tp_time), the column itself, or an alias of it. */
-static void event_names(const struct sql_select *sub, struct backfill *bf)
-{
-    for (uint32_t i = 0; i < sub->nitems; i++) {
-        const struct sql_expr *e = sub->items[i].e;
-        if (e->kind == SX_STAR && !bf->tname)
-            bf->tname = "_tp_time";
-        if (e->kind != SX_COL)
-            continue;
-        if (!strcmp(e->str, "_tp_time"))
-            bf->tname = sub->items[i].alias ? sub->items[i].alias : "_tp_time";
-        else if (!strcmp(e->str, "_tp_sn"))
-            bf->sname = sub->items[i].alias ? sub->items[i].alias : "_tp_sn";
-    }
-}
-
-int sql_bsel_streaming(const struct bsel *b)
-{
-    return b->src_kind == BS_STREAM || (b->src_kind == BS_SUBQUERY && sql_bsel_streaming(b->sub));
-}
-
-/* Streaming rules: where FROM s starts, and what it cannot do yet. */
-static int bind_streaming(struct binder *bd)
-{
-    const struct sql_select *s = bd->sel;
-    struct bsel *b = bd->b;
-    if (b->has_seek && b->src_kind != BS_STREAM) {
-        for (uint32_t i = 0; i < s->nsettings; i++)
-            if (!strcmp(s->settings[i].name, "seek_to"))
-                return sql_fail(bd->err, -EINVAL, s->settings[i].name_pos.line,
-                                s->settings[i].name_pos.col,
-                                "seek_to applies to a streaming query (FROM stream, not table(stream))");
-    }
-    if (b->src_kind == BS_STREAM && !b->has_seek && s->where) {
-        struct backfill bf = {INT64_MIN, INT64_MIN, 0, "_tp_time", "_tp_sn"};
-        backfill_of(bd, s->where, &bf); /* WHERE _tp_time > now() - 1h: read from then */
-        backfill_start(&bf, &b->start);
-    }
-    /* FROM (SELECT ... FROM s) WHERE <event predicate>: the subquery's
-     * stream starts there, when its rows pass through one for one */
-    struct bsel *sub = b->sub;
-    if (b->src_kind == BS_SUBQUERY && bd->sub_sel && s->where && sub->src_kind == BS_STREAM &&
-        !sub->has_seek && sub->start.seek == SRC_SEEK_END && !sub->aggregating && !sub->windowed) {
-        struct backfill bf = {INT64_MIN, INT64_MIN, 0, NULL, NULL};
-        event_names(bd->sub_sel, &bf);
-        backfill_of(bd, s->where, &bf);
-        backfill_start(&bf, &sub->start);
-    }
-    if (sql_bsel_streaming(b) && s->norder)
-        return failx(bd, s->order[0].e, -EINVAL,
-                     "ORDER BY is not supported in a streaming query (FROM a stream); "
-                     "use table(stream) for a sorted answer over stored rows");
-    return 0;
-}
 
 /* ---- the select ---- */
 
@@ -1397,7 +925,7 @@ static int position(struct binder *bd, const struct sql_expr *x, int *idx)
     if (x->kind != SX_LIT || x->vkind != SQL_V_INT)
         return 0;
     if (x->i < 1 || (uint64_t)x->i > bd->sel->nitems || bd->sel->items[x->i - 1].e->kind == SX_STAR)
-        return failx(bd, x, -EINVAL, "position %" PRId64 " is not in the select list (1..%u)", x->i,
+        return sql_b_fail(bd, x, -EINVAL, "position %" PRId64 " is not in the select list (1..%u)", x->i,
                      bd->sel->nitems);
     *idx = (int)x->i - 1;
     return 0;
@@ -1420,16 +948,16 @@ static int bind_items(struct binder *bd, int post)
         const struct sql_select_item *it = &s->items[i];
         if (it->e->kind == SX_STAR) {
             if (post) {
-                rc = failx(bd, it->e, -EINVAL, "'*' cannot be used with GROUP BY or aggregates");
+                rc = sql_b_fail(bd, it->e, -EINVAL, "'*' cannot be used with GROUP BY or aggregates");
                 break;
             }
             if (it->e->qualifier && !(bd->qual1 && strcmp(it->e->qualifier, bd->qual1) == 0) &&
                 !(bd->qual2 && strcmp(it->e->qualifier, bd->qual2) == 0)) {
-                rc = failx(bd, it->e, -EINVAL, "unknown stream or alias '%s'", it->e->qualifier);
+                rc = sql_b_fail(bd, it->e, -EINVAL, "unknown stream or alias '%s'", it->e->qualifier);
                 break;
             }
             if (bd->nvisible == 0) {
-                rc = failx(bd, it->e, -EINVAL, "'*' in a query without FROM");
+                rc = sql_b_fail(bd, it->e, -EINVAL, "'*' in a query without FROM");
                 break;
             }
             for (int v = 0; v < bd->nvisible && !rc; v++) {
@@ -1445,7 +973,7 @@ static int bind_items(struct binder *bd, int post)
                 rc = add_name(bd, bd->in_names[c], bd->in_types[c]);
             }
             if (rc) {
-                rc = failx(bd, it->e, rc, "out of memory");
+                rc = sql_b_fail(bd, it->e, rc, "out of memory");
                 break;
             }
             continue;
@@ -1453,26 +981,26 @@ static int bind_items(struct binder *bd, int post)
         if (it->e->kind == SX_COL && !it->e->qualifier && !strcmp(it->e->str, "_tp_delta") &&
             b->windowed && s->emit.kind == SQL_EMIT_CHANGELOG && !it->alias) {
             if (i + 1 < s->nitems) { /* Proton names it last; add_delta puts it there */
-                rc = failx(bd, it->e, -EINVAL, "_tp_delta goes last in the select list");
+                rc = sql_b_fail(bd, it->e, -EINVAL, "_tp_delta goes last in the select list");
                 break;
             }
             continue;
         }
         struct xpr *x;
         bd->alias_busy[i] = 1; /* inside its own definition the alias means the column */
-        rc = bind_expr(bd, it->e, post, &x);
+        rc = sql_b_expr(bd, it->e, post, &x);
         bd->alias_busy[i] = 0;
         if (rc)
             break;
         if ((rc = add_proj(b, x))) {
             xpr_destroy(x);
-            rc = failx(bd, it->e, rc, "out of memory");
+            rc = sql_b_fail(bd, it->e, rc, "out of memory");
             break;
         }
         buf_reset(&name);
         if ((rc = it->alias ? buf_puts(&name, it->alias) : fmt_ast(it->e, &name)) ||
             (rc = buf_cstr(&name)) || (rc = add_name(bd, name.data, x->ty))) {
-            rc = failx(bd, it->e, rc, "out of memory");
+            rc = sql_b_fail(bd, it->e, rc, "out of memory");
             break;
         }
     }
@@ -1527,7 +1055,7 @@ static int bind_order(struct binder *bd, int post)
         return 0;
     bd->clause = "ORDER BY";
     if (!(b->order = calloc(s->norder, sizeof(*b->order))))
-        return failx(bd, NULL, -ENOMEM, "out of memory");
+        return sql_b_fail(bd, NULL, -ENOMEM, "out of memory");
     for (uint32_t i = 0; i < s->norder; i++) {
         const struct sql_order_item *o = &s->order[i];
         int idx;
@@ -1535,15 +1063,15 @@ static int bind_order(struct binder *bd, int post)
             return rc;
         if (idx < 0) {
             struct xpr *x;
-            if ((rc = bind_expr(bd, o->e, post, &x)))
+            if ((rc = sql_b_expr(bd, o->e, post, &x)))
                 return rc;
             if ((rc = add_proj(b, x))) {
                 xpr_destroy(x);
-                return failx(bd, o->e, rc, "out of memory");
+                return sql_b_fail(bd, o->e, rc, "out of memory");
             }
             idx = (int)b->nproj - 1;
             if (b->distinct)
-                return failx(bd, o->e, -EINVAL,
+                return sql_b_fail(bd, o->e, -EINVAL,
                              "with SELECT DISTINCT, ORDER BY expressions must be in the select list");
         }
         b->order[b->norder].col = (uint32_t)idx;
@@ -1567,7 +1095,7 @@ static int bind_group(struct binder *bd)
         return 0;
     if (!(bd->group = calloc(s->ngroup + nparts, sizeof(*bd->group))) ||
         !(b->keys = calloc(s->ngroup + nparts, sizeof(*b->keys))))
-        return failx(bd, NULL, -ENOMEM, "out of memory");
+        return sql_b_fail(bd, NULL, -ENOMEM, "out of memory");
     for (uint32_t k = 0; k < s->ngroup; k++) {
         const struct sql_expr *g = s->group[k];
         int idx;
@@ -1575,29 +1103,29 @@ static int bind_group(struct binder *bd)
             return rc;
         if (idx >= 0)
             g = s->items[idx].e;
-        g = resolve_alias(bd, g);
-        if (contains_agg(g))
-            return failx(bd, find_agg(g), -EINVAL, "aggregate functions are not allowed in GROUP BY");
+        g = sql_b_alias(bd, g);
+        if (sql_b_contains_agg(g))
+            return sql_b_fail(bd, sql_b_find_agg(g), -EINVAL, "aggregate functions are not allowed in GROUP BY");
         int in_idx = -1;
         if (g->kind == SX_COL && (rc = input_col(bd, g, &in_idx)))
             return rc;
         if (in_idx < 0 && window_col(bd, g) >= 0)
             continue; /* the window is a key of every window query */
         bd->group[b->nkeys] = g;
-        if ((rc = bind_expr(bd, g, 0, &b->keys[b->nkeys])))
+        if ((rc = sql_b_expr(bd, g, 0, &b->keys[b->nkeys])))
             return rc;
         b->nkeys++;
     }
     bd->clause = "PARTITION BY";
     for (uint32_t i = 0; i < nparts; i++) {
-        const struct sql_expr *g = resolve_alias(bd, s->partition[i]);
+        const struct sql_expr *g = sql_b_alias(bd, s->partition[i]);
         int dup = 0;
         for (uint32_t k = 0; k < b->nkeys && !dup; k++)
             dup = ast_eq(bd->group[k], g);
-        if (dup || contains_agg(g))
+        if (dup || sql_b_contains_agg(g))
             continue; /* bind_emit refuses the aggregate */
         bd->group[b->nkeys] = g;
-        if ((rc = bind_expr(bd, g, 0, &b->keys[b->nkeys])))
+        if ((rc = sql_b_expr(bd, g, 0, &b->keys[b->nkeys])))
             return rc;
         b->nkeys++;
     }
@@ -1612,17 +1140,17 @@ static int add_delta(struct binder *bd)
     struct xpr *x;
     const struct ty i8 = {TY_INT8, 0, 0};
     if (xpr_col(b->key_base + b->nkeys + b->naggs, i8, &x))
-        return failx(bd, NULL, -ENOMEM, "out of memory");
+        return sql_b_fail(bd, NULL, -ENOMEM, "out of memory");
     if (add_proj(b, x)) {
         xpr_destroy(x);
-        return failx(bd, NULL, -ENOMEM, "out of memory");
+        return sql_b_fail(bd, NULL, -ENOMEM, "out of memory");
     }
     memmove(b->proj + b->nout + 1, b->proj + b->nout, (b->nproj - 1 - b->nout) * sizeof(*b->proj));
     b->proj[b->nout] = x;
     for (uint32_t i = 0; i < b->norder; i++)
         if (b->order[i].col >= b->nout)
             b->order[i].col++;
-    return add_name(bd, "_tp_delta", i8) ? failx(bd, NULL, -ENOMEM, "out of memory") : 0;
+    return add_name(bd, "_tp_delta", i8) ? sql_b_fail(bd, NULL, -ENOMEM, "out of memory") : 0;
 }
 
 /* Whether x uses window_start / window_end (*win) and nothing else of the
@@ -1659,7 +1187,7 @@ static int and_into(struct binder *bd, const struct sql_expr *at, struct xpr **a
     }
     struct xpr **a = calloc(2, sizeof(*a));
     if (!a)
-        return xpr_destroy(c), failx(bd, at, -ENOMEM, "out of memory");
+        return xpr_destroy(c), sql_b_fail(bd, at, -ENOMEM, "out of memory");
     a[0] = *acc;
     a[1] = c;
     *acc = NULL;
@@ -1680,7 +1208,7 @@ static int bind_where(struct binder *bd, const struct sql_expr *x)
             uint32_t cap = bd->wcap ? bd->wcap * 2 : 4;
             const struct sql_expr **w = realloc(bd->wconds, cap * sizeof(*w));
             if (!w)
-                return failx(bd, x, -ENOMEM, "out of memory");
+                return sql_b_fail(bd, x, -ENOMEM, "out of memory");
             bd->wconds = w;
             bd->wcap = cap;
         }
@@ -1697,12 +1225,12 @@ static int bind_select(struct binder *bd)
     struct bsel *b = bd->b;
     int rc;
 
-    if ((rc = bind_settings(bd, s)) || (rc = bind_source(bd, s)))
+    if ((rc = sql_b_settings(bd, s)) || (rc = bind_source(bd, s)))
         return rc;
     if (bd->nin > MAX_COLS)
-        return failx(bd, NULL, -E2BIG, "too many columns");
+        return sql_b_fail(bd, NULL, -E2BIG, "too many columns");
     if (!(bd->used = calloc(bd->nin + 1, 1)) || !(bd->alias_busy = calloc(s->nitems + 1, 1)))
-        return failx(bd, NULL, -ENOMEM, "out of memory");
+        return sql_b_fail(bd, NULL, -ENOMEM, "out of memory");
     /* one alias, one expression (ClickHouse: "different expressions with the same alias") */
     for (uint32_t i = 1; i < s->nitems; i++)
         for (uint32_t j = 0; s->items[i].alias && j < i; j++)
@@ -1712,7 +1240,7 @@ static int bind_select(struct binder *bd)
                                 s->items[i].alias_pos.col,
                                 "alias '%s' names two different expressions", s->items[i].alias);
     if (s->from && s->from->win && (b->stream || b->src_kind == BS_SUBQUERY) &&
-        (rc = bind_window(bd, s->from)))
+        (rc = sql_b_window(bd, s->from)))
         return rc;
     b->distinct = s->distinct;
     b->has_limit = s->has_limit;
@@ -1720,21 +1248,21 @@ static int bind_select(struct binder *bd)
     b->offset = s->offset;
     if (s->where) {
         bd->clause = "WHERE";
-        if (contains_agg(s->where))
-            return failx(bd, find_agg(s->where), -EINVAL,
+        if (sql_b_contains_agg(s->where))
+            return sql_b_fail(bd, sql_b_find_agg(s->where), -EINVAL,
                          "aggregate functions are not allowed in WHERE; use HAVING");
         if ((rc = b->windowed ? bind_where(bd, s->where) : bind_cond(bd, s->where, 0, &b->where)))
             return rc;
     }
     b->aggregating = s->ngroup > 0 || s->having != NULL || b->windowed;
     for (uint32_t i = 0; i < s->nitems && !b->aggregating; i++)
-        b->aggregating = contains_agg(s->items[i].e);
+        b->aggregating = sql_b_contains_agg(s->items[i].e);
     for (uint32_t i = 0; i < s->norder && !b->aggregating; i++)
-        b->aggregating = contains_agg(s->order[i].e);
+        b->aggregating = sql_b_contains_agg(s->order[i].e);
     if (!b->windowed && b->aggregating && b->src_kind == BS_STREAM &&
-        (s->emit.given || s->npartition) && (rc = bind_global(bd)))
+        (s->emit.given || s->npartition) && (rc = sql_b_global(bd)))
         return rc;
-    if ((rc = bind_group(bd)) || (rc = bind_streaming(bd)))
+    if ((rc = bind_group(bd)) || (rc = sql_b_streaming(bd)))
         return rc;
     int post = b->aggregating;
     if ((rc = bind_items(bd, post)))
@@ -1750,7 +1278,7 @@ static int bind_select(struct binder *bd)
         if ((rc = bind_cond(bd, bd->wconds[i], 1, &c)) || (rc = and_into(bd, bd->wconds[i], &b->having, c)))
             return rc;
     }
-    if ((rc = bind_order(bd, post)) || (rc = bind_emit(bd)))
+    if ((rc = bind_order(bd, post)) || (rc = sql_b_emit(bd)))
         return rc;
     if (b->windowed && b->win.emit == OP_EMIT_CHANGELOG && (rc = add_delta(bd)))
         return rc;
@@ -1764,7 +1292,7 @@ static int bind_select(struct binder *bd)
         if (!map || !cols) {
             free(map);
             free(cols);
-            return failx(bd, NULL, -ENOMEM, "out of memory");
+            return sql_b_fail(bd, NULL, -ENOMEM, "out of memory");
         }
         uint32_t sn = bd->nin - 1, k = 0;
         for (uint32_t i = 0; i < sn; i++)
@@ -1850,11 +1378,11 @@ int sql_bind_row_expr(struct engine *e, const struct sql_expr *x, const char *co
     bd.in_types = (struct ty *)types;
     bd.nvisible = (int)n;
     snprintf(bd.in_desc, sizeof bd.in_desc, "%s", desc);
-    if (contains_agg(x))
-        return failx(&bd, find_agg(x), -EINVAL, "aggregate functions are not allowed here");
+    if (sql_b_contains_agg(x))
+        return sql_b_fail(&bd, sql_b_find_agg(x), -EINVAL, "aggregate functions are not allowed here");
     if (!(bd.used = calloc(n ? n : 1, 1)))
-        return failx(&bd, x, -ENOMEM, "out of memory");
-    int rc = bind_expr(&bd, x, 0, out);
+        return sql_b_fail(&bd, x, -ENOMEM, "out of memory");
+    int rc = sql_b_expr(&bd, x, 0, out);
     free(bd.used);
     return rc ? rc : fold(&bd, x, out);
 }
